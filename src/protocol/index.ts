@@ -3,3 +3,8 @@ export * from './constants.js';
 export * from './operations.js';
 export * from './parameters.js';
 export * from './status-codes.js';
+export * from './checksum.js';
+export * from './encoder.js';
+export * from './decoder.js';
+export * from './validate.js';
+export * from './values.js';

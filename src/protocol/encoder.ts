@@ -1,0 +1,87 @@
+/**
+ * Frame → bytes (PROTOCOL.md §1.1): `STX OO:NNN TAB (PPP:value TAB)* [CC] ETX`.
+ */
+import { FrameSyntaxError, ReservedByteError } from '../errors.js';
+import { checksum, formatChecksum } from './checksum.js';
+import { COLON, ETX, STX, TAB } from './constants.js';
+import type { Frame } from './frame.js';
+import { describeParam } from './parameters.js';
+
+/** Options of {@link encodeFrame}. */
+export interface EncodeOptions {
+  /** Append the two-digit checksum before ETX (PROTOCOL.md §1.2). Default true. */
+  readonly checksum?: boolean;
+  /** Write the checksum in lowercase hex, as Net::CIMD does (§1.2). Default false (uppercase). */
+  readonly lowercaseChecksum?: boolean;
+}
+
+// NUL, STX, ETX, TAB, or anything that is not a single latin1 byte.
+const FORBIDDEN = /[\x00\x02\x03\x09\u0100-\uffff]/;
+
+const RESERVED_NAMES: Readonly<Record<number, string>> = { 0: 'NUL', 2: 'STX', 3: 'ETX', 9: 'TAB' };
+
+function checkInt(what: string, n: number, max: number): void {
+  if (!Number.isInteger(n) || n < 0 || n > max) {
+    throw new FrameSyntaxError(`cannot encode ${what} ${String(n)}: must be an integer 0–${max}`);
+  }
+}
+
+function reservedError(code: number, value: string): ReservedByteError {
+  const index = value.search(FORBIDDEN);
+  const c = value.charCodeAt(index);
+  const what =
+    RESERVED_NAMES[c] ??
+    `character U+${c.toString(16).toUpperCase().padStart(4, '0')} (not a byte)`;
+  return new ReservedByteError(
+    `cannot encode ${describeParam(code)}: value contains ${what} at index ${index}`,
+  );
+}
+
+function writeDigits(buf: Buffer, at: number, n: number, width: number): void {
+  for (let i = width - 1; i >= 0; i--) {
+    buf[at + i] = 0x30 + (n % 10);
+    n = Math.floor(n / 10);
+  }
+}
+
+/**
+ * Encodes one frame into a single freshly allocated Buffer (PROTOCOL.md §1.1). Every parameter,
+ * including the last, ends with TAB; the checksum (§1.2) is appended unless `checksum: false`.
+ * Values are byte strings: each UTF-16 code unit becomes one byte.
+ *
+ * @throws FrameSyntaxError when op is not 0–99, pn not 0–255 or a parameter code not 0–999.
+ * @throws ReservedByteError when a value contains NUL, STX, ETX, TAB or a character above U+00FF;
+ *   the message names the parameter.
+ */
+export function encodeFrame(frame: Frame, options: EncodeOptions = {}): Buffer {
+  checkInt('operation code', frame.op, 99);
+  checkInt('packet number', frame.pn, 255);
+  const withChecksum = options.checksum ?? true;
+  let size = 1 + 2 + 1 + 3 + 1 + (withChecksum ? 2 : 0) + 1;
+  for (const p of frame.params) {
+    checkInt('parameter code', p.code, 999);
+    if (FORBIDDEN.test(p.value)) throw reservedError(p.code, p.value);
+    size += 3 + 1 + p.value.length + 1;
+  }
+  const buf = Buffer.allocUnsafe(size);
+  buf[0] = STX;
+  writeDigits(buf, 1, frame.op, 2);
+  buf[3] = COLON;
+  writeDigits(buf, 4, frame.pn, 3);
+  buf[7] = TAB;
+  let at = 8;
+  for (const p of frame.params) {
+    writeDigits(buf, at, p.code, 3);
+    buf[at + 3] = COLON;
+    at += 4;
+    at += buf.write(p.value, at, 'latin1');
+    buf[at++] = TAB;
+  }
+  if (withChecksum) {
+    const cs = formatChecksum(checksum(buf, 0, at));
+    buf.write(options.lowercaseChecksum === true ? cs.toLowerCase() : cs, at, 'latin1');
+    at += 2;
+  }
+  buf[at] = ETX;
+  return buf;
+}
