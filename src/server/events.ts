@@ -1,0 +1,171 @@
+/**
+ * Typed events of the SMSC server (`SmscServer extends EventEmitter<ServerEvents>`). The first
+ * group mirrors the classic SMSCserverCIMD2 component's On… events; the second is the detailed
+ * stream the transcript recorder and the facade subscribe to.
+ */
+import type { DecodeResult } from '../protocol/decoder.js';
+import type { Frame } from '../protocol/frame.js';
+import type { Afterward, Decision, RequestContext, SessionInfo, TextEncoding } from './ports.js';
+
+/** Why a session ended. `code` follows OnTcpDisconnected: 0 remote or orderly, −1 protocol error, >0 network error (errno). */
+export interface CloseReason {
+  readonly code: number;
+  readonly text: string;
+}
+
+/** A new TCP connection awaiting acceptance (OnTcpConnected). */
+export interface ConnectionRequest {
+  readonly clientId: string;
+  readonly remoteHost: string;
+  readonly remotePort: number;
+  /** Accept now. */
+  accept(): void;
+  /** Refuse: the socket is closed at once. */
+  close(): void;
+  /** Keep it pending; decide later with accept()/close() or the server's acceptConnection/closeConnection. */
+  defer(): void;
+}
+
+/** OnCimd2TraceProtocol: every frame both ways. */
+export interface TraceEvent {
+  readonly clientId: string;
+  readonly from: string;
+  readonly to: string;
+  readonly op: number;
+  readonly opName: string;
+  readonly operationType: 'request' | 'response';
+  /** The whole PDU as uppercase hex. */
+  readonly pdu: string;
+}
+
+/** OnCimd2LoginReceived. */
+export interface LoginEvent {
+  readonly clientId: string;
+  readonly pn: number;
+  readonly user: string;
+  readonly password: string;
+  readonly frame: Frame;
+}
+
+/** OnCimd2DeliverResponseReceived (70 for a deliver message, 73 for a status report). */
+export interface DeliverResponseEvent {
+  readonly clientId: string;
+  readonly pn: number;
+  /** 70 or 73. */
+  readonly op: number;
+  /** 900 of the response; 0 when absent. */
+  readonly errorCode: number;
+}
+
+/** Relative or absolute time parameter of a submit (050/051, 053/054). */
+export interface SubmitTime {
+  /** The relative code (GSM TP-VP byte) when relative. */
+  readonly relative?: number;
+  /** The absolute yymmddhhmmss value when absolute. */
+  readonly absolute?: string;
+  /** Duration in ms (relative validity capped at 31 days). */
+  readonly ms?: number;
+}
+
+/** Submit options carried by a 03. */
+export interface SubmitOptions {
+  readonly statusReportRequest?: number;
+  readonly replyPath?: boolean;
+  readonly moreMessagesToSend?: boolean;
+  readonly protocolIdentifier?: number;
+  readonly tariffClass?: number;
+  readonly serviceDescription?: number;
+  readonly priority?: number;
+  readonly cancelEnabled?: boolean;
+  readonly messageClass?: number;
+  readonly flash?: boolean;
+}
+
+/** OnCimd2SubmitMessageReceived: one decoded 03. */
+export interface SubmitEvent {
+  readonly clientId: string;
+  readonly user: string | undefined;
+  readonly pn: number;
+  readonly destination: string;
+  readonly destinations: readonly string[];
+  readonly originator: string | undefined;
+  /** Unicode text for text encodings. */
+  readonly text?: string;
+  /** Bytes for binary encodings. */
+  readonly bytes?: Buffer;
+  readonly encoding: TextEncoding;
+  readonly dcs: number;
+  readonly udh?: Buffer;
+  readonly options: SubmitOptions;
+  readonly validityPeriod?: SubmitTime;
+  readonly deliveryTime?: SubmitTime;
+  /** Parameters not covered by the fields above, by code. */
+  readonly extraParameters: readonly { readonly code: number; readonly value: string }[];
+  readonly frame: Frame;
+}
+
+/** OnCimd2SubmitMessageCompleted: a whole message, once every part arrived and was answered. */
+export interface SubmitCompletedEvent {
+  readonly clientId: string;
+  readonly user: string | undefined;
+  readonly destination: string;
+  readonly originator: string | undefined;
+  readonly text?: string;
+  readonly bytes?: Buffer;
+  readonly encoding: TextEncoding;
+  /** Total parts (1 for a single SMS). */
+  readonly parts: number;
+  /** Concatenation reference, when multipart. */
+  readonly reference?: number;
+  /** Client packet numbers of the parts in part order. */
+  readonly packetNumbers: readonly number[];
+  /** 060 of each part's 53 in part order (undefined where the part was not answered positively). */
+  readonly timestamps: readonly (string | undefined)[];
+}
+
+/** An incomplete multipart set that expired. */
+export interface MultipartExpiredEvent {
+  readonly clientId: string;
+  readonly destination: string;
+  readonly originator: string | undefined;
+  readonly reference: number;
+  readonly total: number;
+  readonly received: readonly number[];
+}
+
+/** A server-initiated item (afterwards or API call) that was scheduled or fired. */
+export interface ScheduledItemEvent {
+  readonly id: number;
+  readonly action: Afterward;
+  /** Clock time at which it fires / fired. */
+  readonly at: number;
+  /** Packet numbers used when it fired. */
+  readonly packetNumbers?: readonly number[];
+  /** Why it did not fire (cancelled with the session, no session, …). */
+  readonly cancelled?: string;
+}
+
+export interface ServerEvents {
+  'tcp-connected': [request: ConnectionRequest];
+  'tcp-disconnected': [clientId: string, reason: CloseReason];
+  raw: [clientId: string, frame: Frame, raw: Buffer];
+  login: [event: LoginEvent];
+  'deliver-response': [event: DeliverResponseEvent];
+  submit: [event: SubmitEvent];
+  'submit-completed': [event: SubmitCompletedEvent];
+  trace: [event: TraceEvent];
+  // detailed stream
+  listening: [address: { host: string; port: number }];
+  'session-opened': [session: SessionInfo];
+  'session-closed': [session: SessionInfo, reason: CloseReason];
+  'logged-in': [session: SessionInfo];
+  'frame-in': [session: SessionInfo, result: DecodeResult];
+  'frame-out': [session: SessionInfo, frame: Frame, raw: Buffer];
+  decision: [session: SessionInfo, request: RequestContext, decision: Decision];
+  scheduled: [session: SessionInfo, item: ScheduledItemEvent];
+  fired: [session: SessionInfo, item: ScheduledItemEvent];
+  'multipart-expired': [event: MultipartExpiredEvent];
+  'ack-timeout': [session: SessionInfo, frame: Frame, attempts: number];
+  'unexpected-response': [session: SessionInfo, frame: Frame];
+  error: [error: Error];
+}

@@ -1,0 +1,48 @@
+import { formatTimestamp } from '../protocol/values.js';
+import type { Clock } from '../util/clock.js';
+
+/**
+ * Allocates 060 service centre time stamps so that (060, destination) is never handed out twice
+ * (PROTOCOL.md §6.1, KANNEL.md "DLR matching"): the 060 has 1-second resolution and is the DLR key
+ * together with the destination, so a second submit to the same destination in the same second
+ * gets the next free second.
+ */
+export class TimestampAllocator {
+  private readonly clock: Clock;
+  private readonly timeZone: string;
+  /** destination → last second (epoch seconds) handed out. */
+  private readonly last = new Map<string, number>();
+  private readonly pruneAbove: number;
+
+  constructor(clock: Clock, options: { timeZone?: string; pruneAbove?: number } = {}) {
+    this.clock = clock;
+    this.timeZone = options.timeZone ?? 'UTC';
+    this.pruneAbove = options.pruneAbove ?? 10_000;
+  }
+
+  /** A fresh 060 for `destination`; unique for that destination over the allocator's life. */
+  allocate(destination: string): string {
+    const nowSec = Math.floor(this.clock.now() / 1000);
+    const prev = this.last.get(destination);
+    const sec = prev === undefined || prev < nowSec ? nowSec : prev + 1;
+    this.last.set(destination, sec);
+    if (this.last.size > this.pruneAbove) this.prune(nowSec);
+    return formatTimestamp(sec * 1000, this.timeZone);
+  }
+
+  /** Records a 060 fixed by a scenario so allocation never repeats it for that destination. */
+  reserve(destination: string, epochSeconds: number): void {
+    const prev = this.last.get(destination);
+    if (prev === undefined || prev < epochSeconds) this.last.set(destination, epochSeconds);
+  }
+
+  /** The current time as yymmddhhmmss in the allocator's time zone. */
+  now(): string {
+    return formatTimestamp(this.clock.now(), this.timeZone);
+  }
+
+  /** Entries in the past can go: the current second is unique for them anyway. */
+  private prune(nowSec: number): void {
+    for (const [dest, sec] of this.last) if (sec < nowSec) this.last.delete(dest);
+  }
+}
