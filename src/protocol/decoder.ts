@@ -325,11 +325,10 @@ export class FrameDecoder {
         segStart = -1;
         i = k;
       } else {
-        this.keep(chunk, segStart, n);
         i = n;
       }
     }
-    if (this.inFrame && segStart >= 0 && segStart < n) this.keep(chunk, segStart, n);
+    if (segStart >= 0) this.keep(chunk, segStart, n);
     return results;
   }
 
