@@ -788,8 +788,11 @@ export class Session {
     return this.openSlots === 0 && this.outstanding === 0;
   }
 
-  /** Closes the session now (idempotent). */
-  close(reason: CloseReason): void {
+  /**
+   * Closes the session now (idempotent). Output already written is flushed first unless
+   * `abort` is set (a peer that does not read would never let it flush).
+   */
+  close(reason: CloseReason, options: { abort?: boolean } = {}): void {
     if (this.stateValue === 'closed') return;
     this.stateValue = 'closed';
     this.closeReason = reason;
@@ -802,12 +805,12 @@ export class Session {
     this.inFlight.clear();
     this.outQueue.length = 0;
     if (!this.stream.destroyed) {
-      if (reason.code === 0) {
-        // Orderly: let queued bytes (a 52, a 98) reach the peer, then release the stream.
+      if (options.abort === true) {
+        this.stream.destroy();
+      } else {
+        // Let queued bytes (a 52, a 98) reach the peer, then release the stream.
         this.stream.once('finish', () => this.stream.destroy());
         this.stream.end();
-      } else {
-        this.stream.destroy();
       }
     }
     this.host.onClosed(this, reason);
