@@ -166,7 +166,8 @@ function parsePacket(raw: Buffer): DecodeResult {
   let at = 8;
   while (at <= lastTab) {
     let tab = at;
-    while (raw[tab] !== TAB) tab++;
+    let nul = -1;
+    for (let b = raw[tab]; b !== TAB; b = raw[++tab]) if (b === NUL && nul < 0) nul = tab;
     if (tab - at < 4 || !isDigit(raw[at]) || !isDigit(raw[at + 1]) || !isDigit(raw[at + 2])) {
       return failure(
         new FrameSyntaxError(
@@ -186,8 +187,7 @@ function parsePacket(raw: Buffer): DecodeResult {
         header,
       );
     }
-    const nul = raw.indexOf(NUL, at + 4);
-    if (nul !== -1 && nul < tab) {
+    if (nul >= at + 4) {
       return failure(
         new ParameterFormatError(
           `${describeParam(code)}: value contains NUL at index ${nul - at - 4}`,
@@ -234,7 +234,8 @@ function joined(
  *   `maxFrameLength` between calls.
  * - Header and parameter syntax problems (§1.1 grammar) give `FrameSyntaxError`; a trailer after
  *   the last TAB must be empty or two hex digits of either case (§1.2); a checksum mismatch gives
- *   `ChecksumError` (to be answered with a NACK).
+ *   `ChecksumError` (to be answered with a NACK). Checks run header → trailer → checksum →
+ *   parameters, so a corrupted packet with a readable header is reported as a checksum error.
  * - A NUL byte inside a value gives `ParameterFormatError` (CIMD2 error 8) naming the parameter:
  *   the grammar forbids NUL in values (§1.1) and, unlike broken syntax, the parameter is known.
  * - Failed results carry `op`/`pn` whenever the header was readable.
