@@ -262,9 +262,13 @@ export class Session {
       userSessions: forUser === undefined ? 0 : this.host.userSessionCount(forUser, this),
     };
     const slot = this.openSlot(frame.pn, frame.op);
+    const responder = this.host.responder;
+    const manual = responder === 'manual' && (frame.op === Op.Login || frame.op === Op.Submit);
+    // In manual mode the user may answer from inside the event handler: the slot must be ready.
+    if (manual) slot.pending = ctx;
     if (frame.op === Op.Submit && decoded.userDataError !== undefined) {
       const err = decoded.userDataError;
-      this.emitSubmit(frame, decoded);
+      this.emitSubmit(frame, decoded, slot);
       this.fill(slot, this.errorFrames(ctx, err.code, err.message));
       return;
     }
@@ -278,31 +282,22 @@ export class Session {
           frame,
         });
         break;
-      case Op.Submit: {
-        const ticket = this.emitSubmit(frame, decoded);
-        if (ticket !== undefined) slot.ticket = ticket;
+      case Op.Submit:
+        this.emitSubmit(frame, decoded, slot);
         break;
-      }
       case Op.Logout:
       case Op.Alive:
         break;
       default:
         this.host.emit('raw', this.id, frame, raw);
     }
-    const responder = this.host.responder;
-    if (responder === 'manual' && (frame.op === Op.Login || frame.op === Op.Submit)) {
-      slot.pending = ctx;
-      return;
-    }
+    if (manual || slot.done || !this.isOpen) return;
     const decision = (responder === 'manual' ? this.host.defaultResponder : responder).decide(ctx);
     this.host.emit('decision', this.infoValue, ctx, decision);
     this.execute(ctx, slot, decision);
   }
 
-  private emitSubmit(
-    frame: Frame,
-    decoded: ReturnType<typeof decodeRequest>,
-  ): PartTicket | undefined {
+  private emitSubmit(frame: Frame, decoded: ReturnType<typeof decodeRequest>, slot: Slot): void {
     const f = decoded.fields;
     const ud = decoded.userData;
     const details = submitDetails(frame, ud);
@@ -320,6 +315,22 @@ export class Session {
       extraParameters: details.extraParameters,
       frame,
     } as const;
+    const concat = ud?.udhInfo?.concat;
+    if (decoded.userDataError === undefined) {
+      slot.ticket = this.host.reassembler.add({
+        clientId: this.id,
+        user: this.userValue,
+        destination,
+        originator: f.originator,
+        pn: frame.pn,
+        encoding: ud?.encoding ?? 'gsm7',
+        ...(ud?.text !== undefined ? { text: ud.text } : {}),
+        ...(ud?.bytes !== undefined ? { bytes: ud.bytes } : {}),
+        ...(concat !== undefined
+          ? { concat: { ref: concat.ref, total: concat.total, seq: concat.seq } }
+          : {}),
+      });
+    }
     this.host.emit('submit', {
       ...base,
       ...(ud?.text !== undefined ? { text: ud.text } : {}),
@@ -327,21 +338,6 @@ export class Session {
       ...(ud?.udh !== undefined ? { udh: ud.udh } : {}),
       ...(details.validityPeriod !== undefined ? { validityPeriod: details.validityPeriod } : {}),
       ...(details.deliveryTime !== undefined ? { deliveryTime: details.deliveryTime } : {}),
-    });
-    if (decoded.userDataError !== undefined) return undefined;
-    const concat = ud?.udhInfo?.concat;
-    return this.host.reassembler.add({
-      clientId: this.id,
-      user: this.userValue,
-      destination,
-      originator: f.originator,
-      pn: frame.pn,
-      encoding: ud?.encoding ?? 'gsm7',
-      ...(ud?.text !== undefined ? { text: ud.text } : {}),
-      ...(ud?.bytes !== undefined ? { bytes: ud.bytes } : {}),
-      ...(concat !== undefined
-        ? { concat: { ref: concat.ref, total: concat.total, seq: concat.seq } }
-        : {}),
     });
   }
 

@@ -5,7 +5,12 @@ import { ManualClock } from '../../../src/testing/manual-clock.js';
 import { connect, loggedIn, tick } from '../../helpers/duplex.js';
 import { withChecksum, wire } from '../../helpers/wire.js';
 
-const accept: Decision = { steps: [{ kind: 'respond' }], afterwards: [], ruleId: null, explanation: 'test' };
+const accept: Decision = {
+  steps: [{ kind: 'respond' }],
+  afterwards: [],
+  ruleId: null,
+  explanation: 'test',
+};
 
 function scripted(fn: (ctx: RequestContext) => Decision): Responder {
   return { decide: fn };
@@ -88,15 +93,19 @@ describe('SmscServer protocol rules (in memory, manual clock)', () => {
       const { peer } = await loggedIn(server);
       peer.send('<STX>03:003<TAB>021:358400000001<TAB>033:Hello<TAB><ETX>');
       const r = await peer.next();
-      expect(r.raw).to.deep.equal(withChecksum('<STX>53:003<TAB>021:358400000001<TAB>060:261125120000<TAB><ETX>'));
+      expect(r.raw).to.deep.equal(
+        withChecksum('<STX>53:003<TAB>021:358400000001<TAB>060:261125120000<TAB><ETX>'),
+      );
     });
 
     it('never hands out the same (060, destination) twice within one second', async () => {
       const { peer } = await loggedIn(server);
-      for (const pn of ['003', '005', '007']) peer.send(`<STX>03:${pn}<TAB>021:111<TAB>033:x<TAB><ETX>`);
+      for (const pn of ['003', '005', '007'])
+        peer.send(`<STX>03:${pn}<TAB>021:111<TAB>033:x<TAB><ETX>`);
       peer.send('<STX>03:009<TAB>021:222<TAB>033:x<TAB><ETX>');
       const ts: string[] = [];
-      for (let i = 0; i < 4; i++) ts.push((await peer.next()).params.find((p) => p.code === 60)!.value);
+      for (let i = 0; i < 4; i++)
+        ts.push((await peer.next()).params.find((p) => p.code === 60)!.value);
       expect(ts).to.deep.equal(['261125120000', '261125120001', '261125120002', '261125120000']);
     });
 
@@ -117,7 +126,7 @@ describe('SmscServer protocol rules (in memory, manual clock)', () => {
       expect(r.params.find((p) => p.code === 900)?.value).to.equal('1');
     });
 
-    it('NACKs a checksum mismatch with 99 and the frame\'s packet number', async () => {
+    it("NACKs a checksum mismatch with 99 and the frame's packet number", async () => {
       const { peer } = await loggedIn(server);
       peer.send('<STX>03:005<TAB>021:123<TAB>033:hi<TAB>00<ETX>');
       const r = await peer.next();
@@ -187,7 +196,9 @@ describe('SmscServer protocol rules (in memory, manual clock)', () => {
         ),
       });
       const { peer } = await loggedIn(server);
-      peer.send('<STX>03:003<TAB>021:111<TAB>033:a<TAB><ETX><STX>03:005<TAB>021:222<TAB>033:b<TAB><ETX>');
+      peer.send(
+        '<STX>03:003<TAB>021:111<TAB>033:a<TAB><ETX><STX>03:005<TAB>021:222<TAB>033:b<TAB><ETX>',
+      );
       await tick();
       expect(peer.unread).to.equal(0);
       await clock.advance(149);
@@ -201,10 +212,14 @@ describe('SmscServer protocol rules (in memory, manual clock)', () => {
       await server.close({ graceMs: 0 });
       server = new SmscServer({
         clock,
-        responder: scripted((ctx) => (ctx.fields.destination === '000' ? { ...accept, steps: [{ kind: 'drop' }] } : accept)),
+        responder: scripted((ctx) =>
+          ctx.fields.destination === '000' ? { ...accept, steps: [{ kind: 'drop' }] } : accept,
+        ),
       });
       const { peer } = await loggedIn(server);
-      peer.send('<STX>03:003<TAB>021:000<TAB>033:a<TAB><ETX><STX>03:005<TAB>021:222<TAB>033:b<TAB><ETX>');
+      peer.send(
+        '<STX>03:003<TAB>021:000<TAB>033:a<TAB><ETX><STX>03:005<TAB>021:222<TAB>033:b<TAB><ETX>',
+      );
       const r = await peer.next();
       expect([r.op, r.pn]).to.deep.equal([53, 5]);
     });
@@ -213,8 +228,16 @@ describe('SmscServer protocol rules (in memory, manual clock)', () => {
   describe('server-initiated requests', () => {
     it('uses even packet numbers stepping by 2 and waits for the 70 before the next (window 1)', async () => {
       const { peer, session } = await loggedIn(server);
-      const a = server.sendDeliverMessage(session.id, { destination: '12345', originator: '358401112222', text: 'one' });
-      const b = server.sendDeliverMessage(session.id, { destination: '12345', originator: '358401112222', text: 'two' });
+      const a = server.sendDeliverMessage(session.id, {
+        destination: '12345',
+        originator: '358401112222',
+        text: 'one',
+      });
+      const b = server.sendDeliverMessage(session.id, {
+        destination: '12345',
+        originator: '358401112222',
+        text: 'two',
+      });
       const f1 = await peer.next();
       expect([f1.op, f1.pn]).to.deep.equal([20, 0]);
       await tick();
@@ -231,7 +254,11 @@ describe('SmscServer protocol rules (in memory, manual clock)', () => {
       const { peer, session } = await loggedIn(server);
       const timeouts: number[] = [];
       server.on('ack-timeout', (_s, frame, attempts) => timeouts.push(frame.pn, attempts));
-      const done = server.sendDeliverStatusReport(session.id, { messageTimestamp: '261125120000', destination: '111', status: 4 });
+      const done = server.sendDeliverStatusReport(session.id, {
+        messageTimestamp: '261125120000',
+        destination: '111',
+        status: 4,
+      });
       const first = await peer.next();
       await clock.advance(10_000);
       const second = await peer.next();
@@ -248,14 +275,22 @@ describe('SmscServer protocol rules (in memory, manual clock)', () => {
 
     it('keeps server packet numbers running across the sessions of one user', async () => {
       const one = await loggedIn(server, 'k');
-      const p = server.sendDeliverMessage(one.session.id, { destination: '1', originator: '2', text: 'a' });
+      const p = server.sendDeliverMessage(one.session.id, {
+        destination: '1',
+        originator: '2',
+        text: 'a',
+      });
       expect((await one.peer.next()).pn).to.equal(0);
       one.peer.send('<STX>70:000<TAB><ETX>');
       await p;
       one.peer.stream.end();
       await one.session.closed;
       const two = await loggedIn(server, 'k');
-      const pending = server.sendDeliverMessage(two.session.id, { destination: '1', originator: '2', text: 'b' });
+      const pending = server.sendDeliverMessage(two.session.id, {
+        destination: '1',
+        originator: '2',
+        text: 'b',
+      });
       pending.catch(() => undefined);
       expect((await two.peer.next()).pn).to.equal(2);
     });
@@ -264,7 +299,11 @@ describe('SmscServer protocol rules (in memory, manual clock)', () => {
       const { peer, session } = await loggedIn(server, 'wrap');
       const seen: number[] = [];
       for (let i = 0; i < 129; i++) {
-        const p = server.sendDeliverStatusReport(session.id, { messageTimestamp: '261125120000', destination: '1', status: 4 });
+        const p = server.sendDeliverStatusReport(session.id, {
+          messageTimestamp: '261125120000',
+          destination: '1',
+          status: 4,
+        });
         const f = await peer.next();
         seen.push(f.pn);
         peer.send(`<STX>73:${String(f.pn).padStart(3, '0')}<TAB><ETX>`);
@@ -318,7 +357,8 @@ describe('SmscServer protocol rules (in memory, manual clock)', () => {
     it('spaces submit responses at ThrottleRate per second', async () => {
       server.throttleRate = 2;
       const { peer } = await loggedIn(server);
-      for (const pn of ['003', '005', '007']) peer.send(`<STX>03:${pn}<TAB>021:1<TAB>033:x<TAB><ETX>`);
+      for (const pn of ['003', '005', '007'])
+        peer.send(`<STX>03:${pn}<TAB>021:1<TAB>033:x<TAB><ETX>`);
       await tick();
       expect(peer.unread).to.equal(1);
       await clock.advance(499);
