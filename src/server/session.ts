@@ -174,6 +174,8 @@ export class Session {
       return;
     }
     for (const result of results) {
+      // A result may close the session (logout, frame overflow): stop at once.
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
       if (!this.isOpen) return;
       try {
         this.onResult(result);
@@ -529,7 +531,7 @@ export class Session {
   private flush(): void {
     while (this.slotHead < this.slots.length) {
       const slot = this.slots[this.slotHead];
-      if (slot === undefined || !slot.done) break;
+      if (!slot?.done) break;
       this.slotHead++;
       for (const f of slot.frames) this.writeNow(f);
       slot.after?.();

@@ -302,7 +302,9 @@ export class SmscServer extends EventEmitter<ServerEvents> implements SessionHos
         resolve();
       });
     });
-    server.on('error', (e) => this.emitError(e));
+    server.on('error', (e) => {
+      this.emitError(e);
+    });
     this.netServer = server;
     const addr = server.address() as net.AddressInfo;
     this.addressValue = { host, port: addr.port };
@@ -362,7 +364,7 @@ export class SmscServer extends EventEmitter<ServerEvents> implements SessionHos
     socket.on('error', () => {
       /* errors before acceptance only close the socket */
     });
-    let deferredDecision = false;
+    const decision = { deferred: false };
     const request: ConnectionRequest = {
       clientId: id,
       remoteHost,
@@ -374,11 +376,11 @@ export class SmscServer extends EventEmitter<ServerEvents> implements SessionHos
         void this.closeConnection(id);
       },
       defer: () => {
-        deferredDecision = true;
+        decision.deferred = true;
       },
     };
     this.emit('tcp-connected', request);
-    if (!entry.decided && !deferredDecision) this.acceptConnection(id);
+    if (!entry.decided && !decision.deferred) this.acceptConnection(id);
   }
 
   /** tcpAcceptConnection: accepts a pending connection (no-op if already decided). */

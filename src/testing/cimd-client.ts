@@ -154,7 +154,7 @@ export class CimdClient extends EventEmitter<CimdClientEvents> {
     report: [] as StatusReportEvent[],
     message: [] as DeliveredMessage[],
   };
-  private readonly closedDeferred = deferred<void>();
+  private readonly closedDeferred = deferred<undefined>();
 
   constructor(stream: Duplex, options: CimdClientOptions = {}) {
     super();
@@ -573,7 +573,7 @@ export class CimdClient extends EventEmitter<CimdClientEvents> {
     this.pending.clear();
     for (const w of this.waiters.splice(0)) w();
     this.emit('close');
-    this.closedDeferred.resolve();
+    this.closedDeferred.resolve(undefined);
   }
 }
 
