@@ -1,0 +1,553 @@
+/**
+ * Compiles a schema-valid scenario document into rules the engine runs, and performs the checks
+ * a JSON Schema cannot express: exactly one terminal step and last, regexes compile and are not
+ * catastrophic, rule ids are unique, status names and operation names exist, templates are
+ * known, deliver items carry exactly one of text or hex, time zones exist.
+ */
+import { basename, extname } from 'node:path';
+import { OPERATIONS } from '../protocol/operations.js';
+import { STATUS_NAMES, statusByName } from '../protocol/status-codes.js';
+import { formatTimestamp } from '../protocol/values.js';
+import type { Parameter } from '../protocol/frame.js';
+import type { Afterward, Step, TextEncoding } from '../server/ports.js';
+import { STEP_KEYS, TERMINAL_STEP_KEYS } from './actions.js';
+import type { AfterwardTemplate, StatusChoice } from './actions.js';
+import type {
+  AfterwardDoc,
+  DeliverDoc,
+  NumberMatchDoc,
+  RuleDoc,
+  ScenarioDocument,
+  StatusDoc,
+  StepDoc,
+  StringMatchDoc,
+  WhenDoc,
+} from './document.js';
+import { parseDuration } from './durations.js';
+import type { ScenarioIssue } from './issues.js';
+import {
+  compileNumberMatch,
+  compileRegex,
+  compileStringMatch,
+  NUMBER_FIELDS,
+  numberFieldMatcher,
+  paramMatcher,
+  rateMatcher,
+  STRING_FIELDS,
+  stringFieldMatcher,
+} from './matchers.js';
+import type { Matcher } from './matchers.js';
+import { unsafeRegexReason } from './regex-safety.js';
+import type { DocPath, ScenarioSource } from './source.js';
+import { suggestion } from './validate.js';
+
+/** The seven text encodings (PROTOCOL.md §7), as `encoding` values. */
+export const TEXT_ENCODINGS: readonly TextEncoding[] = [
+  'gsm7',
+  'binary',
+  'ucs2',
+  'iso-8859-1',
+  'iso-8859-5',
+  'iso-8859-8',
+  'wap-push',
+];
+
+/** Template names a rule's `afterwards` strings may use. */
+export const TEMPLATE_NAMES = [
+  'destination',
+  'originator',
+  'text',
+  'user',
+  'timestamp',
+  'session',
+] as const;
+
+/** Template names a `schedule` item may use (there is no request to take values from). */
+export const SCHEDULE_TEMPLATE_NAMES = ['user', 'session'] as const;
+
+/** Default delay of a status report when neither the rule nor `server` says (ms). */
+export const DEFAULT_STATUS_REPORT_DELAY_MS = 100;
+
+/** An account allowed to log in (only enforced by the built-in login answer). */
+export interface Account {
+  readonly user: string;
+  readonly password: string;
+  readonly maxSessions?: number;
+}
+
+/** Server settings from the scenario; command-line flags override them. */
+export interface ServerSettings {
+  readonly keepAliveMs?: number;
+  /** Server-initiated messages per second; 0 = unlimited. */
+  readonly throttle?: number;
+  readonly statusReportDelayMs: number;
+  /** IANA zone for 060/063 time stamps; absent = UTC. */
+  readonly timezone?: string;
+}
+
+/**
+ * A server-initiated item of `schedule`. `afterMs` counts from the first login of `user` (or of
+ * any user when absent); a deliver goes to that user's oldest logged-in session. `action.afterMs`
+ * equals `afterMs`.
+ */
+export interface ScheduledItem {
+  readonly afterMs: number;
+  readonly user?: string;
+  readonly action: Afterward;
+}
+
+/** One rule, ready to run. */
+export interface CompiledRule {
+  /** The rule's `id`, or `rule-N` (N = position in the file, from 1). */
+  readonly id: string;
+  /** Position in the file, from 0. */
+  readonly index: number;
+  /** Source line of the rule. */
+  readonly line: number;
+  readonly description?: string;
+  readonly priority: number;
+  readonly times?: number;
+  readonly whenState?: readonly string[];
+  readonly setState?: string;
+  /** Every matcher must pass; none means every request matches. */
+  readonly matchers: readonly Matcher[];
+  /** Zero or more delays, then exactly one terminal step (checked at compile time). */
+  readonly steps: readonly Step[];
+  readonly afterwards: readonly AfterwardTemplate[];
+  /** True when `afterwards` has a statusReport, which replaces the built-in 056-driven one. */
+  readonly hasStatusReport: boolean;
+}
+
+/** A validated, compiled scenario: what the engine runs and the facade reports. */
+export interface CompiledScenario {
+  readonly name: string;
+  readonly description?: string;
+  readonly file: string;
+  readonly version: 1;
+  readonly server: ServerSettings;
+  readonly accounts?: readonly Account[];
+  readonly rules: readonly CompiledRule[];
+  readonly schedule: readonly ScheduledItem[];
+  /** The YAML text it was compiled from. */
+  readonly source: string;
+}
+
+const q = (s: string): string => JSON.stringify(s);
+const OP_NAMES = OPERATIONS.map((o) => o.name);
+const STATUS_NAME_LIST = Object.values(STATUS_NAMES);
+
+class Compiler {
+  readonly issues: ScenarioIssue[] = [];
+  private readonly source: ScenarioSource;
+  private statusReportDelayMs = DEFAULT_STATUS_REPORT_DELAY_MS;
+
+  constructor(source: ScenarioSource) {
+    this.source = source;
+  }
+
+  private fail(path: DocPath, message: string, prefix?: DocPath): void {
+    this.issues.push(this.source.issue(path, message, prefix ? { prefix } : {}));
+  }
+
+  private ms(value: number | string | undefined, fallback: number): number {
+    // The schema already rejected bad durations.
+    return value === undefined ? fallback : (parseDuration(value) ?? fallback);
+  }
+
+  compile(doc: ScenarioDocument): CompiledScenario {
+    const server = this.server(doc);
+    const accounts = doc.accounts ? this.accounts(doc) : undefined;
+    const rules = (doc.rules ?? []).map((r, i) => this.rule(r, i));
+    this.duplicateIds(doc.rules ?? [], rules);
+    const schedule = (doc.schedule ?? []).flatMap((item, i): ScheduledItem[] => {
+      const path = ['schedule', i];
+      const afterMs = this.ms(item.after, 0);
+      const actions = [item.deliver !== undefined, item.disconnect !== undefined].filter(Boolean);
+      if (actions.length !== 1) {
+        this.fail(
+          path,
+          actions.length === 0
+            ? 'needs one action: deliver or disconnect'
+            : 'has both deliver and disconnect: use two schedule items',
+        );
+        return [];
+      }
+      const action: Afterward = item.deliver
+        ? this.deliver(
+            { ...item.deliver, after: afterMs },
+            [...path, 'deliver'],
+            SCHEDULE_TEMPLATE_NAMES,
+          )
+        : { kind: 'disconnect', afterMs };
+      return [{ afterMs, ...(item.user !== undefined && { user: item.user }), action }];
+    });
+    const ext = extname(this.source.file);
+    return {
+      name: doc.name ?? basename(this.source.file, ext),
+      ...(doc.description !== undefined && { description: doc.description }),
+      file: this.source.file,
+      version: 1,
+      server,
+      ...(accounts && { accounts }),
+      rules,
+      schedule,
+      source: this.source.text,
+    };
+  }
+
+  private server(doc: ScenarioDocument): ServerSettings {
+    const s = doc.server ?? {};
+    this.statusReportDelayMs = this.ms(s.statusReportDelay, DEFAULT_STATUS_REPORT_DELAY_MS);
+    if (s.timezone !== undefined) {
+      try {
+        formatTimestamp(Date.UTC(2024, 0, 1), s.timezone);
+      } catch {
+        this.fail(
+          ['server', 'timezone'],
+          `unknown time zone ${q(s.timezone)}: use an IANA name such as Europe/Helsinki`,
+        );
+      }
+    }
+    return {
+      statusReportDelayMs: this.statusReportDelayMs,
+      ...(s.keepAlive !== undefined && { keepAliveMs: this.ms(s.keepAlive, 0) }),
+      ...(s.throttle !== undefined && { throttle: s.throttle }),
+      ...(s.timezone !== undefined && { timezone: s.timezone }),
+    };
+  }
+
+  private accounts(doc: ScenarioDocument): Account[] {
+    const seen = new Map<string, number>();
+    return (doc.accounts ?? []).map((a, i) => {
+      const first = seen.get(a.user);
+      if (first !== undefined) {
+        this.fail(['accounts', i, 'user'], `duplicate user ${q(a.user)} (also accounts[${first}])`);
+      } else {
+        seen.set(a.user, i);
+      }
+      return {
+        user: a.user,
+        password: a.password,
+        ...(a.maxSessions !== undefined && { maxSessions: a.maxSessions }),
+      };
+    });
+  }
+
+  private duplicateIds(docs: readonly RuleDoc[], rules: readonly CompiledRule[]): void {
+    const seen = new Map<string, number>();
+    rules.forEach((r, i) => {
+      const first = seen.get(r.id);
+      if (first === undefined) {
+        seen.set(r.id, i);
+        return;
+      }
+      const path = docs[i]?.id !== undefined ? ['rules', i, 'id'] : ['rules', i];
+      this.fail(path, `duplicate rule id ${q(r.id)} (also rules[${first}])`);
+    });
+  }
+
+  private rule(doc: RuleDoc, index: number): CompiledRule {
+    const path = ['rules', index];
+    const matchers = this.when(doc.when, [...path, 'when']);
+    const steps = this.steps(doc.then, [...path, 'then']);
+    const afterwards = (doc.afterwards ?? []).flatMap((a, i) =>
+      this.afterward(a, [...path, 'afterwards', i]),
+    );
+    const whenState =
+      doc.whenState === undefined
+        ? undefined
+        : typeof doc.whenState === 'string'
+          ? [doc.whenState]
+          : [...doc.whenState];
+    return {
+      id: doc.id ?? `rule-${index + 1}`,
+      index,
+      line: this.source.position(path).line,
+      ...(doc.description !== undefined && { description: doc.description }),
+      priority: doc.priority ?? 0,
+      ...(doc.times !== undefined && { times: doc.times }),
+      ...(whenState && { whenState }),
+      ...(doc.setState !== undefined && { setState: doc.setState }),
+      matchers,
+      steps,
+      afterwards,
+      hasStatusReport: afterwards.some((a) => a.kind === 'statusReport'),
+    };
+  }
+
+  private when(when: WhenDoc | undefined, path: DocPath): Matcher[] {
+    const out: Matcher[] = [];
+    for (const [key, value] of Object.entries(when ?? {}) as [keyof WhenDoc, unknown][]) {
+      const at = [...path, key];
+      switch (key) {
+        case 'op':
+        case 'encoding': {
+          const names: readonly string[] = key === 'op' ? OP_NAMES : TEXT_ENCODINGS;
+          const what = key === 'op' ? 'operation' : 'encoding';
+          this.checkStringMatch(value as StringMatchDoc, at, (s) =>
+            names.includes(s)
+              ? undefined
+              : `unknown ${what} ${q(s)}${suggestion(s, names) || ` (known: ${names.join(', ')})`}`,
+          );
+          const f = STRING_FIELDS[key];
+          out.push(
+            stringFieldMatcher(key, f.label, f.read, compileStringMatch(value as StringMatchDoc)),
+          );
+          break;
+        }
+        case 'udh': {
+          this.checkStringMatch(value as StringMatchDoc, at);
+          const f = STRING_FIELDS.udh;
+          const upper = (s: string): string => s.toUpperCase();
+          out.push(
+            stringFieldMatcher(
+              key,
+              f.label,
+              f.read,
+              compileStringMatch(value as StringMatchDoc, upper),
+            ),
+          );
+          break;
+        }
+        case 'user':
+        case 'password':
+        case 'destination':
+        case 'originator':
+        case 'text':
+        case 'session': {
+          this.checkStringMatch(value as StringMatchDoc, at);
+          const f = STRING_FIELDS[key];
+          out.push(
+            stringFieldMatcher(key, f.label, f.read, compileStringMatch(value as StringMatchDoc)),
+          );
+          break;
+        }
+        case 'dcs':
+        case 'parts': {
+          const f = NUMBER_FIELDS[key];
+          out.push(
+            numberFieldMatcher(key, f.label, f.read, compileNumberMatch(value as NumberMatchDoc)),
+          );
+          break;
+        }
+        case 'param':
+          for (const [code, m] of Object.entries(value as Record<string, StringMatchDoc>)) {
+            this.checkStringMatch(m, [...at, code]);
+            out.push(paramMatcher(Number(code), compileStringMatch(m)));
+          }
+          break;
+        case 'rate': {
+          const r = value as NonNullable<WhenDoc['rate']>;
+          out.push(rateMatcher(r.over, this.ms(r.per, 0), r.scope ?? 'session'));
+          break;
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Checks regexes (compile, safety) and, with `literal`, the literal strings of a matcher. */
+  private checkStringMatch(
+    doc: StringMatchDoc,
+    path: DocPath,
+    literal?: (s: string) => string | undefined,
+  ): void {
+    if (typeof doc === 'string') {
+      const problem = literal?.(doc);
+      if (problem !== undefined) this.fail(path, problem);
+      return;
+    }
+    if (doc.regex !== undefined) {
+      const at = [...path, 'regex'];
+      let ok = true;
+      try {
+        compileRegex(doc.regex);
+      } catch (e) {
+        ok = false;
+        const why = e instanceof Error ? (e.message.split(': ').at(-1) ?? e.message) : String(e);
+        this.fail(at, `invalid regular expression ${q(doc.regex)}: ${why}`);
+      }
+      const unsafe = ok ? unsafeRegexReason(doc.regex) : undefined;
+      if (unsafe !== undefined)
+        this.fail(at, `unsafe regular expression ${q(doc.regex)}: ${unsafe}`);
+    }
+    if (doc.in !== undefined && literal) {
+      doc.in.forEach((s, i) => {
+        const problem = literal(s);
+        if (problem !== undefined) this.fail([...path, 'in', i], problem);
+      });
+    }
+    if (doc.not !== undefined) this.checkStringMatch(doc.not, [...path, 'not'], literal);
+  }
+
+  private steps(docs: readonly StepDoc[], path: DocPath): Step[] {
+    const steps: Step[] = [];
+    let terminal: { key: string; index: number } | undefined;
+    docs.forEach((doc, i) => {
+      const key = STEP_KEYS.find((k) => doc[k] !== undefined);
+      if (key === undefined) return;
+      steps.push(this.step(key, doc, [...path, i, key]));
+      const isTerminal = key !== 'delay';
+      if (terminal !== undefined) {
+        this.fail(
+          [...path, i],
+          isTerminal
+            ? `only one terminal step is allowed, found ${terminal.key} at then[${terminal.index}] and ${key} at then[${i}]`
+            : `the terminal step (${terminal.key}) must come last, found ${key} after it`,
+          path,
+        );
+      } else if (isTerminal) {
+        terminal = { key, index: i };
+      }
+    });
+    if (terminal === undefined && docs.length > 0) {
+      this.fail(path, `needs a terminal step (${TERMINAL_STEP_KEYS.join(', ')}) after the delays`);
+    }
+    return steps;
+  }
+
+  private step(key: (typeof STEP_KEYS)[number], doc: StepDoc, path: DocPath): Step {
+    switch (key) {
+      case 'delay':
+        return { kind: 'delay', ms: this.ms(doc.delay, 0) };
+      case 'respond': {
+        const r = doc.respond ?? {};
+        const params: Parameter[] = Object.entries(r.params ?? {}).map(([code, value]) => {
+          const text = String(value);
+          // Values travel as latin1 byte strings; NUL, STX, ETX and TAB would break the frame.
+          if (/[\0\x02\x03\t]|[^\0-\xFF]/u.test(text)) {
+            this.fail(
+              [...path, 'params', code],
+              'must not contain TAB, control bytes NUL/STX/ETX or characters beyond U+00FF',
+            );
+          }
+          return { code: Number(code), value: text };
+        });
+        return {
+          kind: 'respond',
+          ...(params.length > 0 && { params }),
+          ...(r.timestamp !== undefined && { timestamp: r.timestamp }),
+        };
+      }
+      case 'error':
+      case 'generalError': {
+        const e = doc[key] ?? { code: 0 };
+        if (e.text !== undefined && !/^[\x20-\x7E]*$/.test(e.text)) {
+          this.fail([...path, 'text'], 'error text (901) must be printable ASCII');
+        }
+        return { kind: key, code: e.code, ...(e.text !== undefined && { text: e.text }) };
+      }
+      case 'nack':
+      case 'drop':
+      case 'disconnect':
+        return { kind: key };
+    }
+  }
+
+  private afterward(doc: AfterwardDoc, path: DocPath): AfterwardTemplate[] {
+    if (doc.statusReport !== undefined) {
+      const s = doc.statusReport;
+      const at = [...path, 'statusReport'];
+      const status = this.status(s.status ?? 'delivered', [...at, 'status']);
+      if (!status) return [];
+      return [
+        {
+          kind: 'statusReport',
+          afterMs: this.ms(s.after, this.statusReportDelayMs),
+          status,
+          ...(s.errorCode !== undefined && { errorCode: s.errorCode }),
+          ...(s.dischargeTime !== undefined && { dischargeTime: s.dischargeTime }),
+          ...(s.target !== undefined && { target: s.target }),
+        },
+      ];
+    }
+    if (doc.deliver !== undefined) {
+      return [this.deliver(doc.deliver, [...path, 'deliver'], TEMPLATE_NAMES)];
+    }
+    return [{ kind: 'disconnect', afterMs: this.ms(doc.disconnect?.after, 0) }];
+  }
+
+  private status(doc: StatusDoc, path: DocPath): StatusChoice | undefined {
+    const byName = (name: string, at: DocPath, atKey: boolean): number | undefined => {
+      const code = /^\d$/.test(name) ? Number(name) : statusByName(name);
+      if (code === undefined) {
+        this.issues.push(
+          this.source.issue(
+            at,
+            `unknown status ${q(name)}${suggestion(name, STATUS_NAME_LIST) || ` (known: ${STATUS_NAME_LIST.join(', ')})`}`,
+            atKey ? { at: 'key', prefix: path } : {},
+          ),
+        );
+      }
+      return code;
+    };
+    if (typeof doc === 'number') return { kind: 'fixed', status: doc };
+    if (typeof doc === 'string') {
+      const code = byName(doc, path, false);
+      return code === undefined ? undefined : { kind: 'fixed', status: code };
+    }
+    const options: { status: number; weight: number }[] = [];
+    let bad = false;
+    for (const [name, weight] of Object.entries(doc)) {
+      const code = byName(name, [...path, name], true);
+      if (code === undefined) bad = true;
+      else options.push({ status: code, weight });
+    }
+    if (bad) return undefined;
+    if (!options.some((o) => o.weight > 0)) {
+      this.fail(path, 'at least one weight must be above 0');
+      return undefined;
+    }
+    return { kind: 'weighted', options };
+  }
+
+  private deliver(
+    doc: DeliverDoc,
+    path: DocPath,
+    templates: readonly string[],
+  ): Extract<Afterward, { kind: 'deliver' }> {
+    if ((doc.text === undefined) === (doc.hex === undefined)) {
+      this.fail(
+        path,
+        doc.text === undefined ? 'needs text or hex' : 'has both text and hex: give one',
+      );
+    }
+    for (const key of ['from', 'to', 'text'] as const) {
+      const value = doc[key];
+      if (value === undefined) continue;
+      for (const m of value.matchAll(/\{\{\s*([^}]*?)\s*\}\}/g)) {
+        const name = m[1] ?? '';
+        if (!templates.includes(name)) {
+          this.fail(
+            [...path, key],
+            `unknown template {{${name}}}${suggestion(name, templates) || ''} (known here: ${templates.map((t) => `{{${t}}}`).join(', ')})`,
+          );
+        }
+      }
+    }
+    return {
+      kind: 'deliver',
+      afterMs: this.ms(doc.after, 0),
+      from: doc.from,
+      to: doc.to,
+      ...(doc.text !== undefined && { text: doc.text }),
+      ...(doc.hex !== undefined && { hex: doc.hex.toUpperCase() }),
+      ...(doc.encoding !== undefined && { encoding: doc.encoding }),
+      ...(doc.udh !== undefined && { udh: doc.udh.toUpperCase() }),
+      ...(doc.target !== undefined && { target: doc.target }),
+    };
+  }
+}
+
+/**
+ * Compiles a schema-valid document. Returns the scenario only when there are no issues; issues
+ * are located in `source`.
+ */
+export function compileScenario(
+  source: ScenarioSource,
+  doc: ScenarioDocument,
+): { readonly scenario?: CompiledScenario; readonly issues: readonly ScenarioIssue[] } {
+  const compiler = new Compiler(source);
+  const scenario = compiler.compile(doc);
+  return compiler.issues.length === 0 ? { scenario, issues: [] } : { issues: compiler.issues };
+}

@@ -1,0 +1,416 @@
+/**
+ * The rule engine: decides the answer to every request from a compiled scenario.
+ *
+ * ## Rule selection
+ *
+ * A rule *matches* a request when its `whenState` (if any) names the current state and every
+ * matcher of its `when` block passes. Among the matching rules:
+ *
+ * 1. **Priority first.** Rules are grouped by `priority` (higher first, default 0); a lower group
+ *    is only consulted when no rule of a higher group can answer.
+ * 2. **Counted rules, in file order.** Within a group, the first matching rule with `times`
+ *    left (uses < times) answers and uses one of its times.
+ * 3. **Then the last uncounted rule.** When every matching counted rule of the group is used
+ *    up (or there is none), the *last* matching rule without `times` (in file order) answers, as
+ *    often as it matches. Later rules thus override earlier ones, as in WireMock.
+ * 4. **Built-in default.** When no group can answer, the built-in default answers (below), and
+ *    the decision carries `unmatched`: the nearest rules and why each failed, e.g.
+ *    `rule "unknown-number": destination "+358401234567" does not start with "+99"`.
+ *
+ * When a rule answers, its `setState` (if any) becomes the state for the next request. The state
+ * starts as `started`. Loading a new scenario (`use`) or `reset()` clears use counters, state,
+ * rate history and reseeds the random generator.
+ *
+ * ## Built-in default (also the answer to requests no rule takes)
+ *
+ * - login: accepted, unless the scenario has `accounts`: then an unknown user or wrong password
+ *   gets error 100, and a login while `maxSessions` other sessions of the user are logged in gets
+ *   error 102. Accounts only apply here: a rule that matches a login wins.
+ * - submit: accepted; a status report `delivered` follows after `server.statusReportDelay` when
+ *   the submit's 056 asks for successful delivery reports (bit 8, PROTOCOL.md §9.1).
+ * - alive, logout, cancel, set, submit-status-report: accepted.
+ * - enquire: accepted with 021 and 060 echoed and 061 = 4 (delivered).
+ * - delivery-request: mode 0 answered with 066:0 (no messages waiting), other modes accepted.
+ * - get: 501 answered with the MC time; any other item gets error 900.
+ * - deliver / status-report sent by the client: general error 1 (unexpected operation).
+ * - responses from the client (deliver-response, status-report-response, alive-response, …):
+ *   dropped, since nothing answers a response. These are not recorded as unmatched.
+ *
+ * A rule that answers a submit with `respond` and has no explicit `statusReport` in `afterwards`
+ * still gets the built-in 056-driven report, so a real client keeps receiving status reports.
+ * Explicit `statusReport` items always fire, whatever 056 says.
+ */
+import { getParam } from '../protocol/frame.js';
+import { operationInfo, opByName } from '../protocol/operations.js';
+import { errorText, StatusCode, wantsStatusReport } from '../protocol/status-codes.js';
+import { formatTimestamp } from '../protocol/values.js';
+import type { Afterward, Decision, RequestContext, Responder, Step } from '../server/ports.js';
+import { explainStep, resolveAfterward } from './actions.js';
+import type { CompiledRule, CompiledScenario } from './compile.js';
+import type { MatchEnv, RateMatcher } from './matchers.js';
+import { showValue } from './matchers.js';
+import { mulberry32 } from './random.js';
+
+/** Options of {@link RuleEngine}. */
+export interface RuleEngineOptions {
+  /** Seed of the random generator behind weighted statuses. Default: a random seed. */
+  readonly seed?: number;
+}
+
+/** Use counts of one rule. */
+export interface RuleStat {
+  readonly id: string;
+  readonly uses: number;
+  readonly times?: number;
+}
+
+/** The state every scenario starts in. */
+export const INITIAL_STATE = 'started';
+
+const MAX_RATE_KEYS = 10_000;
+const NEAREST_RULES = 3;
+
+/** Timestamps of recent requests by scope key, bounded in age, count and number of keys. */
+class RateHistory {
+  private readonly entries = new Map<string, number[]>();
+  private windowMs = 0;
+  private cap = 0;
+
+  configure(windowMs: number, cap: number): void {
+    this.windowMs = windowMs;
+    this.cap = cap;
+    this.entries.clear();
+  }
+
+  get enabled(): boolean {
+    return this.cap > 0;
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
+
+  count(key: string, now: number, perMs: number): number {
+    const list = this.entries.get(key);
+    if (!list) return 0;
+    let n = 0;
+    for (const t of list) if (t > now - perMs && t <= now) n++;
+    return n;
+  }
+
+  record(key: string, now: number): void {
+    let list = this.entries.get(key);
+    if (!list) {
+      if (this.entries.size >= MAX_RATE_KEYS) {
+        const oldest = this.entries.keys().next();
+        if (!oldest.done) this.entries.delete(oldest.value);
+      }
+      list = [];
+      this.entries.set(key, list);
+    }
+    list.push(now);
+    while (list.length > 0 && ((list[0] ?? now) <= now - this.windowMs || list.length > this.cap)) {
+      list.shift();
+    }
+  }
+}
+
+const rateKey = (scope: 'session' | 'user', ctx: RequestContext): string | undefined => {
+  if (scope === 'session') return `s\0${ctx.session.id}\0${ctx.opName}`;
+  const user = ctx.session.user ?? ctx.fields.user;
+  return user === undefined ? undefined : `u\0${user}\0${ctx.opName}`;
+};
+
+interface Selection {
+  readonly rule: CompiledRule | undefined;
+  /** Matching counted rules that were skipped because they are used up. */
+  readonly usedUp: readonly CompiledRule[];
+}
+
+/**
+ * Decides every answer from a compiled scenario (see the selection rules above). `decide()` is
+ * synchronous and never throws for peer behaviour; its only effects are rule use counts, the
+ * state, and the rate history.
+ */
+export class RuleEngine implements Responder {
+  /** The seed in use (given or drawn), to replay a run with weighted statuses. */
+  readonly seed: number;
+  private current: CompiledScenario;
+  private tiers: CompiledRule[][] = [];
+  private uses: number[] = [];
+  private stateName = INITIAL_STATE;
+  private random: () => number;
+  private readonly rates = new RateHistory();
+  private readonly env: MatchEnv;
+
+  constructor(scenario: CompiledScenario, options: RuleEngineOptions = {}) {
+    this.seed = options.seed ?? Math.floor(Math.random() * 0x1_0000_0000);
+    this.random = mulberry32(this.seed);
+    this.current = scenario;
+    this.env = {
+      countRecent: (scope, ctx, perMs) => {
+        const key = rateKey(scope, ctx);
+        return key === undefined ? 0 : this.rates.count(key, ctx.now, perMs);
+      },
+    };
+    this.prepare();
+  }
+
+  /** The scenario in use. */
+  get scenario(): CompiledScenario {
+    return this.current;
+  }
+
+  /** The current state name (initially `started`). */
+  get state(): string {
+    return this.stateName;
+  }
+
+  /** Swaps the scenario atomically; use counts, state, rate history and randomness restart. */
+  use(scenario: CompiledScenario): void {
+    this.current = scenario;
+    this.prepare();
+  }
+
+  /** Restarts use counts, state, rate history and the random sequence of the current scenario. */
+  reset(): void {
+    this.uses = this.current.rules.map(() => 0);
+    this.stateName = INITIAL_STATE;
+    this.rates.clear();
+    this.random = mulberry32(this.seed);
+  }
+
+  /** Use counts of every rule, in file order. */
+  ruleStats(): RuleStat[] {
+    return this.current.rules.map((r) => ({
+      id: r.id,
+      uses: this.uses[r.index] ?? 0,
+      ...(r.times !== undefined && { times: r.times }),
+    }));
+  }
+
+  /** Ids of the rules that never answered since the scenario was loaded or reset. */
+  unusedRules(): string[] {
+    return this.current.rules.filter((r) => (this.uses[r.index] ?? 0) === 0).map((r) => r.id);
+  }
+
+  /** Decides the answer to one request. */
+  decide(ctx: RequestContext): Decision {
+    const selection = this.select(ctx);
+    const decision = selection.rule
+      ? this.fromRule(selection.rule, ctx)
+      : this.fallback(ctx, selection.usedUp);
+    if (this.rates.enabled) {
+      this.rates.record(rateKey('session', ctx) ?? '', ctx.now);
+      const userKey = rateKey('user', ctx);
+      if (userKey !== undefined) this.rates.record(userKey, ctx.now);
+    }
+    return decision;
+  }
+
+  private prepare(): void {
+    const byPriority = new Map<number, CompiledRule[]>();
+    for (const rule of this.current.rules) {
+      const tier = byPriority.get(rule.priority) ?? [];
+      tier.push(rule);
+      byPriority.set(rule.priority, tier);
+    }
+    this.tiers = [...byPriority.entries()].sort((a, b) => b[0] - a[0]).map(([, rules]) => rules);
+    let windowMs = 0;
+    let cap = 0;
+    for (const rule of this.current.rules) {
+      for (const m of rule.matchers) {
+        if (m.key === 'rate') {
+          const r = m as RateMatcher;
+          windowMs = Math.max(windowMs, r.perMs);
+          cap = Math.max(cap, r.over);
+        }
+      }
+    }
+    this.rates.configure(windowMs, cap);
+    this.reset();
+  }
+
+  private matches(rule: CompiledRule, ctx: RequestContext): boolean {
+    if (rule.whenState && !rule.whenState.includes(this.stateName)) return false;
+    return rule.matchers.every((m) => m.test(ctx, this.env));
+  }
+
+  private select(ctx: RequestContext): Selection {
+    const usedUp: CompiledRule[] = [];
+    for (const tier of this.tiers) {
+      let lastUncounted: CompiledRule | undefined;
+      for (const rule of tier) {
+        if (!this.matches(rule, ctx)) continue;
+        if (rule.times === undefined) lastUncounted = rule;
+        else if ((this.uses[rule.index] ?? 0) < rule.times) return { rule, usedUp };
+        else usedUp.push(rule);
+      }
+      if (lastUncounted) return { rule: lastUncounted, usedUp };
+    }
+    return { rule: undefined, usedUp };
+  }
+
+  private fromRule(rule: CompiledRule, ctx: RequestContext): Decision {
+    const uses = (this.uses[rule.index] ?? 0) + 1;
+    this.uses[rule.index] = uses;
+    const afterwards: Afterward[] = rule.afterwards.map((a) => resolveAfterward(a, this.random));
+    const terminal = rule.steps.at(-1);
+    if (ctx.opName === 'submit' && terminal?.kind === 'respond' && !rule.hasStatusReport) {
+      const report = this.defaultReport(ctx);
+      if (report) afterwards.push(report);
+    }
+    const reasons = [
+      ...(rule.whenState ? [`state is ${showValue(this.stateName)}`] : []),
+      ...rule.matchers.map((m) => m.why(ctx, this.env)),
+    ];
+    const before = this.stateName;
+    if (rule.setState !== undefined) this.stateName = rule.setState;
+    let explanation = `rule ${showValue(rule.id)}`;
+    if (rule.times !== undefined) explanation += ` (use ${uses} of ${rule.times})`;
+    explanation += `: ${reasons.length > 0 ? reasons.join(', ') : 'matches every request'}`;
+    explanation += ` → ${rule.steps.map(explainStep).join(', then ')}`;
+    if (rule.setState !== undefined)
+      explanation += `; state ${showValue(before)} → ${showValue(rule.setState)}`;
+    return { steps: rule.steps, afterwards, ruleId: rule.id, explanation };
+  }
+
+  private defaultReport(ctx: RequestContext): Afterward | undefined {
+    const bits = ctx.fields.statusReportRequest ?? 0;
+    if (!wantsStatusReport(bits, StatusCode.DeliverySuccessful)) return undefined;
+    return {
+      kind: 'statusReport',
+      afterMs: this.current.server.statusReportDelayMs,
+      status: StatusCode.DeliverySuccessful,
+    };
+  }
+
+  private fallback(ctx: RequestContext, usedUp: readonly CompiledRule[]): Decision {
+    const info = operationInfo(opByName(ctx.opName) ?? -1);
+    const respond: Step = { kind: 'respond' };
+    const answer = (steps: Step[], why: string, afterwards: Afterward[] = []): Decision => {
+      const base = { steps, afterwards, ruleId: null, explanation: `built-in default: ${why}` };
+      return info?.isResponse ? base : { ...base, unmatched: this.nearMiss(ctx, usedUp) };
+    };
+    if (info?.isResponse) return answer([{ kind: 'drop' }], `${ctx.opName} needs no answer`);
+    switch (ctx.opName) {
+      case 'login':
+        return this.defaultLogin(ctx, answer);
+      case 'submit': {
+        const report = this.defaultReport(ctx);
+        return answer(
+          [respond],
+          report ? 'submit accepted, status report requested by 056' : 'submit accepted',
+          report ? [report] : [],
+        );
+      }
+      case 'enquire': {
+        const params = [
+          ...echo(ctx, 21),
+          ...echo(ctx, 60),
+          { code: 61, value: String(StatusCode.DeliverySuccessful) },
+        ];
+        return answer([{ kind: 'respond', params }], 'enquire answered: delivered');
+      }
+      case 'delivery-request': {
+        const mode = getParam(ctx.frame, 68);
+        return mode === '0'
+          ? answer([{ kind: 'respond', params: [{ code: 66, value: '0' }] }], 'no messages waiting')
+          : answer([respond], 'delivery request accepted');
+      }
+      case 'get':
+        return this.defaultGet(ctx, answer);
+      case 'deliver':
+      case 'status-report':
+        return answer(
+          [{ kind: 'generalError', code: 1 }],
+          `${ctx.opName} is sent by the SMSC, not the client: ${errorText(1)}`,
+        );
+      default:
+        return answer([respond], `${ctx.opName} accepted`);
+    }
+  }
+
+  private defaultLogin(
+    ctx: RequestContext,
+    answer: (steps: Step[], why: string) => Decision,
+  ): Decision {
+    const accounts = this.current.accounts;
+    const user = ctx.fields.user;
+    if (!accounts) return answer([{ kind: 'respond' }], 'login accepted (no accounts)');
+    const account = accounts.find((a) => a.user === user);
+    if (!account || account.password !== ctx.fields.password) {
+      const why = account
+        ? `wrong password for ${showValue(account.user)}`
+        : `unknown user ${showValue(user ?? '')}`;
+      return answer([{ kind: 'error', code: 100 }], `${why}: error 100 (${errorText(100)})`);
+    }
+    if (account.maxSessions !== undefined && ctx.userSessions >= account.maxSessions) {
+      return answer(
+        [{ kind: 'error', code: 102 }],
+        `${showValue(account.user)} already has ${ctx.userSessions} of ${account.maxSessions} sessions: error 102 (${errorText(102)})`,
+      );
+    }
+    return answer([{ kind: 'respond' }], `login of ${showValue(account.user)} accepted`);
+  }
+
+  private defaultGet(
+    ctx: RequestContext,
+    answer: (steps: Step[], why: string) => Decision,
+  ): Decision {
+    const item = getParam(ctx.frame, 500);
+    if (item === '501') {
+      try {
+        const time = formatTimestamp(ctx.now, this.current.server.timezone ?? 'UTC');
+        return answer([{ kind: 'respond', params: [{ code: 501, value: time }] }], 'MC time');
+      } catch {
+        return answer([{ kind: 'error', code: 9 }], 'the clock cannot be written as a CIMD2 time');
+      }
+    }
+    return answer([{ kind: 'error', code: 900 }], `unsupported item ${showValue(item ?? '')}`);
+  }
+
+  /** Why no rule answered: the nearest rules and their failing conditions. */
+  private nearMiss(ctx: RequestContext, usedUp: readonly CompiledRule[]): string {
+    const rules = this.current.rules;
+    if (rules.length === 0) return `no rule for ${ctx.opName}: the scenario has no rules`;
+    const candidates: { rule: CompiledRule; failures: string[]; opFailed: boolean }[] = [];
+    for (const rule of rules) {
+      if (usedUp.includes(rule)) {
+        candidates.push({
+          rule,
+          failures: [
+            `matches but is used up (${this.uses[rule.index] ?? 0} of ${rule.times ?? 0} times)`,
+          ],
+          opFailed: false,
+        });
+        continue;
+      }
+      const failures: string[] = [];
+      let opFailed = false;
+      if (rule.whenState && !rule.whenState.includes(this.stateName)) {
+        failures.push(
+          `state is ${showValue(this.stateName)}, rule needs ${rule.whenState.map(showValue).join(' or ')}`,
+        );
+      }
+      for (const m of rule.matchers) {
+        if (m.test(ctx, this.env)) continue;
+        if (m.key === 'op') opFailed = true;
+        failures.push(m.why(ctx, this.env));
+      }
+      candidates.push({ rule, failures, opFailed });
+    }
+    const sameOp = candidates.filter((c) => !c.opFailed);
+    if (sameOp.length === 0) return `no rule for ${ctx.opName}`;
+    const nearest = sameOp
+      .sort((a, b) => a.failures.length - b.failures.length || a.rule.index - b.rule.index)
+      .slice(0, NEAREST_RULES)
+      .map((c) => `rule ${showValue(c.rule.id)}: ${c.failures.join(', ')}`);
+    return `no rule matched ${ctx.opName}; ${nearest.join('; ')}`;
+  }
+}
+
+function echo(ctx: RequestContext, code: number): { code: number; value: string }[] {
+  const value = getParam(ctx.frame, code);
+  return value === undefined ? [] : [{ code, value }];
+}

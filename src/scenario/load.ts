@@ -1,0 +1,76 @@
+/**
+ * Loading scenarios: text or file → YAML with positions → schema validation → compilation.
+ * Every problem comes back as a located {@link ScenarioIssue}; nothing half-valid is ever
+ * returned.
+ */
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { compileScenario } from './compile.js';
+import type { CompiledScenario } from './compile.js';
+import type { ScenarioDocument } from './document.js';
+import { ScenarioError } from './issues.js';
+import type { ScenarioIssue } from './issues.js';
+import { ScenarioSource } from './source.js';
+import { schemaIssues } from './validate.js';
+
+/** Location of the built-in scenario (works from `src/` under tsx and from `dist/`). */
+export const defaultScenarioUrl = new URL('../../scenarios/default.yaml', import.meta.url);
+
+/** File path of `scenarios/default.yaml`, the scenario used when none is given. */
+export const defaultScenarioPath = fileURLToPath(defaultScenarioUrl);
+
+/** Parses, validates and compiles; exactly one of `scenario` and a non-empty `issues` is set. */
+export function analyzeScenarioText(
+  text: string,
+  file: string,
+): { readonly scenario?: CompiledScenario; readonly issues: readonly ScenarioIssue[] } {
+  const source = new ScenarioSource(text, file);
+  if (source.syntaxIssues.length > 0) return { issues: source.syntaxIssues };
+  const schema = schemaIssues(source);
+  if (schema.length > 0) return { issues: schema };
+  const result = compileScenario(source, source.data as ScenarioDocument);
+  return result.scenario
+    ? result
+    : { issues: [...result.issues].sort((a, b) => a.line - b.line || a.col - b.col) };
+}
+
+/**
+ * Every issue of a scenario text: YAML syntax first; when the YAML parses, schema violations;
+ * when the schema passes, semantic problems. Empty when the scenario loads.
+ */
+export function validateScenarioText(text: string, file: string): ScenarioIssue[] {
+  return [...analyzeScenarioText(text, file).issues];
+}
+
+/**
+ * Compiles a scenario from YAML text. `file` names it in issues and becomes the default name.
+ * @throws ScenarioError (ERR_SCENARIO_INVALID) carrying every issue.
+ */
+export function loadScenarioText(text: string, file: string): CompiledScenario {
+  const result = analyzeScenarioText(text, file);
+  if (!result.scenario) throw new ScenarioError(result.issues);
+  return result.scenario;
+}
+
+/**
+ * Reads and compiles a scenario file (UTF-8, BOM tolerated).
+ * @throws ScenarioError, also when the file cannot be read (the issue is at 1:1).
+ */
+export async function loadScenarioFile(path: string): Promise<CompiledScenario> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (cause) {
+    const why = cause instanceof Error ? cause.message : String(cause);
+    throw new ScenarioError(
+      [{ file: path, line: 1, col: 1, message: `cannot read scenario file: ${why}`, path: '' }],
+      { cause },
+    );
+  }
+  return loadScenarioText(text, path);
+}
+
+/** Loads `scenarios/default.yaml`, the behaviour of a mock started without a scenario. */
+export function loadDefaultScenario(): Promise<CompiledScenario> {
+  return loadScenarioFile(defaultScenarioPath);
+}

@@ -1,0 +1,16 @@
+/** Seeded randomness for weighted choices, so every random scenario run can be replayed. */
+
+/**
+ * mulberry32: a small 32-bit PRNG. The same seed always yields the same sequence of numbers in
+ * [0, 1).
+ */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
