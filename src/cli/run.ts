@@ -1,0 +1,58 @@
+/** `cimd2-mock run [serve options] [--assert FILE] -- <command…>`: the mock around one command. */
+import { spawn } from 'node:child_process';
+import { constants } from 'node:os';
+import { readFile } from 'node:fs/promises';
+import { loadExpectations, runExpectations, formatFailures } from '../transcript/index.js';
+import { CliError } from './output.js';
+import { hostPort, startServing, summary, type ServeOptions } from './serve.js';
+
+export interface RunOptions extends ServeOptions {
+  assert?: string;
+}
+
+/** Runs `command` with CIMD2_MOCK_* in its environment; returns the exit code to use. */
+export async function run(command: readonly string[], opts: RunOptions): Promise<number> {
+  const [file, ...args] = command;
+  if (file === undefined) throw new CliError('run: no command given (usage: cimd2-mock run [options] -- <command…>)', 2);
+  // Load the expectations first: a broken file should fail before anything runs.
+  const expectations =
+    opts.assert === undefined ? undefined : loadExpectations(await readFile(opts.assert, 'utf8'), opts.assert);
+  const running = await startServing(opts);
+  const { mock, admin } = running;
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    CIMD2_MOCK_HOST: mock.host,
+    CIMD2_MOCK_PORT: String(mock.port),
+    CIMD2_MOCK_ADDRESS: hostPort(mock.host, mock.port),
+    ...(admin !== undefined ? { CIMD2_MOCK_ADMIN_URL: admin.url } : {}),
+  };
+  const code = await new Promise<number>((resolve) => {
+    const child = spawn(file, args, { stdio: 'inherit', env });
+    const forward = (signal: NodeJS.Signals): void => {
+      child.kill(signal);
+    };
+    process.on('SIGINT', forward);
+    process.on('SIGTERM', forward);
+    child.on('error', (error: NodeJS.ErrnoException) => {
+      running.log.error(`cannot run ${file}: ${error.code === 'ENOENT' ? 'command not found' : error.message}`);
+      resolve(error.code === 'ENOENT' ? 127 : 126);
+    });
+    child.on('exit', (exitCode, signal) => {
+      process.off('SIGINT', forward);
+      process.off('SIGTERM', forward);
+      if (signal !== null) resolve(128 + (constants.signals[signal] ?? 0));
+      else resolve(exitCode ?? 1);
+    });
+  });
+  await running.stop(`command exited with ${code}`);
+  if (!opts.quiet) process.stderr.write(`${summary(mock)}\n`);
+  if (expectations !== undefined) {
+    const result = runExpectations(mock.transcript, expectations);
+    if (!result.passed) {
+      process.stderr.write(`${formatFailures(result)}\n`);
+      return code === 0 ? 1 : code;
+    }
+    process.stderr.write(`cimd2-mock: all ${expectations.expectations.length} expectations passed\n`);
+  }
+  return code;
+}

@@ -1,0 +1,192 @@
+/** `cimd2-mock [serve]`: start the mock, print the readiness lines, stop cleanly on SIGINT/SIGTERM. */
+import { writeFileSync } from 'node:fs';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { startControlApi, type ControlApi } from '../control-api.js';
+import { createMockSmsc, type MockSmsc, type MockSmscOptions } from '../mock-smsc.js';
+import { formatIssue } from '../scenario/index.js';
+import { createLogger, type LogFormat, type Logger } from './output.js';
+
+export interface ServeOptions {
+  scenario?: string;
+  host: string;
+  port: number;
+  transcript?: string;
+  watch: boolean;
+  adminPort?: number;
+  adminToken?: string;
+  keepalive?: number;
+  throttle?: number;
+  clock?: string;
+  seed?: number;
+  readyFile?: string;
+  logFormat: LogFormat;
+  quiet: boolean;
+  redactPasswords?: boolean;
+}
+
+function intIn(min: number, max: number, what: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value.trim()) || n < min || n > max) {
+      throw new InvalidArgumentError(`${what} must be an integer from ${min} to ${max}.`);
+    }
+    return n;
+  };
+}
+
+function nonNegativeNumber(what: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`${what} must be a number ≥ 0.`);
+    return n;
+  };
+}
+
+function isoTime(value: string): string {
+  if (!Number.isFinite(Date.parse(value))) {
+    throw new InvalidArgumentError('expected an ISO-8601 time such as 2026-01-01T12:00:00Z.');
+  }
+  return value;
+}
+
+/** Adds the options shared by `serve` and `run`. */
+export function addServeOptions(cmd: Command): Command {
+  return cmd
+    .option('-s, --scenario <file>', 'scenario YAML file (default: the built-in scenarios/default.yaml)')
+    .option('--host <host>', 'address to bind', '127.0.0.1')
+    .addOption(new Option('-p, --port <port>', 'CIMD2 port (0 = ephemeral)').default(9971).argParser(intIn(0, 65535, 'port')))
+    .option('-t, --transcript <file>', 'write the JSONL transcript to this file')
+    .option('--no-watch', 'do not reload the scenario file when it changes')
+    .addOption(new Option('--admin-port <port>', 'start the HTTP control API on this port (0 = ephemeral)').argParser(intIn(0, 65535, 'admin port')))
+    .option('--admin-token <token>', 'bearer token required by the control API')
+    .addOption(new Option('--keepalive <seconds>', 'send alive (40) after this many idle seconds; 0 = off').argParser(nonNegativeNumber('keepalive')))
+    .addOption(new Option('--throttle <n>', 'server-sent messages per second; 0 = unlimited').argParser(nonNegativeNumber('throttle')))
+    .addOption(new Option('--clock <iso-time>', "start the mock's clock at this time (reproducible 060 values)").argParser(isoTime))
+    .addOption(new Option('--seed <n>', 'seed for weighted random choices').argParser(intIn(0, 2 ** 32 - 1, 'seed')))
+    .option('--ready-file <file>', 'write {"host","port","adminPort","pid"} here once listening')
+    .option('--redact-passwords', 'write *** instead of passwords in the transcript')
+    .addOption(new Option('--log-format <format>', 'log format on stderr').choices(['text', 'json']).default('text'))
+    .option('-q, --quiet', 'log warnings and errors only', false);
+}
+
+/** A running mock with its control API, as `serve` and `run` use it. */
+export interface Running {
+  readonly mock: MockSmsc;
+  readonly admin: ControlApi | undefined;
+  readonly log: Logger;
+  stop(reason: string): Promise<void>;
+}
+
+/** Starts the mock and prints the readiness lines. */
+export async function startServing(opts: ServeOptions): Promise<Running> {
+  const log = createLogger({ format: opts.logFormat, quiet: opts.quiet });
+  const options: MockSmscOptions = {
+    host: opts.host,
+    port: opts.port,
+    watch: opts.watch,
+    ...(opts.scenario !== undefined ? { scenario: opts.scenario } : {}),
+    ...(opts.transcript !== undefined ? { transcript: opts.transcript } : {}),
+    ...(opts.keepalive !== undefined ? { keepAlive: opts.keepalive } : {}),
+    ...(opts.throttle !== undefined ? { throttle: opts.throttle } : {}),
+    ...(opts.clock !== undefined ? { clock: opts.clock } : {}),
+    ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
+    ...(opts.redactPasswords === true ? { redactPasswords: true } : {}),
+  };
+  const mock = await createMockSmsc(options);
+  let admin: ControlApi | undefined;
+  try {
+    if (opts.adminPort !== undefined) {
+      admin = await startControlApi(mock, {
+        port: opts.adminPort,
+        ...(opts.adminToken !== undefined ? { token: opts.adminToken } : {}),
+      });
+    }
+  } catch (error) {
+    await mock.stop('control API failed to start');
+    throw error;
+  }
+  const allInterfaces = mock.host === '0.0.0.0' || mock.host === '::';
+  process.stdout.write(`cimd2-mock listening on ${hostPort(mock.host, mock.port)}${allInterfaces ? ' (all interfaces)' : ''}\n`);
+  if (admin !== undefined) process.stdout.write(`cimd2-mock admin on ${admin.url}\n`);
+  if (opts.readyFile !== undefined) {
+    writeFileSync(
+      opts.readyFile,
+      `${JSON.stringify({ host: mock.host, port: mock.port, adminPort: admin?.port ?? null, pid: process.pid })}\n`,
+    );
+  }
+  log.info('scenario loaded', { scenario: mock.scenario.file, name: mock.scenario.name, rules: mock.scenario.rules.length });
+  mock.on('scenario-loaded', (s) => {
+    log.info('scenario reloaded', { scenario: s.file, rules: s.rules.length });
+  });
+  mock.on('scenario-rejected', (issues) => {
+    for (const i of issues) log.warn(`scenario rejected, keeping the previous one: ${formatIssue(i)}`);
+  });
+  mock.on('error', (e) => {
+    log.error(e.message);
+  });
+  mock.server.on('session-opened', (s) => {
+    log.info('session opened', { session: s.id, remote: s.remote });
+  });
+  mock.server.on('session-closed', (s, r) => {
+    log.info('session closed', { session: s.id, reason: r.text, code: r.code });
+  });
+  let stopping: Promise<void> | undefined;
+  return {
+    mock,
+    admin,
+    log,
+    stop: (reason) =>
+      (stopping ??= (async () => {
+        await admin?.close();
+        await mock.stop(reason);
+      })()),
+  };
+}
+
+/** `host:port`, with brackets around IPv6 hosts. */
+export function hostPort(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/** The shutdown summary printed to stderr. */
+export function summary(mock: MockSmsc): string {
+  const s = mock.stats();
+  const ops = (m: Readonly<Record<string, number>>): string =>
+    Object.entries(m)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ') || 'none';
+  const used = s.rules.filter((r) => r.uses > 0).map((r) => `${r.id} ×${r.uses}`);
+  const unused = s.rules.filter((r) => r.uses === 0).map((r) => r.id);
+  return [
+    'cimd2-mock summary',
+    `  sessions: ${s.sessionsTotal}`,
+    `  frames in: ${ops(s.framesIn)}`,
+    `  frames out: ${ops(s.framesOut)}`,
+    `  status reports sent: ${s.statusReportsSent}`,
+    `  rules used: ${used.join(', ') || 'none'}`,
+    `  rules unused: ${unused.join(', ') || 'none'}`,
+    `  unmatched requests: ${s.unmatched}`,
+    `  frame errors: ${s.frameErrors}`,
+  ].join('\n');
+}
+
+/** `serve`: run until SIGINT/SIGTERM, then stop, print the summary and exit 0. */
+export async function serve(opts: ServeOptions): Promise<void> {
+  const running = await startServing(opts);
+  await new Promise<void>((resolve) => {
+    const onSignal = (signal: NodeJS.Signals): void => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      running.log.info(`${signal} received, stopping`);
+      // Records already made reach the file even if the stop below is interrupted.
+      running.mock.flushSync();
+      running.stop(signal).then(resolve, (error: unknown) => {
+        running.log.error(`stop failed: ${error instanceof Error ? error.message : String(error)}`);
+        resolve();
+      });
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+  process.stderr.write(`${summary(running.mock)}\n`);
+}
