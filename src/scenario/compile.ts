@@ -277,63 +277,52 @@ class Compiler {
 
   private when(when: WhenDoc | undefined, path: DocPath): Matcher[] {
     const out: Matcher[] = [];
+    const known = (what: string, names: readonly string[]) => (s: string) =>
+      names.includes(s)
+        ? undefined
+        : `unknown ${what} ${q(s)}${suggestion(s, names) || ` (known: ${names.join(', ')})`}`;
+    const upper = (s: string): string => s.toUpperCase();
+    const strings = (
+      key: keyof typeof STRING_FIELDS,
+      doc: StringMatchDoc,
+      literal?: (s: string) => string | undefined,
+      normalize?: (s: string) => string,
+    ): void => {
+      if (!this.checkStringMatch(doc, [...path, key], literal)) return;
+      const f = STRING_FIELDS[key];
+      out.push(stringFieldMatcher(key, f.label, f.read, compileStringMatch(doc, normalize)));
+    };
     for (const [key, value] of Object.entries(when ?? {}) as [keyof WhenDoc, unknown][]) {
-      const at = [...path, key];
       switch (key) {
         case 'op':
-        case 'encoding': {
-          const names: readonly string[] = key === 'op' ? OP_NAMES : TEXT_ENCODINGS;
-          const what = key === 'op' ? 'operation' : 'encoding';
-          this.checkStringMatch(value as StringMatchDoc, at, (s) =>
-            names.includes(s)
-              ? undefined
-              : `unknown ${what} ${q(s)}${suggestion(s, names) || ` (known: ${names.join(', ')})`}`,
-          );
-          const f = STRING_FIELDS[key];
-          out.push(
-            stringFieldMatcher(key, f.label, f.read, compileStringMatch(value as StringMatchDoc)),
-          );
+          strings(key, value as StringMatchDoc, known('operation', OP_NAMES));
           break;
-        }
-        case 'udh': {
-          this.checkStringMatch(value as StringMatchDoc, at);
-          const f = STRING_FIELDS.udh;
-          const upper = (s: string): string => s.toUpperCase();
-          out.push(
-            stringFieldMatcher(
-              key,
-              f.label,
-              f.read,
-              compileStringMatch(value as StringMatchDoc, upper),
-            ),
-          );
+        case 'encoding':
+          strings(key, value as StringMatchDoc, known('encoding', TEXT_ENCODINGS));
           break;
-        }
+        case 'udh':
+          strings(key, value as StringMatchDoc, undefined, upper);
+          break;
         case 'user':
         case 'password':
         case 'destination':
         case 'originator':
         case 'text':
-        case 'session': {
-          this.checkStringMatch(value as StringMatchDoc, at);
-          const f = STRING_FIELDS[key];
-          out.push(
-            stringFieldMatcher(key, f.label, f.read, compileStringMatch(value as StringMatchDoc)),
-          );
+        case 'session':
+          strings(key, value as StringMatchDoc);
           break;
-        }
         case 'dcs':
         case 'parts': {
           const f = NUMBER_FIELDS[key];
-          out.push(
-            numberFieldMatcher(key, f.label, f.read, compileNumberMatch(value as NumberMatchDoc)),
-          );
+          const t = compileNumberMatch(value as NumberMatchDoc);
+          out.push(numberFieldMatcher(key, f.label, f.read, t));
           break;
         }
         case 'param':
           for (const [code, m] of Object.entries(value as Record<string, StringMatchDoc>)) {
-            this.checkStringMatch(m, [...at, code]);
-            out.push(paramMatcher(Number(code), compileStringMatch(m)));
+            if (this.checkStringMatch(m, [...path, key, code])) {
+              out.push(paramMatcher(Number(code), compileStringMatch(m)));
+            }
           }
           break;
         case 'rate': {
@@ -346,30 +335,33 @@ class Compiler {
     return out;
   }
 
-  /** Checks regexes (compile, safety) and, with `literal`, the literal strings of a matcher. */
+  /**
+   * Checks regexes (compile, safety) and, with `literal`, the literal strings of a matcher.
+   * Returns false when it reported an issue (the matcher must then not be compiled).
+   */
   private checkStringMatch(
     doc: StringMatchDoc,
     path: DocPath,
     literal?: (s: string) => string | undefined,
-  ): void {
+  ): boolean {
+    const before = this.issues.length;
     if (typeof doc === 'string') {
       const problem = literal?.(doc);
       if (problem !== undefined) this.fail(path, problem);
-      return;
+      return this.issues.length === before;
     }
     if (doc.regex !== undefined) {
       const at = [...path, 'regex'];
-      let ok = true;
       try {
         compileRegex(doc.regex);
+        const unsafe = unsafeRegexReason(doc.regex);
+        if (unsafe !== undefined) {
+          this.fail(at, `unsafe regular expression ${q(doc.regex)}: ${unsafe}`);
+        }
       } catch (e) {
-        ok = false;
         const why = e instanceof Error ? (e.message.split(': ').at(-1) ?? e.message) : String(e);
         this.fail(at, `invalid regular expression ${q(doc.regex)}: ${why}`);
       }
-      const unsafe = ok ? unsafeRegexReason(doc.regex) : undefined;
-      if (unsafe !== undefined)
-        this.fail(at, `unsafe regular expression ${q(doc.regex)}: ${unsafe}`);
     }
     if (doc.in !== undefined && literal) {
       doc.in.forEach((s, i) => {
@@ -378,6 +370,7 @@ class Compiler {
       });
     }
     if (doc.not !== undefined) this.checkStringMatch(doc.not, [...path, 'not'], literal);
+    return this.issues.length === before;
   }
 
   private steps(docs: readonly StepDoc[], path: DocPath): Step[] {

@@ -26,6 +26,10 @@ export function analyzeScenarioText(
 ): { readonly scenario?: CompiledScenario; readonly issues: readonly ScenarioIssue[] } {
   const source = new ScenarioSource(text, file);
   if (source.syntaxIssues.length > 0) return { issues: source.syntaxIssues };
+  if (source.data === undefined || source.data === null) {
+    const message = 'the file is empty: a scenario needs at least "version: 1"';
+    return { issues: [{ file, line: 1, col: 1, message, path: '' }] };
+  }
   const schema = schemaIssues(source);
   if (schema.length > 0) return { issues: schema };
   const result = compileScenario(source, source.data as ScenarioDocument);

@@ -19,6 +19,7 @@ export const scenarioSchemaUrl = new URL('../../schemas/scenario.schema.json', i
 export const scenarioSchemaPath = fileURLToPath(scenarioSchemaUrl);
 
 let validator: ValidateFunction | undefined;
+const defNames = new Map<unknown, string>();
 
 function getValidator(): ValidateFunction {
   if (!validator) {
@@ -29,6 +30,9 @@ function getValidator(): ValidateFunction {
       verbose: true,
       strict: true,
     });
+    for (const [name, def] of Object.entries((schema['$defs'] ?? {}) as Record<string, unknown>)) {
+      defNames.set(def, name);
+    }
     validator = ajv.compile(schema);
   }
   return validator;
@@ -92,8 +96,9 @@ function typeMessage(expected: unknown, value: unknown): string {
   return msg;
 }
 
+/** Which `$defs` entry an error comes from (needs ajv's `verbose` for `parentSchema`). */
 function defName(error: ErrorObject): string | undefined {
-  return /#\/\$defs\/([^/]+)\//.exec(error.schemaPath)?.[1];
+  return defNames.get(error.parentSchema);
 }
 
 function patternMessage(error: ErrorObject): string {

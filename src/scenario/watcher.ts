@@ -14,6 +14,9 @@ import type { CompiledScenario } from './compile.js';
 import type { ScenarioIssue } from './issues.js';
 import { analyzeScenarioText } from './load.js';
 
+/** chokidar ignores further change events of a file for this long after one (chokidar 5). */
+const CHOKIDAR_CHANGE_THROTTLE_MS = 50;
+
 /** Events of {@link ScenarioWatcher}. */
 export interface ScenarioWatcherEvents {
   /** The file changed and compiled. */
@@ -36,7 +39,9 @@ export interface ScenarioWatcherOptions {
  * Watches one scenario file with chokidar. Editors that save by writing a temporary file and
  * renaming it over the original are handled (chokidar's `atomic` mode turns the unlink + add
  * into a change). Changes are debounced, then the file is read, validated and compiled; a burst
- * of writes yields one event for the final content.
+ * of writes yields one event for the final content. Because chokidar swallows a change that
+ * follows another within 50 ms, the file is read once more shortly after every burst and
+ * reported again only if its content differs from the last read.
  */
 export class ScenarioWatcher extends EventEmitter<ScenarioWatcherEvents> {
   readonly file: string;
@@ -44,8 +49,10 @@ export class ScenarioWatcher extends EventEmitter<ScenarioWatcherEvents> {
   private readonly clock: Clock;
   private watcher: FSWatcher | undefined;
   private timer: TimerHandle | undefined;
+  private trailing: TimerHandle | undefined;
   private running: Promise<void> | undefined;
-  private again = false;
+  private pending: 'always' | 'if-changed' | undefined;
+  private lastText: string | null | undefined;
   private closed = false;
 
   constructor(file: string, options: ScenarioWatcherOptions = {}) {
@@ -61,7 +68,7 @@ export class ScenarioWatcher extends EventEmitter<ScenarioWatcherEvents> {
     const watcher = watch(this.file, { ignoreInitial: true, atomic: 40, persistent: true });
     this.watcher = watcher;
     watcher.on('all', (event) => {
-      if (event === 'add' || event === 'change' || event === 'unlink') this.schedule();
+      if (event === 'add' || event === 'change' || event === 'unlink') this.onEvent();
     });
     watcher.on('error', (error) => {
       if (this.listenerCount('error') > 0) {
@@ -78,61 +85,70 @@ export class ScenarioWatcher extends EventEmitter<ScenarioWatcherEvents> {
   /** Stops watching; pending reloads are dropped. */
   async close(): Promise<void> {
     this.closed = true;
-    if (this.timer) this.clock.clearTimeout(this.timer);
+    for (const t of [this.timer, this.trailing]) if (t) this.clock.clearTimeout(t);
     this.timer = undefined;
+    this.trailing = undefined;
     const watcher = this.watcher;
     this.watcher = undefined;
     await watcher?.close();
     await this.running;
   }
 
-  private schedule(): void {
+  private onEvent(): void {
     if (this.closed) return;
     if (this.timer) this.clock.clearTimeout(this.timer);
+    if (this.trailing) this.clock.clearTimeout(this.trailing);
     this.timer = this.clock.setTimeout(() => {
       this.timer = undefined;
-      this.reload();
+      this.reload('always');
     }, this.debounceMs);
+    // chokidar drops a second change event within 50 ms of the first (leading-edge throttle), so
+    // a write landing in that window has no event of its own: look once more after it.
+    this.trailing = this.clock.setTimeout(
+      () => {
+        this.trailing = undefined;
+        this.reload('if-changed');
+      },
+      Math.max(this.debounceMs, CHOKIDAR_CHANGE_THROTTLE_MS) + 20,
+    );
   }
 
-  private reload(): void {
+  private reload(mode: 'always' | 'if-changed'): void {
+    if (this.closed) return;
     if (this.running) {
-      this.again = true;
+      if (this.pending !== 'always') this.pending = mode;
       return;
     }
-    this.running = this.readAndReport().finally(() => {
+    this.running = this.readAndReport(mode).finally(() => {
       this.running = undefined;
-      if (this.again && !this.closed) {
-        this.again = false;
-        this.reload();
-      }
+      const next = this.pending;
+      this.pending = undefined;
+      if (next) this.reload(next);
     });
   }
 
-  private async readAndReport(): Promise<void> {
-    let text: string;
+  private async readAndReport(mode: 'always' | 'if-changed'): Promise<void> {
+    let text: string | null;
+    let failure = '';
     try {
       text = await readFile(this.file, 'utf8');
     } catch (cause) {
-      const why = cause instanceof Error ? cause.message : String(cause);
-      if (!this.closed) {
-        this.emit(
-          'rejected',
-          [
-            {
-              file: this.file,
-              line: 1,
-              col: 1,
-              message: `cannot read scenario file: ${why}`,
-              path: '',
-            },
-          ],
-          this.file,
-        );
-      }
+      text = null;
+      failure = cause instanceof Error ? cause.message : String(cause);
+    }
+    if (this.closed || (mode === 'if-changed' && text === this.lastText)) return;
+    this.lastText = text;
+    if (text === null) {
+      const issue = {
+        file: this.file,
+        line: 1,
+        col: 1,
+        message: `cannot read scenario file: ${failure}`,
+        path: '',
+      };
+      this.emit('rejected', [issue], this.file);
       return;
     }
-    if (this.closed) return;
     const result = analyzeScenarioText(text, this.file);
     if (result.scenario) this.emit('loaded', result.scenario);
     else this.emit('rejected', [...result.issues], this.file);
