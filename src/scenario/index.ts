@@ -22,10 +22,12 @@ export { explainRule, explainScenario } from './explain.js';
 export { formatIssue, ScenarioError } from './issues.js';
 export type { ScenarioIssue } from './issues.js';
 export {
+  analyzeScenarioText,
   defaultScenarioPath,
   defaultScenarioUrl,
   loadDefaultScenario,
   loadScenarioFile,
+  loadScenarioObject,
   loadScenarioText,
   validateScenarioText,
 } from './load.js';

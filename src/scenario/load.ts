@@ -5,6 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { stringify } from 'yaml';
 import { compileScenario } from './compile.js';
 import type { CompiledScenario } from './compile.js';
 import type { ScenarioDocument } from './document.js';
@@ -54,6 +55,16 @@ export function loadScenarioText(text: string, file: string): CompiledScenario {
   const result = analyzeScenarioText(text, file);
   if (!result.scenario) throw new ScenarioError(result.issues);
   return result.scenario;
+}
+
+/**
+ * Compiles a scenario given as a plain object (the programmatic equivalent of a file). It goes
+ * through the same validation as files: the object is written out as YAML, so issues carry
+ * line:col positions within that YAML text and `label` as their file.
+ * @throws ScenarioError carrying every issue.
+ */
+export function loadScenarioObject(doc: unknown, label = '<object>'): CompiledScenario {
+  return loadScenarioText(stringify(doc), label);
 }
 
 /**

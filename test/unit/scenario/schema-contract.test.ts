@@ -56,6 +56,16 @@ describe('scenario schema contract: shipped scenarios', () => {
   }
 });
 
+describe('scenario schema contract: documentation', () => {
+  it('docs/scenarios.md shows scenarios/checkout-flow.yaml verbatim', () => {
+    const doc = readFileSync('docs/scenarios.md', 'utf8');
+    const block = /## A complete example\n\n<!-- prettier-ignore -->\n```yaml\n([\s\S]*?)```/.exec(
+      doc,
+    );
+    expect(block?.[1]).to.equal(readFileSync('scenarios/checkout-flow.yaml', 'utf8'));
+  });
+});
+
 describe('scenario schema contract: valid fixtures', () => {
   for (const file of yamlFiles('test/fixtures/scenarios/valid')) {
     it(`${file} validates and compiles`, async () => {

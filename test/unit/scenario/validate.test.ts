@@ -1,5 +1,12 @@
 import { expect } from 'chai';
-import { formatIssue, validateScenarioText } from '../../../src/scenario/index.js';
+import {
+  defaultScenarioPath,
+  formatIssue,
+  loadDefaultScenario,
+  loadScenarioObject,
+  ScenarioError,
+  validateScenarioText,
+} from '../../../src/scenario/index.js';
 
 const issues = (text: string): string[] => validateScenarioText(text, 's.yaml').map(formatIssue);
 
@@ -87,5 +94,50 @@ rules:
 
   it('rejects a document that is not a mapping', () => {
     expect(issues('- version: 1\n')).to.deep.equal(['s.yaml:1:1: must be a mapping']);
+  });
+});
+
+describe('loadScenarioObject', () => {
+  it('compiles a plain object through the same validation as files', () => {
+    const s = loadScenarioObject({
+      version: 1,
+      rules: [{ id: 'x', when: { op: 'submit' }, then: [{ respond: {} }] }],
+    });
+    expect(s.rules.map((r) => r.id)).to.deep.equal(['x']);
+    expect(s.file).to.equal('<object>');
+  });
+
+  it('throws a ScenarioError naming the label', () => {
+    expect(() => loadScenarioObject({ version: 1, rules: [{ then: [] }] }, 'api')).to.throw(
+      ScenarioError,
+      /^api:\d+:\d+: rules\[0\]\.then: needs at least one step/,
+    );
+  });
+});
+
+describe('validateScenarioText format messages', () => {
+  it('explains bad hex, time stamps and discharge times', () => {
+    const got = issues(`version: 1
+rules:
+  - then: [ { respond: { timestamp: "2401011200" } } ]
+    afterwards:
+      - deliver: { from: "1", to: "2", hex: "ABC", udh: "" }
+      - statusReport: { dischargeTime: "now" }
+`);
+    expect(got).to.deep.equal([
+      's.yaml:3:37: rules[0].then[0].respond.timestamp: invalid time stamp "2401011200": use 12 digits yymmddhhmmss',
+      's.yaml:5:45: rules[0].afterwards[0].deliver.hex: invalid hex "ABC": use pairs of hex digits, e.g. 050003A70201',
+      's.yaml:5:57: rules[0].afterwards[0].deliver.udh: invalid hex "": use pairs of hex digits, e.g. 050003A70201',
+      's.yaml:6:40: rules[0].afterwards[1].statusReport.dischargeTime: invalid discharge time "now": use 12 digits yymmddhhmmss or {{timestamp}}',
+    ]);
+  });
+});
+
+describe('loadDefaultScenario', () => {
+  it('loads scenarios/default.yaml from next to the sources', async () => {
+    const s = await loadDefaultScenario();
+    expect(s.name).to.equal('default');
+    expect(s.file).to.equal(defaultScenarioPath);
+    expect(s.rules.map((r) => r.id)).to.include.members(['accept-login', 'accept-submit']);
   });
 });
