@@ -9,6 +9,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
+import { opName } from './protocol/operations.js';
 import { statusByName } from './protocol/status-codes.js';
 import { hexToBytes } from './protocol/values.js';
 import type { TextEncoding } from './protocol/user-data.js';
@@ -33,7 +34,7 @@ import {
   TeeSink,
   Transcript,
   TranscriptRecorder,
-  type TranscriptFilter,
+  type RecordSelector,
   type TranscriptRecord,
   type TranscriptSink,
 } from './transcript/index.js';
@@ -42,17 +43,19 @@ import { AssertionError } from 'node:assert';
 
 /** Package version, read once from package.json (works from src/ and dist/). */
 export const VERSION: string = (
-  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  }
 ).version;
 
 /** Where the scenario comes from. */
 export type ScenarioSourceOption =
-  | string
-  | CompiledScenario
-  | { readonly yaml: string; readonly file?: string };
+  string | CompiledScenario | { readonly yaml: string; readonly file?: string };
 
-export interface MockSmscOptions
-  extends Omit<SmscServerOptions, 'responder' | 'clock' | 'keepAliveInterval' | 'throttleRate' | 'timeZone' | 'statusReportDelayMs'> {
+export interface MockSmscOptions extends Omit<
+  SmscServerOptions,
+  'responder' | 'clock' | 'keepAliveInterval' | 'throttleRate' | 'timeZone' | 'statusReportDelayMs'
+> {
   /** A scenario file path, YAML text (`{ yaml }`), or a compiled scenario. Default: scenarios/default.yaml. */
   readonly scenario?: ScenarioSourceOption;
   /** Bind address (default 127.0.0.1). */
@@ -139,6 +142,8 @@ export class MockSmsc extends EventEmitter<MockSmscEvents> {
   private addr: { host: string; port: number } = { host: '', port: 0 };
   private readonly seenUsers = new Set<string>();
   private sessionsTotal = 0;
+  private readonly framesIn: Record<string, number> = {};
+  private readonly framesOut: Record<string, number> = {};
   private stopped: Promise<void> | undefined;
   private scenarioFile: string | undefined;
 
@@ -151,8 +156,23 @@ export class MockSmsc extends EventEmitter<MockSmscEvents> {
     super();
     this.options = options;
     this.clock = clock;
-    this.engine = new RuleEngine(scenario, options.seed === undefined ? {} : { seed: options.seed });
-    const { scenario: _s, host: _h, port: _p, transcript: _t, clock: _c, seed: _seed, watch: _w, keepAlive, throttle, timeZone, ...serverOptions } = options;
+    this.engine = new RuleEngine(
+      scenario,
+      options.seed === undefined ? {} : { seed: options.seed },
+    );
+    const {
+      scenario: _s,
+      host: _h,
+      port: _p,
+      transcript: _t,
+      clock: _c,
+      seed: _seed,
+      watch: _w,
+      keepAlive,
+      throttle,
+      timeZone,
+      ...serverOptions
+    } = options;
     const timeZoneValue = timeZone ?? scenario.server.timezone;
     this.server = new SmscServer({
       ...serverOptions,
@@ -165,10 +185,20 @@ export class MockSmsc extends EventEmitter<MockSmscEvents> {
     });
     this.memory = sinks.memory;
     this.fileSink = sinks.file;
-    const sink: TranscriptSink = sinks.file === undefined ? sinks.memory : new TeeSink([sinks.memory, sinks.file]);
-    this.recorder = new TranscriptRecorder(sink, { clock, redactPasswords: options.redactPasswords ?? false });
-    this.recorder.attach(this.server);
+    const sink: TranscriptSink =
+      sinks.file === undefined ? sinks.memory : new TeeSink([sinks.memory, sinks.file]);
+    this.recorder = new TranscriptRecorder(sink, {
+      clock,
+      redactPasswords: options.redactPasswords ?? false,
+    });
+    this.recorder.attach(this.server, { scenario: scenario.file, version: VERSION });
     this.memory.subscribe((r) => this.emit('record', r));
+    this.server.on('frame-in', (_s, result) => {
+      if (result.ok) bump(this.framesIn, opName(result.frame.op));
+    });
+    this.server.on('frame-out', (_s, frame) => {
+      bump(this.framesOut, opName(frame.op));
+    });
     this.server.on('error', (e) => {
       if (this.listenerCount('error') > 0) this.emit('error', e);
     });
@@ -185,11 +215,15 @@ export class MockSmsc extends EventEmitter<MockSmscEvents> {
     const scenario = await resolveScenario(options.scenario);
     const clock = resolveClock(options.clock);
     const memory = new MemorySink({ limit: options.memoryRecords ?? 200_000 });
-    const file = options.transcript === undefined ? undefined : await FileSink.open(options.transcript);
+    const file =
+      options.transcript === undefined ? undefined : await FileSink.open(options.transcript);
     const mock = new MockSmsc(options, scenario, clock, { memory, file });
     mock.scenarioFile = typeof options.scenario === 'string' ? options.scenario : undefined;
     try {
-      mock.addr = await mock.server.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0 });
+      mock.addr = await mock.server.listen({
+        host: options.host ?? '127.0.0.1',
+        port: options.port ?? 0,
+      });
     } catch (error) {
       await file?.close();
       const e = error as NodeJS.ErrnoException;
@@ -201,14 +235,13 @@ export class MockSmsc extends EventEmitter<MockSmscEvents> {
         { cause: error },
       );
     }
-    mock.recorder.record('server-start', {
-      host: mock.addr.host,
-      port: mock.addr.port,
-      scenario: scenario.file,
-      version: VERSION,
+    mock.recorder.record('scenario-loaded', {
+      file: scenario.file,
+      name: scenario.name,
+      rules: scenario.rules.length,
     });
-    mock.recorder.record('scenario-loaded', { file: scenario.file, name: scenario.name, rules: scenario.rules.length });
-    if (options.watch === true && mock.scenarioFile !== undefined) await mock.watch(mock.scenarioFile);
+    if (options.watch === true && mock.scenarioFile !== undefined)
+      await mock.watch(mock.scenarioFile);
     return mock;
   }
 
@@ -238,8 +271,11 @@ export class MockSmsc extends EventEmitter<MockSmscEvents> {
   }
 
   /** Resolves with the first record (already recorded or future) matching `filter`. */
-  waitFor(filter: TranscriptFilter | ((r: TranscriptRecord) => boolean), options: { timeoutMs?: number } = {}): Promise<TranscriptRecord> {
-    const test = typeof filter === 'function' ? filter : (r: TranscriptRecord): boolean => new Transcript([r]).filter(filter).length > 0;
+  waitFor(filter: RecordSelector, options: { timeoutMs?: number } = {}): Promise<TranscriptRecord> {
+    const test =
+      typeof filter === 'function'
+        ? filter
+        : (r: TranscriptRecord): boolean => new Transcript([r]).filter(filter).length > 0;
     const found = this.memory.records.find(test);
     if (found !== undefined) return Promise.resolve(found);
     const timeoutMs = options.timeoutMs ?? 5000;
@@ -252,7 +288,11 @@ export class MockSmsc extends EventEmitter<MockSmscEvents> {
       });
       const timer = setTimeout(() => {
         unsubscribe();
-        reject(new AssertionError({ message: `no transcript record matched within ${timeoutMs} ms: ${JSON.stringify(filter)}` }));
+        reject(
+          new AssertionError({
+            message: `no transcript record matched within ${timeoutMs} ms: ${JSON.stringify(filter)}`,
+          }),
+        );
       }, timeoutMs);
     });
   }
@@ -270,7 +310,8 @@ export class MockSmsc extends EventEmitter<MockSmscEvents> {
     }
     if (sel.user !== undefined) {
       const s = this.server.sessionsOf(sel.user)[0];
-      if (s === undefined) throw new UnknownSessionError(`user ${sel.user} has no logged-in session`);
+      if (s === undefined)
+        throw new UnknownSessionError(`user ${sel.user} has no logged-in session`);
       return s;
     }
     for (const info of this.server.sessions()) {
@@ -295,9 +336,13 @@ export class MockSmsc extends EventEmitter<MockSmscEvents> {
 
   /** Injects a status report (op 23). */
   async statusReport(request: StatusReportRequest): Promise<DeliverResult> {
-    const status = typeof request.status === 'number' ? request.status : statusByName(request.status);
+    const status =
+      typeof request.status === 'number' ? request.status : statusByName(request.status);
     if (status === undefined || !Number.isInteger(status) || status < 0 || status > 9) {
-      throw new ConfigError(`unknown status ${JSON.stringify(request.status)}`, 'ERR_CONFIG_STATUS');
+      throw new ConfigError(
+        `unknown status ${JSON.stringify(request.status)}`,
+        'ERR_CONFIG_STATUS',
+      );
     }
     const session = this.pickSession(request);
     return this.server.sendDeliverStatusReport(session.id, {
@@ -312,7 +357,10 @@ export class MockSmsc extends EventEmitter<MockSmscEvents> {
    * Swaps the scenario (same validation as files): YAML text, `{ file }`, or a compiled
    * scenario. Throws ScenarioError (with file:line:col issues) and keeps the old one on error.
    */
-  async useScenario(source: string | { file: string } | CompiledScenario, file = 'inline.yaml'): Promise<CompiledScenario> {
+  async useScenario(
+    source: string | { file: string } | CompiledScenario,
+    file = 'inline.yaml',
+  ): Promise<CompiledScenario> {
     const scenario =
       typeof source === 'string'
         ? loadScenarioText(source, file)
@@ -325,9 +373,15 @@ export class MockSmsc extends EventEmitter<MockSmscEvents> {
 
   private apply(scenario: CompiledScenario): void {
     this.engine.use(scenario);
-    if (this.options.keepAlive === undefined) this.server.keepAliveInterval = (scenario.server.keepAliveMs ?? 0) / 1000;
-    if (this.options.throttle === undefined) this.server.throttleRate = scenario.server.throttle ?? 0;
-    this.recorder.record('scenario-loaded', { file: scenario.file, name: scenario.name, rules: scenario.rules.length });
+    if (this.options.keepAlive === undefined)
+      this.server.keepAliveInterval = (scenario.server.keepAliveMs ?? 0) / 1000;
+    if (this.options.throttle === undefined)
+      this.server.throttleRate = scenario.server.throttle ?? 0;
+    this.recorder.record('scenario-loaded', {
+      file: scenario.file,
+      name: scenario.name,
+      rules: scenario.rules.length,
+    });
     this.emit('scenario-loaded', scenario);
   }
 
@@ -345,7 +399,12 @@ export class MockSmsc extends EventEmitter<MockSmscEvents> {
   assertAllRulesUsed(): void {
     const unused = this.engine.unusedRules();
     if (unused.length > 0) {
-      throw new AssertionError({ message: `scenario rules never used: ${unused.join(', ')}`, actual: unused, expected: [], operator: 'allRulesUsed' });
+      throw new AssertionError({
+        message: `scenario rules never used: ${unused.join(', ')}`,
+        actual: unused,
+        expected: [],
+        operator: 'allRulesUsed',
+      });
     }
   }
 
@@ -355,10 +414,10 @@ export class MockSmsc extends EventEmitter<MockSmscEvents> {
     return {
       sessionsOpen: this.server.sessions().length,
       sessionsTotal: this.sessionsTotal,
-      framesIn: c.framesIn,
-      framesOut: c.framesOut,
-      statusReportsSent: c.framesOut['status-report'] ?? 0,
-      delivers: c.framesOut.deliver ?? 0,
+      framesIn: { ...this.framesIn },
+      framesOut: { ...this.framesOut },
+      statusReportsSent: this.framesOut['status-report'] ?? 0,
+      delivers: this.framesOut['deliver'] ?? 0,
       unmatched: c.unmatched,
       frameErrors: c.frameErrors,
       rules: this.engine.ruleStats(),
@@ -367,7 +426,7 @@ export class MockSmsc extends EventEmitter<MockSmscEvents> {
 
   /** Records that could not be written to the transcript file (0 when healthy). */
   get transcriptWriteErrors(): number {
-    return this.fileSink?.errors ?? 0;
+    return this.fileSink?.errors.length ?? 0;
   }
 
   /**
@@ -378,11 +437,7 @@ export class MockSmsc extends EventEmitter<MockSmscEvents> {
     this.stopped ??= (async () => {
       await this.watcher?.close();
       await this.server.close({ graceMs: this.options.stopGraceMs ?? 2000 });
-      const s = this.stats();
-      this.recorder.record('server-stop', {
-        reason,
-        counts: { sessions: s.sessionsTotal, framesIn: s.framesIn, framesOut: s.framesOut, unmatched: s.unmatched, frameErrors: s.frameErrors },
-      });
+      this.recorder.serverStop(reason);
       await this.recorder.close();
     })();
     return this.stopped;
@@ -390,7 +445,7 @@ export class MockSmsc extends EventEmitter<MockSmscEvents> {
 
   /** Writes pending transcript records synchronously (signal handlers). */
   flushSync(): void {
-    this.fileSink?.flushSync();
+    this.recorder.flushSync();
   }
 
   private async watch(file: string): Promise<void> {
@@ -399,7 +454,10 @@ export class MockSmsc extends EventEmitter<MockSmscEvents> {
       this.apply(scenario);
     });
     watcher.on('rejected', (issues, f) => {
-      this.recorder.record('scenario-rejected', { file: f, issues: issues.map((i) => ({ file: i.file, line: i.line, col: i.col, message: i.message })) });
+      this.recorder.record('scenario-rejected', {
+        file: f,
+        issues: issues.map((i) => ({ file: i.file, line: i.line, col: i.col, message: i.message })),
+      });
       this.emit('scenario-rejected', issues, f);
     });
     watcher.on('error', (e) => {
@@ -418,7 +476,10 @@ export class MockSmsc extends EventEmitter<MockSmscEvents> {
       const first = this.server.session(info.id);
       if (first === undefined) continue;
       // A scheduled deliver goes to the user's oldest logged-in session when it fires.
-      const action = item.action.kind === 'disconnect' ? item.action : { ...item.action, target: 'user' as const };
+      const action =
+        item.action.kind === 'disconnect'
+          ? item.action
+          : { ...item.action, target: 'user' as const };
       this.server.schedule(first, action, { user, session: info.id });
     }
   }
@@ -429,7 +490,13 @@ export function createMockSmsc(options: MockSmscOptions = {}): Promise<MockSmsc>
   return MockSmsc.start(options);
 }
 
-async function resolveScenario(source: ScenarioSourceOption | undefined): Promise<CompiledScenario> {
+function bump(counts: Record<string, number>, key: string): void {
+  counts[key] = (counts[key] ?? 0) + 1;
+}
+
+async function resolveScenario(
+  source: ScenarioSourceOption | undefined,
+): Promise<CompiledScenario> {
   if (source === undefined) return loadDefaultScenario();
   if (typeof source === 'string') return loadScenarioFile(source);
   if ('yaml' in source) return loadScenarioText(source.yaml, source.file ?? 'inline.yaml');
@@ -439,8 +506,10 @@ async function resolveScenario(source: ScenarioSourceOption | undefined): Promis
 function resolveClock(clock: MockSmscOptions['clock']): Clock {
   if (clock === undefined) return systemClock;
   if (typeof clock === 'object' && !(clock instanceof Date)) return clock;
-  const start = clock instanceof Date ? clock.getTime() : typeof clock === 'number' ? clock : Date.parse(clock);
-  if (!Number.isFinite(start)) throw new ConfigError(`--clock: not a time: ${String(clock)}`, 'ERR_CONFIG_CLOCK');
+  const start =
+    clock instanceof Date ? clock.getTime() : typeof clock === 'number' ? clock : Date.parse(clock);
+  if (!Number.isFinite(start))
+    throw new ConfigError(`--clock: not a time: ${String(clock)}`, 'ERR_CONFIG_CLOCK');
   return offsetClock(start);
 }
 

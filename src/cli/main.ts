@@ -21,18 +21,23 @@ function program(): Command {
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
-  addServeOptions(p.command('serve', { isDefault: true }).description('start the mock SMSC (default command)')).action(
-    async (opts: ServeOptions) => {
-      await serve(opts);
-    },
-  );
+  addServeOptions(
+    p.command('serve', { isDefault: true }).description('start the mock SMSC (default command)'),
+  ).action(async (opts: ServeOptions) => {
+    await serve(opts);
+  });
 
   addServeOptions(
     p
       .command('run')
-      .description('start the mock, run <command…> with CIMD2_MOCK_HOST/PORT set, stop, exit with its status')
+      .description(
+        'start the mock, run <command…> with CIMD2_MOCK_HOST/PORT set, stop, exit with its status',
+      )
       .argument('<command...>', 'the command to run (put it after --)')
-      .option('--assert <expectations>', 'check the transcript against this expectations file afterwards'),
+      .option(
+        '--assert <expectations>',
+        'check the transcript against this expectations file afterwards',
+      ),
   ).action(async (command: string[], opts: RunOptions) => {
     process.exitCode = await run(command, opts);
   });
@@ -60,9 +65,27 @@ function program(): Command {
     .requiredOption('--to <number>', 'destination address (021)')
     .option('--from <sender>', 'originator (023, or 027 when alphanumeric)')
     .requiredOption('--text <text>', 'message text (split when long)')
-    .addOption(new Option('--encoding <encoding>', 'text encoding').choices(['gsm7', 'ucs2', 'binary', 'iso-8859-1', 'iso-8859-5', 'iso-8859-8', 'wap-push']))
-    .addOption(new Option('--status-report [bits]', 'ask for status reports (056; default 14)').argParser(bits))
-    .addOption(new Option('--wait-report <seconds>', 'wait this long for the status report').argParser(seconds))
+    .addOption(
+      new Option('--encoding <encoding>', 'text encoding').choices([
+        'gsm7',
+        'ucs2',
+        'binary',
+        'iso-8859-1',
+        'iso-8859-5',
+        'iso-8859-8',
+        'wap-push',
+      ]),
+    )
+    .addOption(
+      new Option('--status-report [bits]', 'ask for status reports (056; default 14)').argParser(
+        bits,
+      ),
+    )
+    .addOption(
+      new Option('--wait-report <seconds>', 'wait this long for the status report').argParser(
+        seconds,
+      ),
+    )
     .addOption(new Option('--timeout <seconds>', 'response timeout').default(10).argParser(seconds))
     .action(async (opts: SendOptions) => {
       process.exitCode = await send(opts);
@@ -77,14 +100,18 @@ function program(): Command {
     });
 
   p.command('diff')
-    .description('compare two transcripts, ignoring time stamps, session ids and server packet numbers')
+    .description(
+      'compare two transcripts, ignoring time stamps, session ids and server packet numbers',
+    )
     .argument('<golden>')
     .argument('<actual>')
     .option('--ignore <fields...>', 'more field paths to ignore')
     .option('--update', 'rewrite the golden file with the actual transcript')
-    .action(async (golden: string, actual: string, opts: { ignore?: string[]; update?: boolean }) => {
-      process.exitCode = await diffCommand(golden, actual, opts);
-    });
+    .action(
+      async (golden: string, actual: string, opts: { ignore?: string[]; update?: boolean }) => {
+        process.exitCode = await diffCommand(golden, actual, opts);
+      },
+    );
 
   p.command('show')
     .description('print a transcript as a readable ladder of the conversation')
@@ -98,13 +125,15 @@ function program(): Command {
 
 function port(value: string): number {
   const n = Number(value);
-  if (!/^\d+$/.test(value) || n > 65535) throw new InvalidArgumentError('port must be an integer from 0 to 65535.');
+  if (!/^\d+$/.test(value) || n > 65535)
+    throw new InvalidArgumentError('port must be an integer from 0 to 65535.');
   return n;
 }
 
 function bits(value: string | undefined): number {
   const n = Number(value ?? 14);
-  if (!Number.isInteger(n) || n < 0 || n > 63) throw new InvalidArgumentError('status report bits must be 0–63.');
+  if (!Number.isInteger(n) || n < 0 || n > 63)
+    throw new InvalidArgumentError('status report bits must be 0–63.');
   return n;
 }
 

@@ -18,7 +18,9 @@ export function createLogger(options: { format: LogFormat; quiet: boolean }): Lo
       const extra = Object.entries(fields)
         .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
         .join(' ');
-      process.stderr.write(`${ts} ${level.padEnd(5)} ${message}${extra === '' ? '' : ` ${extra}`}\n`);
+      process.stderr.write(
+        `${ts} ${level.padEnd(5)} ${message}${extra === '' ? '' : ` ${extra}`}\n`,
+      );
     }
   };
   return {

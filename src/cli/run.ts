@@ -13,10 +13,13 @@ export interface RunOptions extends ServeOptions {
 /** Runs `command` with CIMD2_MOCK_* in its environment; returns the exit code to use. */
 export async function run(command: readonly string[], opts: RunOptions): Promise<number> {
   const [file, ...args] = command;
-  if (file === undefined) throw new CliError('run: no command given (usage: cimd2-mock run [options] -- <command…>)', 2);
+  if (file === undefined)
+    throw new CliError('run: no command given (usage: cimd2-mock run [options] -- <command…>)', 2);
   // Load the expectations first: a broken file should fail before anything runs.
   const expectations =
-    opts.assert === undefined ? undefined : loadExpectations(await readFile(opts.assert, 'utf8'), opts.assert);
+    opts.assert === undefined
+      ? undefined
+      : loadExpectations(await readFile(opts.assert, 'utf8'), opts.assert);
   const running = await startServing(opts);
   const { mock, admin } = running;
   const env: NodeJS.ProcessEnv = {
@@ -34,7 +37,9 @@ export async function run(command: readonly string[], opts: RunOptions): Promise
     process.on('SIGINT', forward);
     process.on('SIGTERM', forward);
     child.on('error', (error: NodeJS.ErrnoException) => {
-      running.log.error(`cannot run ${file}: ${error.code === 'ENOENT' ? 'command not found' : error.message}`);
+      running.log.error(
+        `cannot run ${file}: ${error.code === 'ENOENT' ? 'command not found' : error.message}`,
+      );
       resolve(error.code === 'ENOENT' ? 127 : 126);
     });
     child.on('exit', (exitCode, signal) => {
@@ -52,7 +57,9 @@ export async function run(command: readonly string[], opts: RunOptions): Promise
       process.stderr.write(`${formatFailures(result)}\n`);
       return code === 0 ? 1 : code;
     }
-    process.stderr.write(`cimd2-mock: all ${expectations.expectations.length} expectations passed\n`);
+    process.stderr.write(
+      `cimd2-mock: all ${expectations.expectations.length} expectations passed\n`,
+    );
   }
   return code;
 }

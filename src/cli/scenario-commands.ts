@@ -1,6 +1,11 @@
 /** `validate` and `explain`. */
 import { readFile } from 'node:fs/promises';
-import { explainScenario, formatIssue, loadScenarioText, validateScenarioText } from '../scenario/index.js';
+import {
+  explainScenario,
+  formatIssue,
+  loadScenarioText,
+  validateScenarioText,
+} from '../scenario/index.js';
 import { CliError } from './output.js';
 
 async function read(file: string): Promise<string> {
@@ -8,7 +13,10 @@ async function read(file: string): Promise<string> {
     return await readFile(file, 'utf8');
   } catch (error) {
     const e = error as NodeJS.ErrnoException;
-    throw new CliError(`${file}: cannot read: ${e.code === 'ENOENT' ? 'no such file' : e.message}`, 1);
+    throw new CliError(
+      `${file}: cannot read: ${e.code === 'ENOENT' ? 'no such file' : e.message}`,
+      1,
+    );
   }
 }
 

@@ -29,9 +29,16 @@ function reportLine(r: StatusReportEvent): string {
 export async function send(opts: SendOptions): Promise<number> {
   let client: CimdClient;
   try {
-    client = await CimdClient.connect({ host: opts.host, port: opts.port, responseTimeoutMs: opts.timeout * 1000 });
+    client = await CimdClient.connect({
+      host: opts.host,
+      port: opts.port,
+      responseTimeoutMs: opts.timeout * 1000,
+    });
   } catch (error) {
-    throw new CliError(`cannot connect to ${opts.host}:${opts.port}: ${(error as Error).message}`, 1);
+    throw new CliError(
+      `cannot connect to ${opts.host}:${opts.port}: ${(error as Error).message}`,
+      1,
+    );
   }
   try {
     try {
@@ -39,7 +46,8 @@ export async function send(opts: SendOptions): Promise<number> {
     } catch (error) {
       throw new CliError(`login failed: ${(error as Error).message}`, 1);
     }
-    const srr = opts.statusReport === true ? 14 : opts.statusReport === false ? undefined : opts.statusReport;
+    const srr =
+      opts.statusReport === true ? 14 : opts.statusReport === false ? undefined : opts.statusReport;
     const result = await client.submit({
       destination: opts.to,
       text: opts.text,
@@ -50,18 +58,26 @@ export async function send(opts: SendOptions): Promise<number> {
     for (const part of result.parts) {
       const r = part.response;
       if (part.errorCode === 0) {
-        process.stdout.write(`${r.op} OK pn=${String(r.pn).padStart(3, '0')} 021=${getParam(r, Param.DestinationAddress) ?? ''} 060=${part.timestamp ?? ''}\n`);
+        process.stdout.write(
+          `${r.op} OK pn=${String(r.pn).padStart(3, '0')} 021=${getParam(r, Param.DestinationAddress) ?? ''} 060=${part.timestamp ?? ''}\n`,
+        );
       } else {
         const code = getParam(r, Param.ErrorCode);
-        const text = getParam(r, Param.ErrorText) ?? (code === undefined ? '' : errorText(Number(code)));
-        process.stdout.write(`${r.op} ERROR pn=${String(r.pn).padStart(3, '0')} ${code ?? (r.op === 99 ? 'NACK' : '')} ${text}\n`);
+        const text =
+          getParam(r, Param.ErrorText) ?? (code === undefined ? '' : errorText(Number(code)));
+        process.stdout.write(
+          `${r.op} ERROR pn=${String(r.pn).padStart(3, '0')} ${code ?? (r.op === 99 ? 'NACK' : '')} ${text}\n`,
+        );
       }
     }
     if (!result.ok) return 1;
     const wait = opts.waitReport ?? (srr !== undefined ? 0 : undefined);
     if (wait !== undefined && wait > 0) {
       try {
-        const report = await client.nextStatusReport({ timeoutMs: wait * 1000, match: (r) => r.timestamp === result.timestamp });
+        const report = await client.nextStatusReport({
+          timeoutMs: wait * 1000,
+          match: (r) => r.timestamp === result.timestamp,
+        });
         process.stdout.write(`${reportLine(report)}\n`);
       } catch {
         process.stdout.write(`no status report within ${wait} s\n`);

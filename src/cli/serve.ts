@@ -37,7 +37,8 @@ function intIn(min: number, max: number, what: string) {
 function nonNegativeNumber(what: string) {
   return (value: string): number => {
     const n = Number(value);
-    if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`${what} must be a number ≥ 0.`);
+    if (value.trim() === '' || !Number.isFinite(n) || n < 0)
+      throw new InvalidArgumentError(`${what} must be a number ≥ 0.`);
     return n;
   };
 }
@@ -52,20 +53,54 @@ function isoTime(value: string): string {
 /** Adds the options shared by `serve` and `run`. */
 export function addServeOptions(cmd: Command): Command {
   return cmd
-    .option('-s, --scenario <file>', 'scenario YAML file (default: the built-in scenarios/default.yaml)')
+    .option(
+      '-s, --scenario <file>',
+      'scenario YAML file (default: the built-in scenarios/default.yaml)',
+    )
     .option('--host <host>', 'address to bind', '127.0.0.1')
-    .addOption(new Option('-p, --port <port>', 'CIMD2 port (0 = ephemeral)').default(9971).argParser(intIn(0, 65535, 'port')))
+    .addOption(
+      new Option('-p, --port <port>', 'CIMD2 port (0 = ephemeral)')
+        .default(9971)
+        .argParser(intIn(0, 65535, 'port')),
+    )
     .option('-t, --transcript <file>', 'write the JSONL transcript to this file')
     .option('--no-watch', 'do not reload the scenario file when it changes')
-    .addOption(new Option('--admin-port <port>', 'start the HTTP control API on this port (0 = ephemeral)').argParser(intIn(0, 65535, 'admin port')))
+    .addOption(
+      new Option(
+        '--admin-port <port>',
+        'start the HTTP control API on this port (0 = ephemeral)',
+      ).argParser(intIn(0, 65535, 'admin port')),
+    )
     .option('--admin-token <token>', 'bearer token required by the control API')
-    .addOption(new Option('--keepalive <seconds>', 'send alive (40) after this many idle seconds; 0 = off').argParser(nonNegativeNumber('keepalive')))
-    .addOption(new Option('--throttle <n>', 'server-sent messages per second; 0 = unlimited').argParser(nonNegativeNumber('throttle')))
-    .addOption(new Option('--clock <iso-time>', "start the mock's clock at this time (reproducible 060 values)").argParser(isoTime))
-    .addOption(new Option('--seed <n>', 'seed for weighted random choices').argParser(intIn(0, 2 ** 32 - 1, 'seed')))
+    .addOption(
+      new Option(
+        '--keepalive <seconds>',
+        'send alive (40) after this many idle seconds; 0 = off',
+      ).argParser(nonNegativeNumber('keepalive')),
+    )
+    .addOption(
+      new Option('--throttle <n>', 'server-sent messages per second; 0 = unlimited').argParser(
+        nonNegativeNumber('throttle'),
+      ),
+    )
+    .addOption(
+      new Option(
+        '--clock <iso-time>',
+        "start the mock's clock at this time (reproducible 060 values)",
+      ).argParser(isoTime),
+    )
+    .addOption(
+      new Option('--seed <n>', 'seed for weighted random choices').argParser(
+        intIn(0, 2 ** 32 - 1, 'seed'),
+      ),
+    )
     .option('--ready-file <file>', 'write {"host","port","adminPort","pid"} here once listening')
     .option('--redact-passwords', 'write *** instead of passwords in the transcript')
-    .addOption(new Option('--log-format <format>', 'log format on stderr').choices(['text', 'json']).default('text'))
+    .addOption(
+      new Option('--log-format <format>', 'log format on stderr')
+        .choices(['text', 'json'])
+        .default('text'),
+    )
     .option('-q, --quiet', 'log warnings and errors only', false);
 }
 
@@ -106,7 +141,9 @@ export async function startServing(opts: ServeOptions): Promise<Running> {
     throw error;
   }
   const allInterfaces = mock.host === '0.0.0.0' || mock.host === '::';
-  process.stdout.write(`cimd2-mock listening on ${hostPort(mock.host, mock.port)}${allInterfaces ? ' (all interfaces)' : ''}\n`);
+  process.stdout.write(
+    `cimd2-mock listening on ${hostPort(mock.host, mock.port)}${allInterfaces ? ' (all interfaces)' : ''}\n`,
+  );
   if (admin !== undefined) process.stdout.write(`cimd2-mock admin on ${admin.url}\n`);
   if (opts.readyFile !== undefined) {
     writeFileSync(
@@ -114,12 +151,17 @@ export async function startServing(opts: ServeOptions): Promise<Running> {
       `${JSON.stringify({ host: mock.host, port: mock.port, adminPort: admin?.port ?? null, pid: process.pid })}\n`,
     );
   }
-  log.info('scenario loaded', { scenario: mock.scenario.file, name: mock.scenario.name, rules: mock.scenario.rules.length });
+  log.info('scenario loaded', {
+    scenario: mock.scenario.file,
+    name: mock.scenario.name,
+    rules: mock.scenario.rules.length,
+  });
   mock.on('scenario-loaded', (s) => {
     log.info('scenario reloaded', { scenario: s.file, rules: s.rules.length });
   });
   mock.on('scenario-rejected', (issues) => {
-    for (const i of issues) log.warn(`scenario rejected, keeping the previous one: ${formatIssue(i)}`);
+    for (const i of issues)
+      log.warn(`scenario rejected, keeping the previous one: ${formatIssue(i)}`);
   });
   mock.on('error', (e) => {
     log.error(e.message);

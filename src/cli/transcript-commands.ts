@@ -1,0 +1,101 @@
+/** `assert`, `diff` and `show` over transcript files. Exit codes: 0 pass, 1 fail, 2 usage. */
+import { readFile, writeFile } from 'node:fs/promises';
+import {
+  ExpectationsError,
+  TranscriptParseError,
+  diffTranscripts,
+  formatDiff,
+  formatFailures,
+  loadExpectations,
+  readTranscript,
+  runExpectations,
+  showTranscript,
+  type Transcript,
+} from '../transcript/index.js';
+import { CliError } from './output.js';
+
+async function transcript(file: string): Promise<Transcript> {
+  try {
+    return await readTranscript(file);
+  } catch (error) {
+    if (error instanceof TranscriptParseError) throw new CliError(error.message, 2);
+    const e = error as NodeJS.ErrnoException;
+    throw new CliError(
+      `${file}: cannot read: ${e.code === 'ENOENT' ? 'no such file' : e.message}`,
+      2,
+    );
+  }
+}
+
+/** `cimd2-mock assert <transcript> <expectations>`. */
+export async function assertCommand(
+  transcriptFile: string,
+  expectationsFile: string,
+): Promise<number> {
+  let text: string;
+  try {
+    text = await readFile(expectationsFile, 'utf8');
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException;
+    throw new CliError(
+      `${expectationsFile}: cannot read: ${e.code === 'ENOENT' ? 'no such file' : e.message}`,
+      2,
+    );
+  }
+  let doc;
+  try {
+    doc = loadExpectations(text, expectationsFile);
+  } catch (error) {
+    if (error instanceof ExpectationsError) {
+      process.stderr.write(`${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+  const t = await transcript(transcriptFile);
+  const result = runExpectations(t, doc);
+  if (!result.passed) {
+    process.stderr.write(`${formatFailures(result)}\n`);
+    return 1;
+  }
+  process.stdout.write(
+    `all ${doc.expectations.length} expectations passed (${t.records.length} records)\n`,
+  );
+  return 0;
+}
+
+/** `cimd2-mock diff <golden> <actual> [--ignore …] [--update]`. */
+export async function diffCommand(
+  golden: string,
+  actual: string,
+  opts: { ignore?: string[]; update?: boolean },
+): Promise<number> {
+  const a = await transcript(actual);
+  if (opts.update === true) {
+    await writeFile(golden, await readFile(actual));
+    process.stdout.write(`${golden} updated from ${actual} (${a.records.length} records)\n`);
+    return 0;
+  }
+  const g = await transcript(golden);
+  const differences = diffTranscripts(
+    g,
+    a,
+    opts.ignore === undefined ? {} : { ignore: opts.ignore },
+  );
+  if (differences.length === 0) {
+    process.stdout.write('transcripts match\n');
+    return 0;
+  }
+  process.stdout.write(
+    `${formatDiff(differences, { goldenLabel: golden, actualLabel: actual, color: process.stdout.isTTY })}\n`,
+  );
+  return 1;
+}
+
+/** `cimd2-mock show <transcript>`. */
+export async function showCommand(file: string, opts: { color: boolean }): Promise<number> {
+  const t = await transcript(file);
+  const lines = showTranscript(t, { color: opts.color && process.stdout.isTTY });
+  process.stdout.write(`${lines.join('\n')}\n`);
+  return 0;
+}
