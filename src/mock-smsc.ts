@@ -160,19 +160,8 @@ export class MockSmsc extends EventEmitter<MockSmscEvents> {
       scenario,
       options.seed === undefined ? {} : { seed: options.seed },
     );
-    const {
-      scenario: _s,
-      host: _h,
-      port: _p,
-      transcript: _t,
-      clock: _c,
-      seed: _seed,
-      watch: _w,
-      keepAlive,
-      throttle,
-      timeZone,
-      ...serverOptions
-    } = options;
+    const { keepAlive, throttle, timeZone } = options;
+    const serverOptions = pickServerOptions(options);
     const timeZoneValue = timeZone ?? scenario.server.timezone;
     this.server = new SmscServer({
       ...serverOptions,
@@ -366,7 +355,7 @@ export class MockSmsc extends EventEmitter<MockSmscEvents> {
         ? loadScenarioText(source, file)
         : 'file' in source && !('rules' in source)
           ? await loadScenarioFile(source.file)
-          : (source as CompiledScenario);
+          : source;
     this.apply(scenario);
     return scenario;
   }
@@ -488,6 +477,27 @@ export class MockSmsc extends EventEmitter<MockSmscEvents> {
 /** Starts a mock SMSC: loads the scenario, listens, records. */
 export function createMockSmsc(options: MockSmscOptions = {}): Promise<MockSmsc> {
   return MockSmsc.start(options);
+}
+
+const SERVER_OPTION_KEYS = [
+  'aliveTimeoutMs',
+  'window',
+  'ackTimeoutMs',
+  'maxResends',
+  'maxFrameLength',
+  'checksum',
+  'maxSessionsPerUser',
+  'replaceOldestSession',
+  'multipartTtlMs',
+  'maxPendingRequests',
+  'maxWriteBufferBytes',
+] as const satisfies readonly (keyof SmscServerOptions)[];
+
+/** The SmscServer options among the facade's options. */
+function pickServerOptions(options: MockSmscOptions): SmscServerOptions {
+  const out: Record<string, unknown> = {};
+  for (const key of SERVER_OPTION_KEYS) if (options[key] !== undefined) out[key] = options[key];
+  return out;
 }
 
 function bump(counts: Record<string, number>, key: string): void {

@@ -45,7 +45,7 @@ export async function run(command: readonly string[], opts: RunOptions): Promise
     child.on('exit', (exitCode, signal) => {
       process.off('SIGINT', forward);
       process.off('SIGTERM', forward);
-      if (signal !== null) resolve(128 + (constants.signals[signal] ?? 0));
+      if (signal !== null) resolve(128 + constants.signals[signal]);
       else resolve(exitCode ?? 1);
     });
   });

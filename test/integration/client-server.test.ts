@@ -68,7 +68,7 @@ describe('CimdClient ↔ SmscServer over TCP', () => {
       reference: 42,
     });
     expect(frames).to.have.length(3);
-    for (const i of [2, 0, 1]) await c.request(3, frames[i]!);
+    for (const i of [2, 0, 1]) await c.request(3, frames[i]);
     expect(completed).to.have.length(1);
     expect(completed[0]).to.deep.include({
       text,
@@ -170,7 +170,7 @@ describe('CimdClient ↔ SmscServer over TCP', () => {
     it('closes a connection the handler refuses, with its remote address', async () => {
       const seen: string[] = [];
       server.on('tcp-connected', (req) => {
-        seen.push(`${req.remoteHost}`);
+        seen.push(req.remoteHost);
         req.close();
       });
       const c = await client();

@@ -4,7 +4,11 @@
  */
 import { expect } from 'chai';
 import { createMockSmsc, type MockSmsc } from '../../src/mock-smsc.js';
-import { CimdClient, CimdRequestError, CimdTimeoutError } from '../../src/testing/cimd-client.js';
+import {
+  CimdClient,
+  CimdTimeoutError,
+  type CimdRequestError,
+} from '../../src/testing/cimd-client.js';
 import { ManualClock } from '../../src/testing/manual-clock.js';
 import { getParam } from '../../src/protocol/frame.js';
 

@@ -1,0 +1,576 @@
+/**
+ * The HTTP control API of a running mock SMSC (issue 6, "HTTP control API"): health, sessions,
+ * counters, rule use counts and the live transcript; MO (op 20) and status report (op 23)
+ * injection; scenario swap and reset. Plain `node:http`, JSON in and out, JSON errors.
+ *
+ * The full contract (routes, bodies, errors, auth) is `schemas/control-api.openapi.json`.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import http from 'node:http';
+import net from 'node:net';
+import {
+  ConfigError,
+  EncodingError,
+  FrameError,
+  SessionClosedError,
+  UnknownSessionError,
+} from './errors.js';
+import type { DeliverRequest, MockSmsc, StatusReportRequest } from './mock-smsc.js';
+import { STATUS_NAMES, statusByName } from './protocol/status-codes.js';
+import type { TextEncoding } from './protocol/user-data.js';
+import { ScenarioError } from './scenario/index.js';
+
+/** Options of {@link startControlApi}. */
+export interface ControlApiOptions {
+  /** Bind address (default: the mock's host). Beyond loopback a `token` is required. */
+  readonly host?: string;
+  /** TCP port (default 0 = ephemeral; the real one is in `ControlApi.port`). */
+  readonly port?: number;
+  /** Bearer token every request must carry (`Authorization: Bearer TOKEN`) when set. */
+  readonly token?: string;
+  /** Largest request body accepted; bigger ones get 413 (default 1 MiB). */
+  readonly bodyLimitBytes?: number;
+  /** Called with unexpected errors (bugs), which are answered 500. */
+  readonly onError?: (error: Error) => void;
+}
+
+/** A running control API. */
+export interface ControlApi {
+  /** Bound host, as given. */
+  readonly host: string;
+  /** Bound port (the real one when 0 was asked). */
+  readonly port: number;
+  /** Base URL, e.g. `http://127.0.0.1:40123` (IPv6 hosts in brackets). */
+  readonly url: string;
+  /** Stops listening and drops open connections (pending requests are cut). Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Default request body limit: 1 MiB. */
+export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
+
+/** The text encodings `POST /deliver` accepts (PROTOCOL.md §7). */
+export const DELIVER_ENCODINGS: readonly TextEncoding[] = [
+  'gsm7',
+  'binary',
+  'ucs2',
+  'iso-8859-1',
+  'iso-8859-5',
+  'iso-8859-8',
+  'wap-push',
+];
+
+/**
+ * True for hosts that only this machine can reach: `localhost`, `127.0.0.0/8`, `::1` (also
+ * written out or IPv4-mapped). Anything else, including `0.0.0.0` and `::`, is not loopback.
+ */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  if (h === 'localhost' || h === '::1' || h === '0:0:0:0:0:0:0:1') return true;
+  const v4 = h.startsWith('::ffff:') ? h.slice('::ffff:'.length) : h;
+  return net.isIPv4(v4) && v4.startsWith('127.');
+}
+
+/**
+ * Starts the HTTP control API for `mock` and resolves once it listens.
+ *
+ * Guarantees: every route of the OpenAPI description answers as described; errors are JSON
+ * `{ error, code }` with 400 (bad JSON or fields), 401 (token set and missing or wrong; compared
+ * in constant time), 404 (unknown path, unknown session or user), 405 (with `Allow`), 409 (the
+ * session closed while an injected frame waited for its answer), 413 (body over the limit);
+ * 500 only for bugs. A bad request never takes the process down.
+ *
+ * Throws ConfigError `ERR_CONFIG_ADMIN_TOKEN` when asked to bind beyond loopback without a
+ * token, `ERR_CONFIG_ADMIN_PORT` / `ERR_CONFIG_ADMIN_BODY_LIMIT` for bad options, and
+ * `ERR_CONFIG_ADMIN_LISTEN` when the port cannot be bound.
+ */
+export async function startControlApi(
+  mock: MockSmsc,
+  options: ControlApiOptions = {},
+): Promise<ControlApi> {
+  const host = options.host ?? mock.host;
+  const port = options.port ?? 0;
+  const bodyLimit = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new ConfigError(
+      `admin port must be an integer 0-65535, got ${port}`,
+      'ERR_CONFIG_ADMIN_PORT',
+    );
+  }
+  if (!Number.isInteger(bodyLimit) || bodyLimit < 1) {
+    throw new ConfigError(
+      `admin body limit must be a positive integer, got ${bodyLimit}`,
+      'ERR_CONFIG_ADMIN_BODY_LIMIT',
+    );
+  }
+  if (options.token?.length === 0) {
+    throw new ConfigError('admin token must not be empty', 'ERR_CONFIG_ADMIN_TOKEN');
+  }
+  if (options.token === undefined && !isLoopbackHost(host)) {
+    throw new ConfigError(
+      `refusing to serve the control API on ${host} without a token: set an admin token or bind to 127.0.0.1`,
+      'ERR_CONFIG_ADMIN_TOKEN',
+    );
+  }
+
+  const tokenDigest = options.token === undefined ? undefined : sha256(options.token);
+  const ctx: Context = { mock, bodyLimit, onError: options.onError };
+  const server = http.createServer((req, res) => {
+    handle(ctx, tokenDigest, req, res).catch((error: unknown) => {
+      // handle() answers its own errors; this is a last resort so a bug never crashes the process.
+      const e = error instanceof Error ? error : new Error(String(error));
+      options.onError?.(e);
+      if (!res.headersSent) sendJson(res, 500, { error: e.message, code: 'ERR_CONTROL_INTERNAL' });
+      else res.destroy();
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ host, port }, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  }).catch((error: unknown) => {
+    const e = error as NodeJS.ErrnoException;
+    throw new ConfigError(
+      e.code === 'EADDRINUSE'
+        ? `admin port ${port} on ${host} is already in use`
+        : `cannot serve the control API on ${host}:${port}: ${e.message}`,
+      'ERR_CONFIG_ADMIN_LISTEN',
+      { cause: error },
+    );
+  });
+  server.on('error', (e) => options.onError?.(e));
+
+  const bound = (server.address() as net.AddressInfo).port;
+  let closed: Promise<void> | undefined;
+  return {
+    host,
+    port: bound,
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${bound}`,
+    close(): Promise<void> {
+      closed ??= new Promise<void>((resolve) => {
+        server.close(() => {
+          resolve();
+        });
+        server.closeAllConnections();
+      });
+      return closed;
+    },
+  };
+}
+
+// ------------------------------------------------------------------ plumbing
+
+interface Context {
+  readonly mock: MockSmsc;
+  readonly bodyLimit: number;
+  readonly onError: ((error: Error) => void) | undefined;
+}
+
+interface Request {
+  readonly ctx: Context;
+  readonly req: http.IncomingMessage;
+  readonly res: http.ServerResponse;
+  readonly query: URLSearchParams;
+}
+
+type Handler = (r: Request) => Promise<void>;
+
+/** An answer other than 2xx, as `{ error, code, ...extra }`. */
+class HttpError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly extra: Readonly<Record<string, unknown>>;
+  readonly headers: Readonly<Record<string, string>>;
+  constructor(
+    status: number,
+    code: string,
+    message: string,
+    more: { extra?: Record<string, unknown>; headers?: Record<string, string> } = {},
+  ) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.extra = more.extra ?? {};
+    this.headers = more.headers ?? {};
+  }
+}
+
+const invalid = (message: string): HttpError =>
+  new HttpError(400, 'ERR_CONTROL_INVALID_BODY', message);
+
+const ROUTES: Readonly<Record<string, Readonly<Partial<Record<string, Handler>>>>> = {
+  '/health': { GET: getHealth },
+  '/sessions': { GET: getSessions },
+  '/stats': { GET: getStats },
+  '/rules': { GET: getRules },
+  '/transcript': { GET: getTranscript },
+  '/deliver': { POST: postDeliver },
+  '/status-report': { POST: postStatusReport },
+  '/scenario': { PUT: putScenario },
+  '/reset': { POST: postReset },
+};
+
+async function handle(
+  ctx: Context,
+  tokenDigest: Buffer | undefined,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+): Promise<void> {
+  const url = req.url ?? '/';
+  const q = url.indexOf('?');
+  const path = q < 0 ? url : url.slice(0, q);
+  const query = new URLSearchParams(q < 0 ? '' : url.slice(q + 1));
+  try {
+    if (tokenDigest !== undefined) authorize(req, tokenDigest);
+    const route = Object.hasOwn(ROUTES, path) ? ROUTES[path] : undefined;
+    if (route === undefined) {
+      throw new HttpError(404, 'ERR_CONTROL_NOT_FOUND', `no route ${path}`);
+    }
+    const handler = route[req.method ?? ''];
+    if (handler === undefined) {
+      const allow = Object.keys(route).join(', ');
+      throw new HttpError(
+        405,
+        'ERR_CONTROL_METHOD_NOT_ALLOWED',
+        `${req.method ?? '?'} is not allowed on ${path} (allowed: ${allow})`,
+        { headers: { Allow: allow } },
+      );
+    }
+    await handler({ ctx, req, res, query });
+  } catch (error) {
+    const e = toHttpError(error);
+    if (e.status === 500) ctx.onError?.(error instanceof Error ? error : new Error(String(error)));
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    for (const [k, v] of Object.entries(e.headers)) res.setHeader(k, v);
+    sendJson(res, e.status, { error: e.message, code: e.code, ...e.extra });
+  }
+}
+
+function authorize(req: http.IncomingMessage, tokenDigest: Buffer): void {
+  const header = req.headers.authorization;
+  const challenge = { headers: { 'WWW-Authenticate': 'Bearer realm="cimd2-mock"' } };
+  if (header === undefined) {
+    throw new HttpError(401, 'ERR_CONTROL_UNAUTHORIZED', 'missing bearer token', challenge);
+  }
+  const m = /^Bearer +(\S+) *$/i.exec(header);
+  // Hashing first gives equal lengths, so timingSafeEqual never leaks the token's length.
+  if (m?.[1] === undefined || !timingSafeEqual(sha256(m[1]), tokenDigest)) {
+    throw new HttpError(401, 'ERR_CONTROL_UNAUTHORIZED', 'invalid bearer token', challenge);
+  }
+}
+
+function toHttpError(error: unknown): HttpError {
+  if (error instanceof HttpError) return error;
+  if (error instanceof ScenarioError) {
+    return new HttpError(400, error.code, 'invalid scenario', {
+      extra: {
+        issues: error.issues.map((i) => ({
+          file: i.file,
+          line: i.line,
+          col: i.col,
+          message: i.message,
+        })),
+      },
+    });
+  }
+  if (error instanceof UnknownSessionError) return new HttpError(404, error.code, error.message);
+  if (error instanceof SessionClosedError) return new HttpError(409, error.code, error.message);
+  if (error instanceof EncodingError || error instanceof FrameError) {
+    return new HttpError(400, error.code, error.message);
+  }
+  if (error instanceof ConfigError) return new HttpError(400, error.code, error.message);
+  const message = error instanceof Error ? error.message : String(error);
+  return new HttpError(500, 'ERR_CONTROL_INTERNAL', `internal error: ${message}`);
+}
+
+function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(text),
+    'Cache-Control': 'no-store',
+  });
+  res.end(text);
+}
+
+function sha256(s: string): Buffer {
+  return createHash('sha256').update(s, 'utf8').digest();
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Reads the body as UTF-8 text, refusing more than the limit (413). */
+async function readText(r: Request): Promise<string> {
+  const { req, ctx } = r;
+  const tooLarge = (): HttpError =>
+    new HttpError(413, 'ERR_CONTROL_BODY_TOO_LARGE', `body larger than ${ctx.bodyLimit} bytes`, {
+      headers: { Connection: 'close' },
+    });
+  const declared = Number(req.headers['content-length'] ?? '0');
+  if (declared > ctx.bodyLimit) throw tooLarge();
+  const bytes = await new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size > ctx.bodyLimit) {
+        req.off('data', onData);
+        req.resume();
+        reject(tooLarge());
+      } else chunks.push(chunk);
+    };
+    req.on('data', onData);
+    req.once('end', () => {
+      resolve(Buffer.concat(chunks));
+    });
+    req.once('error', reject);
+    req.once('close', () => {
+      if (!req.complete) reject(new HttpError(400, 'ERR_CONTROL_ABORTED', 'request aborted'));
+    });
+  });
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    throw new HttpError(400, 'ERR_CONTROL_BAD_ENCODING', 'body is not valid UTF-8');
+  }
+}
+
+/** Reads a JSON object body (an empty body reads as `{}` when `emptyOk`). */
+async function readJsonObject(r: Request, emptyOk = false): Promise<Record<string, unknown>> {
+  const text = await readText(r);
+  if (emptyOk && text.trim() === '') return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new HttpError(
+      400,
+      'ERR_CONTROL_BAD_JSON',
+      `body is not valid JSON: ${(error as Error).message}`,
+    );
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw invalid('body must be a JSON object');
+  }
+  return value as Record<string, unknown>;
+}
+
+// ------------------------------------------------------------ field checks
+
+function checkKnown(body: Record<string, unknown>, known: readonly string[]): void {
+  for (const key of Object.keys(body)) {
+    if (!known.includes(key)) {
+      throw invalid(`unknown field ${JSON.stringify(key)} (known: ${known.join(', ')})`);
+    }
+  }
+}
+
+function optString(body: Record<string, unknown>, key: string): string | undefined {
+  const v = body[key];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string') throw invalid(`"${key}" must be a string`);
+  return v;
+}
+
+function reqString(body: Record<string, unknown>, key: string): string {
+  const v = optString(body, key);
+  if (v === undefined) throw invalid(`"${key}" is required`);
+  return v;
+}
+
+const ADDRESS = /^[0-9+-]{1,20}$/;
+const ALPHANUMERIC = /^[\x20-\x7e]{1,11}$/;
+const HEX = /^(?:[0-9A-Fa-f]{2})*$/;
+
+function address(body: Record<string, unknown>, key: string): string {
+  const v = reqString(body, key);
+  if (!ADDRESS.test(v)) {
+    throw invalid(
+      `"${key}" must be an address of 1-20 digits, '+' or '-' (got ${JSON.stringify(v)})`,
+    );
+  }
+  return v;
+}
+
+function hexField(body: Record<string, unknown>, key: string): string | undefined {
+  const v = optString(body, key);
+  if (v !== undefined && !HEX.test(v)) {
+    throw invalid(`"${key}" must be hex digits in pairs (got ${JSON.stringify(v)})`);
+  }
+  return v;
+}
+
+function target(body: Record<string, unknown>): { user?: string; session?: string } {
+  const user = optString(body, 'user');
+  const session = optString(body, 'session');
+  return {
+    ...(user !== undefined ? { user } : {}),
+    ...(session !== undefined ? { session } : {}),
+  };
+}
+
+// ------------------------------------------------------------------- routes
+
+function getHealth(r: Request): Promise<void> {
+  sendJson(r.res, 200, { status: 'ok' });
+  return Promise.resolve();
+}
+
+function getSessions(r: Request): Promise<void> {
+  const sessions = r.ctx.mock
+    .sessions()
+    .map((s) => ({ id: s.id, user: s.user ?? null, remote: s.remote }));
+  sendJson(r.res, 200, { sessions });
+  return Promise.resolve();
+}
+
+function getStats(r: Request): Promise<void> {
+  sendJson(r.res, 200, r.ctx.mock.stats());
+  return Promise.resolve();
+}
+
+function getRules(r: Request): Promise<void> {
+  sendJson(r.res, 200, { scenario: r.ctx.mock.scenario.name, rules: r.ctx.mock.rules() });
+  return Promise.resolve();
+}
+
+async function getTranscript(r: Request): Promise<void> {
+  const raw = r.query.get('since') ?? '0';
+  if (!/^\d{1,15}$/.test(raw)) {
+    throw new HttpError(
+      400,
+      'ERR_CONTROL_INVALID_QUERY',
+      `"since" must be a non-negative integer (got ${JSON.stringify(raw)})`,
+    );
+  }
+  const since = Number(raw);
+  const records = r.ctx.mock.recordsSince(since);
+  const last = records.at(-1)?.seq ?? since;
+  const { res } = r;
+  res.writeHead(200, {
+    'Content-Type': 'application/x-ndjson; charset=utf-8',
+    'Cache-Control': 'no-store',
+    'X-Last-Seq': String(last),
+  });
+  const BATCH = 500;
+  for (let i = 0; i < records.length; i += BATCH) {
+    let chunk = '';
+    for (const rec of records.slice(i, i + BATCH)) chunk += `${JSON.stringify(rec)}\n`;
+    if (!res.write(chunk)) await drained(res);
+    if (res.destroyed) return;
+  }
+  res.end();
+}
+
+function drained(res: http.ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
+
+const DELIVER_FIELDS = ['user', 'session', 'from', 'to', 'text', 'hex', 'encoding', 'udh'];
+
+async function postDeliver(r: Request): Promise<void> {
+  const body = await readJsonObject(r);
+  checkKnown(body, DELIVER_FIELDS);
+  const sel = target(body);
+  const from = reqString(body, 'from');
+  if (!ADDRESS.test(from) && !ALPHANUMERIC.test(from)) {
+    throw invalid(
+      `"from" must be an address of 1-20 digits, '+' or '-', or 1-11 printable ASCII characters (got ${JSON.stringify(from)})`,
+    );
+  }
+  const to = address(body, 'to');
+  const text = optString(body, 'text');
+  const hex = hexField(body, 'hex');
+  if ((text === undefined) === (hex === undefined)) {
+    throw invalid('give exactly one of "text" and "hex"');
+  }
+  const encoding = optString(body, 'encoding');
+  if (encoding !== undefined && !(DELIVER_ENCODINGS as readonly string[]).includes(encoding)) {
+    throw invalid(`"encoding" must be one of ${DELIVER_ENCODINGS.join(', ')}`);
+  }
+  const udh = hexField(body, 'udh');
+  const request: DeliverRequest = {
+    ...sel,
+    from,
+    to,
+    ...(text !== undefined ? { text } : {}),
+    ...(hex !== undefined ? { hex } : {}),
+    ...(encoding !== undefined ? { encoding: encoding as TextEncoding } : {}),
+    ...(udh !== undefined ? { udh } : {}),
+  };
+  const result = await r.ctx.mock.deliver(request);
+  sendJson(r.res, 200, {
+    packetNumbers: result.packetNumbers,
+    acknowledged: result.acknowledged,
+  });
+}
+
+const STATUS_REPORT_FIELDS = ['user', 'session', 'destination', 'timestamp', 'status', 'errorCode'];
+const STATUS_LIST = Object.values(STATUS_NAMES).join(', ');
+
+async function postStatusReport(r: Request): Promise<void> {
+  const body = await readJsonObject(r);
+  checkKnown(body, STATUS_REPORT_FIELDS);
+  const sel = target(body);
+  const destination = address(body, 'destination');
+  const timestamp = reqString(body, 'timestamp');
+  if (!/^\d{12}$/.test(timestamp)) {
+    throw invalid(
+      `"timestamp" must be the submit's 060, 12 digits yyMMddHHmmss (got ${JSON.stringify(timestamp)})`,
+    );
+  }
+  const status = statusField(body['status']);
+  const errorCode = errorCodeField(body['errorCode']);
+  const request: StatusReportRequest = {
+    ...sel,
+    destination,
+    timestamp,
+    status,
+    ...(errorCode !== undefined ? { errorCode } : {}),
+  };
+  const result = await r.ctx.mock.statusReport(request);
+  sendJson(r.res, 200, {
+    packetNumbers: result.packetNumbers,
+    acknowledged: result.acknowledged,
+  });
+}
+
+function statusField(v: unknown): string | number {
+  if (v === undefined) throw invalid('"status" is required');
+  if (typeof v === 'string' && statusByName(v) !== undefined) return v;
+  if (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 9) return v;
+  throw invalid(`"status" must be one of ${STATUS_LIST}, or an integer 0-9`);
+}
+
+function errorCodeField(v: unknown): number | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 999) return v;
+  throw invalid('"errorCode" must be an integer 0-999');
+}
+
+async function putScenario(r: Request): Promise<void> {
+  const yaml = await readText(r);
+  const file = r.query.get('file') ?? 'inline.yaml';
+  const scenario = await r.ctx.mock.useScenario(yaml, file);
+  sendJson(r.res, 200, { name: scenario.name, file: scenario.file, rules: scenario.rules.length });
+}
+
+async function postReset(r: Request): Promise<void> {
+  await readText(r);
+  r.ctx.mock.reset();
+  sendJson(r.res, 200, { status: 'ok' });
+}

@@ -1,0 +1,489 @@
+/**
+ * Expectations files: a YAML list of checks (`schemas/expectations.schema.json`) run against a
+ * transcript by `cimd2-mock assert`. Each item has exactly one check key (the same checks as
+ * the assertion helpers) and an optional `name`. Problems in the file are reported as
+ * `file:line:col: message`, located at the offending YAML node.
+ */
+import { readFileSync } from 'node:fs';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
+import { isMap, isNode, isPair, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
+import type { Document, Node } from 'yaml';
+import {
+  checkAllRulesUsed,
+  checkAnsweredWithin,
+  checkFrames,
+  checkNoFrameErrors,
+  checkNoUnmatched,
+  checkRecords,
+  checkRuleUsed,
+  checkSequence,
+  checkStatusReportFor,
+  type CheckResult,
+  type CountSpec,
+  type StatusReportSpec,
+} from './assertions.js';
+import { ExpectationsError, type ExpectationIssue } from './errors.js';
+import { isMatchSpec } from './matcher.js';
+import type { RecordFilter, Transcript } from './query.js';
+import type { TranscriptRecord } from './record.js';
+import { summarize } from './summary.js';
+
+/** Bounds of a count check: `equals`, or `min` and/or `max`. */
+export interface CountBounds {
+  readonly equals?: number;
+  readonly min?: number;
+  readonly max?: number;
+}
+
+/** A duration: milliseconds, or a string such as `250ms`, `2s`, `1.5s`, `1m`. */
+export type DurationValue = number | string;
+
+/** One check of an expectations file (exactly one check key, plus an optional `name`). */
+export type Expectation = { readonly name?: string } & (
+  | { readonly count: { readonly match: RecordFilter } & CountBounds }
+  | { readonly sequence: readonly RecordFilter[] }
+  | { readonly answeredWithin: { readonly ms: DurationValue; readonly match?: RecordFilter } }
+  | { readonly noUnmatched: true }
+  | { readonly noFrameErrors: true }
+  | { readonly allRulesUsed: readonly string[] }
+  | { readonly ruleUsed: { readonly rule: string } & CountBounds }
+  | { readonly statusReportFor: StatusReportSpec }
+);
+
+/** The check keys, in documentation order. */
+export const EXPECTATION_KINDS = [
+  'count',
+  'sequence',
+  'answeredWithin',
+  'noUnmatched',
+  'noFrameErrors',
+  'allRulesUsed',
+  'ruleUsed',
+  'statusReportFor',
+] as const;
+
+/** One of {@link EXPECTATION_KINDS}. */
+export type ExpectationKind = (typeof EXPECTATION_KINDS)[number];
+
+/** A loaded, valid expectations file. */
+export interface ExpectationsDocument {
+  readonly file: string;
+  readonly expectations: readonly Expectation[];
+}
+
+/** One failed check. */
+export interface ExpectationFailure {
+  /** 0-based position in the file's list. */
+  readonly index: number;
+  readonly kind: ExpectationKind;
+  readonly expectation: Expectation;
+  readonly message: string;
+  /** Records near what was expected (found matches, or closest misses). */
+  readonly nearest: readonly TranscriptRecord[];
+}
+
+/** The outcome of {@link runExpectations}. */
+export interface ExpectationsResult {
+  readonly passed: boolean;
+  /** Checks run. */
+  readonly checked: number;
+  readonly failures: readonly ExpectationFailure[];
+}
+
+/** Location of the expectations JSON Schema (works from `src/` under tsx and from `dist/`). */
+export const expectationsSchemaUrl = new URL(
+  '../../schemas/expectations.schema.json',
+  import.meta.url,
+);
+
+let validator: ValidateFunction | undefined;
+
+function getValidator(): ValidateFunction {
+  if (!validator) {
+    const schema = JSON.parse(readFileSync(expectationsSchemaUrl, 'utf8')) as Record<
+      string,
+      unknown
+    >;
+    const ajv = new Ajv2020({
+      allErrors: true,
+      allowUnionTypes: true,
+      verbose: true,
+      strict: true,
+      // "exactly one check key" is oneOf [{required: [count]}, …] over the parent's properties.
+      strictRequired: false,
+    });
+    validator = ajv.compile(schema);
+  }
+  return validator;
+}
+
+type Path = readonly (string | number)[];
+
+function fromPointer(pointer: string, data: unknown): (string | number)[] {
+  if (pointer === '') return [];
+  const out: (string | number)[] = [];
+  let node: unknown = data;
+  for (const raw of pointer.slice(1).split('/')) {
+    const seg = raw.replaceAll('~1', '/').replaceAll('~0', '~');
+    if (Array.isArray(node)) {
+      out.push(Number(seg));
+      node = node[Number(seg)] as unknown;
+    } else {
+      out.push(seg);
+      node =
+        typeof node === 'object' && node !== null
+          ? (node as Record<string, unknown>)[seg]
+          : undefined;
+    }
+  }
+  return out;
+}
+
+function toPointer(path: Path): string {
+  return path.map((s) => '/' + String(s).replaceAll('~', '~0').replaceAll('/', '~1')).join('');
+}
+
+function humanPath(path: Path): string {
+  let out = '';
+  for (const seg of path) {
+    if (typeof seg === 'number') out += `[${seg}]`;
+    else if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(seg)) out += out === '' ? seg : `.${seg}`;
+    else out += `[${JSON.stringify(seg)}]`;
+  }
+  return out;
+}
+
+function rangeStart(node: unknown): number | undefined {
+  return isNode(node) ? (node as Node).range?.[0] : undefined;
+}
+
+class Source {
+  readonly file: string;
+  readonly data: unknown;
+  readonly syntax: ExpectationIssue[];
+  private readonly doc: Document.Parsed;
+  private readonly lines = new LineCounter();
+
+  constructor(text: string, file: string) {
+    this.file = file;
+    this.doc = parseDocument(text.startsWith('\uFEFF') ? text.slice(1) : text, {
+      lineCounter: this.lines,
+      prettyErrors: false,
+      uniqueKeys: true,
+    });
+    this.syntax = this.doc.errors.map((e) => {
+      const { line, col } = this.lines.linePos(e.pos[0]);
+      return {
+        file,
+        line,
+        col,
+        message: `YAML syntax error: ${e.message.split('\n')[0] ?? e.message}`,
+        path: '',
+      };
+    });
+    this.data = this.syntax.length === 0 ? this.doc.toJS({ maxAliasCount: 100 }) : undefined;
+  }
+
+  issue(
+    path: Path,
+    message: string,
+    at: 'value' | 'key' = 'value',
+    prefix = path,
+  ): ExpectationIssue {
+    const { line, col } = this.lines.linePos(this.offsetOf(path, at));
+    const human = humanPath(prefix);
+    return {
+      file: this.file,
+      line,
+      col,
+      message: human === '' ? message : `${human}: ${message}`,
+      path: toPointer(path),
+    };
+  }
+
+  private offsetOf(path: Path, at: 'value' | 'key'): number {
+    let node: unknown = this.doc.contents;
+    let offset = rangeStart(node) ?? 0;
+    for (let i = 0; i < path.length; i++) {
+      const seg = path[i];
+      if (isMap(node)) {
+        const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(seg));
+        if (!pair) return offset;
+        if (at === 'key' && i === path.length - 1) return rangeStart(pair.key) ?? offset;
+        node = pair.value;
+        offset = rangeStart(node) ?? rangeStart(pair.key) ?? offset;
+      } else if (isSeq(node)) {
+        const item: unknown = node.items[Number(seg)];
+        if (item === undefined) return offset;
+        node = isPair(item) ? item.value : item;
+        offset = rangeStart(node) ?? offset;
+      } else return offset;
+    }
+    return offset;
+  }
+}
+
+const article = (t: string): string =>
+  ({
+    string: 'a string',
+    number: 'a number',
+    integer: 'an integer',
+    object: 'a mapping',
+    array: 'a list',
+    null: 'empty',
+    boolean: 'true or false',
+  })[t] ?? t;
+
+function allowedKeys(error: ErrorObject): string[] {
+  const parent = error.parentSchema as { properties?: Record<string, unknown> } | undefined;
+  return Object.keys(parent?.properties ?? {});
+}
+
+const MATCHER_HINT =
+  'must be a value or a matcher mapping with prefix, suffix, regex, glob, in, min, max, not, exists';
+
+function messageFor(source: Source, error: ErrorObject, path: Path): ExpectationIssue {
+  const params = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case 'additionalProperties': {
+      const key = String(params['additionalProperty']);
+      const keys = allowedKeys(error);
+      return source.issue(
+        [...path, key],
+        `unknown key "${key}"${keys.length > 0 ? ` (expected one of: ${keys.join(', ')})` : ''}`,
+        'key',
+        path,
+      );
+    }
+    case 'required':
+      return source.issue(path, `missing key "${String(params['missingProperty'])}"`);
+    case 'type': {
+      const types = String(params['type']).split(',');
+      return source.issue(path, `must be ${types.map(article).join(' or ')}`);
+    }
+    case 'const':
+      return source.issue(path, `must be ${JSON.stringify(params['allowedValue'])}`);
+    case 'enum':
+      return source.issue(
+        path,
+        `must be one of ${(params['allowedValues'] as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`,
+      );
+    case 'pattern':
+      return source.issue(
+        path,
+        error.schemaPath.includes('duration')
+          ? `invalid duration ${JSON.stringify(error.data)}: use milliseconds or a string such as 250ms, 2s, 1m`
+          : `${JSON.stringify(error.data)} must match ${String(params['pattern'])}`,
+      );
+    case 'minItems':
+      return source.issue(path, `must not be empty`);
+    case 'minProperties':
+      return source.issue(path, `must not be empty`);
+    default:
+      return source.issue(path, error.message ?? error.keyword);
+  }
+}
+
+function schemaIssues(source: Source, errors: readonly ErrorObject[]): ExpectationIssue[] {
+  const out: ExpectationIssue[] = [];
+  const dropped = new Set<ErrorObject>();
+  for (const e of errors) {
+    if (e.keyword !== 'oneOf' && e.keyword !== 'anyOf') continue;
+    const subs = errors.filter(
+      (x) =>
+        x !== e &&
+        x.instancePath === e.instancePath &&
+        x.schemaPath.startsWith(e.schemaPath.slice(0, -e.keyword.length)),
+    );
+    const path = fromPointer(e.instancePath, source.data);
+    const isObject = isMatchSpec(e.data);
+    if (subs.length > 0 && subs.every((x) => x.keyword === 'required')) {
+      // The "exactly one check key" rule of an expectation, or count's bounds.
+      for (const x of subs) dropped.add(x);
+      dropped.add(e);
+      const present = isObject
+        ? Object.keys(e.data as object).filter((k) =>
+            (EXPECTATION_KINDS as readonly string[]).includes(k),
+          )
+        : [];
+      const options = subs.map((x) =>
+        String((x.params as Record<string, unknown>)['missingProperty']),
+      );
+      out.push(
+        source.issue(
+          path,
+          present.length > 1
+            ? `has more than one check (${present.join(', ')}): write each as its own list item`
+            : `needs one of: ${options.join(', ')}`,
+        ),
+      );
+      continue;
+    }
+    if (isObject) {
+      // A matcher mapping: its own errors (unknown key …) say more than "no branch matched".
+      dropped.add(e);
+      for (const x of errors)
+        if (x.keyword === 'type' && x.instancePath === e.instancePath) dropped.add(x);
+    } else {
+      for (const x of errors)
+        if (
+          x !== e &&
+          x.instancePath.startsWith(e.instancePath) &&
+          x.keyword !== 'additionalProperties'
+        )
+          dropped.add(x);
+      dropped.add(e);
+      out.push(
+        source.issue(
+          path,
+          e.schemaPath.includes('duration')
+            ? `invalid duration ${JSON.stringify(e.data)}: use milliseconds or a string such as 250ms, 2s, 1m`
+            : e.schemaPath.includes('statusReportFor')
+              ? `must be a status code 0-9 or a status name such as delivered, failed, expired`
+              : MATCHER_HINT,
+        ),
+      );
+    }
+  }
+  for (const e of errors) {
+    if (dropped.has(e)) continue;
+    out.push(messageFor(source, e, fromPointer(e.instancePath, source.data)));
+  }
+  const seen = new Set<string>();
+  return out
+    .filter((i) => {
+      const key = `${i.line}:${i.col}:${i.message}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    })
+    .sort((a, b) => a.line - b.line || a.col - b.col);
+}
+
+function regexIssues(
+  source: Source,
+  value: unknown,
+  path: (string | number)[],
+): ExpectationIssue[] {
+  if (Array.isArray(value)) return value.flatMap((v, i) => regexIssues(source, v, [...path, i]));
+  if (typeof value !== 'object' || value === null) return [];
+  const out: ExpectationIssue[] = [];
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+    if (k === 'regex' && typeof v === 'string') {
+      try {
+        new RegExp(v, 'u');
+      } catch (error) {
+        out.push(
+          source.issue(
+            [...path, k],
+            `invalid regular expression: ${error instanceof Error ? error.message : String(error)}`,
+          ),
+        );
+      }
+    } else out.push(...regexIssues(source, v, [...path, k]));
+  }
+  return out;
+}
+
+/**
+ * Parses and validates an expectations file. Throws `ExpectationsError` whose `issues` each
+ * read `file:line:col: message` (YAML syntax, schema violations, bad regular expressions).
+ */
+export function loadExpectations(text: string, file = '<expectations>'): ExpectationsDocument {
+  const source = new Source(text, file);
+  if (source.syntax.length > 0) throw new ExpectationsError(source.syntax);
+  const data = source.data ?? [];
+  const validate = getValidator();
+  if (!validate(data)) {
+    throw new ExpectationsError(schemaIssues(source, validate.errors ?? []));
+  }
+  const regex = regexIssues(source, data, []);
+  if (regex.length > 0) throw new ExpectationsError(regex);
+  return { file, expectations: data as Expectation[] };
+}
+
+/** Milliseconds of a duration value (`250`, `"250ms"`, `"2s"`, `"1.5s"`, `"1m"`). */
+export function durationMs(value: DurationValue): number {
+  if (typeof value === 'number') return value;
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m)$/.exec(value);
+  if (!m?.[1]) throw new RangeError(`invalid duration ${JSON.stringify(value)}`);
+  const n = Number(m[1]);
+  return m[2] === 'ms' ? n : m[2] === 's' ? n * 1000 : n * 60_000;
+}
+
+function bounds(b: CountBounds, fallback: CountSpec): CountSpec {
+  if (b.equals !== undefined) return b.equals;
+  if (b.min === undefined && b.max === undefined) return fallback;
+  return {
+    ...(b.min !== undefined ? { min: b.min } : {}),
+    ...(b.max !== undefined ? { max: b.max } : {}),
+  };
+}
+
+/** The check key of an expectation. */
+export function expectationKind(e: Expectation): ExpectationKind {
+  const kind = EXPECTATION_KINDS.find((k) => k in e);
+  if (kind === undefined) throw new TypeError('expectation without a check key');
+  return kind;
+}
+
+function runOne(t: Transcript, e: Expectation): CheckResult {
+  if ('count' in e) {
+    const { match, ...b } = e.count;
+    const spec = bounds(b, { min: 1 });
+    return match.kind === undefined ? checkFrames(t, match, spec) : checkRecords(t, match, spec);
+  }
+  if ('sequence' in e) return checkSequence(t, e.sequence);
+  if ('answeredWithin' in e) {
+    return checkAnsweredWithin(t, durationMs(e.answeredWithin.ms), e.answeredWithin.match ?? {});
+  }
+  if ('noUnmatched' in e) return checkNoUnmatched(t);
+  if ('noFrameErrors' in e) return checkNoFrameErrors(t);
+  if ('allRulesUsed' in e) return checkAllRulesUsed(t, e.allRulesUsed);
+  if ('ruleUsed' in e) {
+    const { rule, ...b } = e.ruleUsed;
+    return checkRuleUsed(t, rule, bounds(b, { min: 1 }));
+  }
+  return checkStatusReportFor(t, e.statusReportFor);
+}
+
+/** Runs every expectation against the transcript; `passed` when none failed. */
+export function runExpectations(
+  transcript: Transcript,
+  doc: ExpectationsDocument | readonly Expectation[],
+): ExpectationsResult {
+  const list = 'expectations' in doc ? doc.expectations : doc;
+  const failures: ExpectationFailure[] = [];
+  list.forEach((expectation, index) => {
+    const r = runOne(transcript, expectation);
+    if (r.ok) return;
+    failures.push({
+      index,
+      kind: expectationKind(expectation),
+      expectation,
+      message: r.message,
+      nearest: r.nearest,
+    });
+  });
+  return { passed: failures.length === 0, checked: list.length, failures };
+}
+
+/**
+ * Failures as text for a terminal, one block each:
+ * `✗ #2 count "three submits": expected exactly 3 frame(s) …` followed by the nearest records.
+ */
+export function formatFailures(result: ExpectationsResult): string {
+  const blocks = result.failures.map((f) => {
+    const name = f.expectation.name !== undefined ? ` ${JSON.stringify(f.expectation.name)}` : '';
+    const near =
+      f.nearest[0] !== undefined && !f.message.includes(summarize(f.nearest[0]))
+        ? `\n  nearest:${f.nearest.map((r) => `\n    ${summarize(r)}`).join('')}`
+        : '';
+    return `✗ #${f.index + 1} ${f.kind}${name}: ${f.message.replaceAll('\n', '\n  ')}${near}`;
+  });
+  blocks.push(
+    `${result.checked - result.failures.length} of ${result.checked} expectation(s) passed`,
+  );
+  return blocks.join('\n');
+}

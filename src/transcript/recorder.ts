@@ -1,0 +1,419 @@
+/**
+ * Turns server events into transcript records (see record.ts) and writes them to a sink.
+ *
+ * Ordering: records get `seq` 1, 2, 3 … in the order the events are emitted, synchronously, so
+ * there is no gap and the records of one session are in wire order. The server emits
+ * `frame-out` before it writes to the socket, so an out frame is recorded no later than it is
+ * written.
+ */
+import type { EventEmitter } from 'node:events';
+import { checksum } from '../protocol/checksum.js';
+import type { DecodeResult } from '../protocol/decoder.js';
+import type { Frame, Parameter } from '../protocol/frame.js';
+import { paramKey } from '../protocol/frame.js';
+import { opName } from '../protocol/operations.js';
+import { Param } from '../protocol/parameters.js';
+import { systemClock, type Clock } from '../util/clock.js';
+import type {
+  CloseReason,
+  MultipartExpiredEvent,
+  ScheduledItemEvent,
+  ServerEvents,
+  SubmitCompletedEvent,
+} from '../server/events.js';
+import type { Afterward, Decision, RequestContext, SessionInfo, Step } from '../server/ports.js';
+import { frameFields, paramPairs, redactRaw } from './frame-fields.js';
+import type {
+  ChecksumState,
+  DecisionAction,
+  FrameErrorAnswer,
+  FrameFields,
+  JsonValue,
+  RecordKind,
+  RecordOf,
+  TranscriptCounts,
+  TranscriptRecord,
+} from './record.js';
+import type { TranscriptSink } from './sinks.js';
+
+/** Options of {@link TranscriptRecorder}. */
+export interface TranscriptRecorderOptions {
+  /** Source of `ts` (default: real time). Use the server's clock so both agree. */
+  readonly clock?: Clock;
+  /** Replace 011 password values by `***` in `params`, `fields` and `raw`. Default false. */
+  readonly redactPasswords?: boolean;
+}
+
+/** The members of a record of kind `K` that the caller supplies (no seq, ts, kind, session). */
+export type RecordBody<K extends RecordKind> =
+  RecordOf<K> extends infer R
+    ? R extends TranscriptRecord
+      ? Omit<R, 'seq' | 'ts' | 'kind' | 'session'>
+      : never
+    : never;
+
+/** What {@link TranscriptRecorder.attach} needs: a server's typed `on`/`off`. */
+export type RecordableServer = Pick<EventEmitter<ServerEvents>, 'on' | 'off'>;
+
+/** Extra `server-start` details only the caller knows. */
+export interface AttachOptions {
+  /** Scenario file or label written in `server-start` (default null). */
+  readonly scenario?: string | null;
+  /** Version written in `server-start` (default "unknown"). */
+  readonly version?: string;
+}
+
+const ETX_BYTE = 0x03;
+const TAB_BYTE = 0x09;
+
+function hexDigit(b: number | undefined): number {
+  if (b === undefined) return -1;
+  if (b >= 0x30 && b <= 0x39) return b - 0x30;
+  if (b >= 0x41 && b <= 0x46) return b - 0x37;
+  if (b >= 0x61 && b <= 0x66) return b - 0x57;
+  return -1;
+}
+
+/** Checksum state of encoded bytes STX…ETX (PROTOCOL.md §1.2). */
+export function checksumOf(raw: Uint8Array): ChecksumState {
+  const n = raw.length;
+  if (n < 4 || raw[n - 1] !== ETX_BYTE || raw[n - 2] === TAB_BYTE) return 'absent';
+  const hi = hexDigit(raw[n - 3]);
+  const lo = hexDigit(raw[n - 2]);
+  if (raw[n - 4] !== TAB_BYTE || hi < 0 || lo < 0) return 'invalid';
+  return checksum(raw, 0, n - 3) === hi * 16 + lo ? 'valid' : 'invalid';
+}
+
+function paramsJson(params: readonly Parameter[]): JsonValue[] {
+  return params.map((p) => [paramKey(p.code), p.value]);
+}
+
+function stepJson(step: Step): DecisionAction {
+  switch (step.kind) {
+    case 'respond': {
+      const out: Record<string, JsonValue> = { kind: 'respond' };
+      if (step.params !== undefined) out['params'] = paramsJson(step.params);
+      if (step.timestamp !== undefined) out['timestamp'] = step.timestamp;
+      return out as DecisionAction;
+    }
+    case 'delay':
+    case 'error':
+    case 'nack':
+    case 'generalError':
+    case 'drop':
+    case 'disconnect':
+      return { ...step };
+  }
+}
+
+function afterwardJson(a: Afterward): DecisionAction {
+  return { ...a };
+}
+
+function answerFor(result: Extract<DecodeResult, { ok: false }>): FrameErrorAnswer {
+  const pn = result.pn ?? 0;
+  switch (result.error.code) {
+    case 'ERR_CIMD_FRAME_TOO_LONG':
+      return { close: true };
+    case 'ERR_CIMD_CHECKSUM':
+      return { op: 99, opName: 'nack', pn };
+    default:
+      return { op: 98, opName: 'general-error', pn, errorCode: result.error.cimdErrorCode };
+  }
+}
+
+/**
+ * Records what a server does. Attach it to one or more servers, or feed it with `record()` for
+ * events from elsewhere (scenario loads, server start/stop).
+ *
+ * Guarantees: `seq` runs 1, 2, 3 … without a gap across everything recorded; `ts` is the
+ * clock's time as ISO-8601 UTC with milliseconds; the records of one session keep wire order;
+ * each frame costs one decode of its fields and one latin1 conversion of its bytes, and the
+ * record is handed to the sink synchronously (the sink batches the I/O).
+ */
+export class TranscriptRecorder {
+  readonly sink: TranscriptSink;
+  private readonly clock: Clock;
+  private readonly redact: boolean;
+  private seq = 0;
+  private sessions = 0;
+  private readonly framesIn: Record<string, number> = {};
+  private readonly framesOut: Record<string, number> = {};
+  private frameErrors = 0;
+  private decisions = 0;
+  private unmatched = 0;
+  private readonly detachers = new Set<() => void>();
+
+  constructor(sink: TranscriptSink, options: TranscriptRecorderOptions = {}) {
+    this.sink = sink;
+    this.clock = options.clock ?? systemClock;
+    this.redact = options.redactPasswords ?? false;
+  }
+
+  /** The `seq` of the last record written (0 before the first). */
+  get lastSeq(): number {
+    return this.seq;
+  }
+
+  /**
+   * Writes one record of `kind` now, with the next `seq` and the clock's `ts`, and returns it.
+   * `session` is required for the per-session kinds (see record.ts).
+   */
+  record<K extends RecordKind>(kind: K, body: RecordBody<K>, session?: string): RecordOf<K> {
+    const head: Record<string, unknown> = {
+      seq: ++this.seq,
+      ts: new Date(this.clock.now()).toISOString(),
+      kind,
+    };
+    if (session !== undefined) head['session'] = session;
+    const record = Object.assign(head, body) as unknown as RecordOf<K>;
+    this.count(record);
+    this.sink.write(record);
+    return record;
+  }
+
+  private count(r: TranscriptRecord): void {
+    if (r.kind === 'frame') {
+      const by = r.dir === 'in' ? this.framesIn : this.framesOut;
+      by[r.opName] = (by[r.opName] ?? 0) + 1;
+    } else if (r.kind === 'session-open') this.sessions++;
+    else if (r.kind === 'frame-error') this.frameErrors++;
+    else if (r.kind === 'decision') this.decisions++;
+    else if (r.kind === 'unmatched') this.unmatched++;
+  }
+
+  /** Totals so far, as written in `server-stop`. */
+  counts(): TranscriptCounts {
+    return {
+      records: this.seq,
+      sessions: this.sessions,
+      framesIn: { ...this.framesIn },
+      framesOut: { ...this.framesOut },
+      frameErrors: this.frameErrors,
+      decisions: this.decisions,
+      unmatched: this.unmatched,
+    };
+  }
+
+  /** Records a frame going `dir` with its exact bytes (`checksum` defaults to what `raw` carries). */
+  recordFrame(
+    session: string,
+    dir: 'in' | 'out',
+    frame: Frame,
+    raw: Buffer,
+    checksumState: ChecksumState = checksumOf(raw),
+  ): RecordOf<'frame'> {
+    const hasPassword = this.redact && frame.params.some((p) => p.code === Param.Password);
+    const fields: FrameFields = frameFields(frame);
+    const rawText = raw.toString('latin1');
+    return this.record(
+      'frame',
+      {
+        dir,
+        op: frame.op,
+        opName: opName(frame.op),
+        pn: frame.pn,
+        params: paramPairs(frame, hasPassword),
+        fields,
+        checksum: checksumState,
+        raw: hasPassword ? redactRaw(rawText) : rawText,
+      },
+      session,
+    );
+  }
+
+  /** Records an inbound decode result: a `frame`, or a `frame-error` with the answer it gets. */
+  recordDecodeResult(session: string, result: DecodeResult): TranscriptRecord {
+    if (result.ok)
+      return this.recordFrame(session, 'in', result.frame, result.raw, result.checksum);
+    const rawText = result.raw.toString('latin1');
+    const body: {
+      -readonly [K in keyof RecordBody<'frame-error'>]: RecordBody<'frame-error'>[K];
+    } = {
+      dir: 'in',
+      error: result.error.code,
+      message: result.error.message,
+      cimdErrorCode: result.error.cimdErrorCode,
+      raw: this.redact ? redactRaw(rawText) : rawText,
+      answer: answerFor(result),
+    };
+    if (result.op !== undefined) {
+      body.op = result.op;
+      body.opName = opName(result.op);
+    }
+    if (result.pn !== undefined) body.pn = result.pn;
+    return this.record('frame-error', body, session);
+  }
+
+  /** Records a decision, then an `unmatched` record when no rule matched. */
+  recordDecision(session: string, request: RequestContext, decision: Decision): void {
+    const { frame } = request;
+    const name = opName(frame.op);
+    this.record(
+      'decision',
+      {
+        pn: frame.pn,
+        op: frame.op,
+        opName: name,
+        rule: decision.ruleId,
+        explanation: decision.explanation,
+        actions: decision.steps.map(stepJson),
+        afterwards: decision.afterwards.map(afterwardJson),
+      },
+      session,
+    );
+    if (decision.unmatched !== undefined) {
+      this.record(
+        'unmatched',
+        { pn: frame.pn, op: frame.op, opName: name, explanation: decision.unmatched },
+        session,
+      );
+    }
+  }
+
+  private item(kind: 'scheduled' | 'fired', session: string, item: ScheduledItemEvent): void {
+    const at = new Date(item.at).toISOString();
+    if (kind === 'scheduled') {
+      this.record('scheduled', { id: item.id, action: afterwardJson(item.action), at }, session);
+      return;
+    }
+    this.record(
+      'fired',
+      {
+        id: item.id,
+        action: afterwardJson(item.action),
+        at,
+        ...(item.packetNumbers !== undefined ? { packetNumbers: [...item.packetNumbers] } : {}),
+        ...(item.cancelled !== undefined ? { cancelled: item.cancelled } : {}),
+      },
+      session,
+    );
+  }
+
+  private assembled(e: SubmitCompletedEvent): void {
+    this.record(
+      'assembled',
+      {
+        ...(e.user !== undefined ? { user: e.user } : {}),
+        destination: e.destination,
+        ...(e.originator !== undefined ? { originator: e.originator } : {}),
+        ...(e.text !== undefined
+          ? { text: e.text }
+          : e.bytes !== undefined
+            ? { binary: e.bytes.toString('hex').toUpperCase() }
+            : {}),
+        encoding: e.encoding,
+        parts: e.parts,
+        ...(e.reference !== undefined ? { reference: e.reference } : {}),
+        packetNumbers: [...e.packetNumbers],
+        timestamps: e.timestamps.map((t) => t ?? null),
+      },
+      e.clientId,
+    );
+  }
+
+  private expired(e: MultipartExpiredEvent): void {
+    this.record(
+      'multipart-expired',
+      {
+        destination: e.destination,
+        ...(e.originator !== undefined ? { originator: e.originator } : {}),
+        reference: e.reference,
+        total: e.total,
+        received: [...e.received],
+      },
+      e.clientId,
+    );
+  }
+
+  /**
+   * Subscribes to a server's events and records them; returns a function that unsubscribes.
+   * `listening` becomes `server-start` (with `options.scenario` and `options.version`).
+   */
+  attach(server: RecordableServer, options: AttachOptions = {}): () => void {
+    const on: { [K in keyof ServerEvents]?: (...args: ServerEvents[K]) => void } = {
+      listening: (address) => {
+        this.record('server-start', {
+          host: address.host,
+          port: address.port,
+          scenario: options.scenario ?? null,
+          version: options.version ?? 'unknown',
+        });
+      },
+      'session-opened': (s: SessionInfo) => {
+        this.record('session-open', { remote: s.remote }, s.id);
+      },
+      'session-closed': (s: SessionInfo, reason: CloseReason) => {
+        this.record('session-close', { code: reason.code, reason: reason.text }, s.id);
+      },
+      'frame-in': (s, result) => {
+        this.recordDecodeResult(s.id, result);
+      },
+      'frame-out': (s, frame, raw) => {
+        this.recordFrame(s.id, 'out', frame, raw);
+      },
+      decision: (s, request, decision) => {
+        this.recordDecision(s.id, request, decision);
+      },
+      scheduled: (s, item) => {
+        this.item('scheduled', s.id, item);
+      },
+      fired: (s, item) => {
+        this.item('fired', s.id, item);
+      },
+      'submit-completed': (e) => {
+        this.assembled(e);
+      },
+      'multipart-expired': (e) => {
+        this.expired(e);
+      },
+      'ack-timeout': (s, frame, attempts) => {
+        this.record(
+          'ack-timeout',
+          { op: frame.op, opName: opName(frame.op), pn: frame.pn, attempts },
+          s.id,
+        );
+      },
+      'unexpected-response': (s, frame) => {
+        this.record(
+          'unexpected-response',
+          { op: frame.op, opName: opName(frame.op), pn: frame.pn },
+          s.id,
+        );
+      },
+    };
+    const entries = Object.entries(on) as [keyof ServerEvents, (...args: unknown[]) => void][];
+    const emitter = server as unknown as {
+      on(event: string, fn: (...args: unknown[]) => void): unknown;
+      off(event: string, fn: (...args: unknown[]) => void): unknown;
+    };
+    for (const [event, fn] of entries) emitter.on(event, fn);
+    const detach = (): void => {
+      for (const [event, fn] of entries) emitter.off(event, fn);
+      this.detachers.delete(detach);
+    };
+    this.detachers.add(detach);
+    return detach;
+  }
+
+  /** Writes `server-stop` with the counts so far (e.g. on SIGTERM or `stop()`). */
+  serverStop(reason: string): RecordOf<'server-stop'> {
+    return this.record('server-stop', { reason, counts: this.counts() });
+  }
+
+  /** Resolves when the sink has written everything recorded so far. */
+  flush(): Promise<void> {
+    return this.sink.flush();
+  }
+
+  /** Writes everything recorded so far before returning (signal and exit handlers). */
+  flushSync(): void {
+    this.sink.flushSync();
+  }
+
+  /** Detaches from every server and closes the sink. */
+  async close(): Promise<void> {
+    for (const d of [...this.detachers]) d();
+    await this.sink.close();
+  }
+}

@@ -1,0 +1,369 @@
+/**
+ * Where records go. `FileSink` appends JSONL to a file, batching the lines of one event-loop
+ * turn into one write; `MemorySink` keeps records in an array and wakes `waitFor` callers;
+ * `TeeSink` writes to several.
+ */
+import { EventEmitter } from 'node:events';
+import fs from 'node:fs';
+import { TranscriptError } from './errors.js';
+import { Transcript, type RecordFilter } from './query.js';
+import type { TranscriptRecord } from './record.js';
+
+/**
+ * What the recorder writes to. `write` is synchronous and never throws for I/O problems;
+ * `flush()` resolves once everything written so far is out of the process; `flushSync()`
+ * does the same before returning (for signal and exit handlers); `close()` flushes and
+ * releases the sink, after which writes are ignored.
+ */
+export interface TranscriptSink {
+  write(record: TranscriptRecord): void;
+  flush(): Promise<void>;
+  flushSync(): void;
+  close(): Promise<void>;
+}
+
+/** Events of a {@link FileSink}. */
+export interface FileSinkEvents {
+  /** A write failed after the file was opened; the sink stops writing. */
+  error: [error: TranscriptError];
+}
+
+interface InFlight {
+  readonly buf: Buffer;
+  readonly position: number;
+}
+
+function reason(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function errnoCode(error: unknown): string {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' ? code : 'unknown';
+}
+
+/**
+ * Appends records to a JSONL file, one line each, in the order written.
+ *
+ * Guarantees: lines are never interleaved or reordered; the lines written in one event-loop
+ * turn go out in one `write(2)`, never one synchronous write per record; `flush()`,
+ * `flushSync()` and `close()` put every line written so far into the file. Writes are
+ * positioned at the offset this sink tracks (starting at the end of an existing file), so
+ * `flushSync()` can rewrite a batch that is still in flight: the same bytes at the same
+ * offset, never a duplicate line. A write error after opening is kept in `errors`, emitted as
+ * `'error'` when someone listens (it never crashes the process), and stops further writes.
+ */
+export class FileSink extends EventEmitter<FileSinkEvents> implements TranscriptSink {
+  readonly path: string;
+  /** Write errors so far (at most one: the sink stops at the first). */
+  readonly errors: TranscriptError[] = [];
+  private readonly fd: number;
+  private position: number;
+  private pending: string[] = [];
+  private inFlight: InFlight | undefined;
+  private scheduled = false;
+  private waiters: (() => void)[] = [];
+  private closing: Promise<void> | undefined;
+  private ended = false;
+
+  private constructor(path: string, fd: number, position: number) {
+    super();
+    this.path = path;
+    this.fd = fd;
+    this.position = position;
+  }
+
+  /**
+   * Opens (creating if needed) `path` for appending. Throws `TranscriptError`
+   * (`ERR_TRANSCRIPT_OPEN`) naming the path and the OS reason when it cannot be written: a
+   * missing directory, no permission, a directory in the way.
+   */
+  static async open(path: string): Promise<FileSink> {
+    try {
+      const fd = await new Promise<number>((resolve, reject) => {
+        fs.open(path, fs.constants.O_WRONLY | fs.constants.O_CREAT, 0o666, (err, fd) => {
+          if (err) reject(err);
+          else resolve(fd);
+        });
+      });
+      const size = await new Promise<number>((resolve, reject) => {
+        fs.fstat(fd, (err, st) => {
+          if (err) {
+            fs.close(fd, () => {
+              reject(err);
+            });
+          } else resolve(st.size);
+        });
+      });
+      return new FileSink(path, fd, size);
+    } catch (error) {
+      throw new TranscriptError(
+        `cannot open transcript file "${path}" for writing: ${errnoCode(error)} (${reason(error)})`,
+        'ERR_TRANSCRIPT_OPEN',
+        path,
+        { cause: error },
+      );
+    }
+  }
+
+  /** True once a write failed (see `errors`). */
+  get failed(): boolean {
+    return this.errors.length > 0;
+  }
+
+  write(record: TranscriptRecord): void {
+    if (this.ended || this.failed) return;
+    this.pending.push(JSON.stringify(record) + '\n');
+    if (!this.scheduled && this.inFlight === undefined) {
+      this.scheduled = true;
+      setImmediate(() => {
+        this.scheduled = false;
+        this.drain();
+      });
+    }
+  }
+
+  private drain(): void {
+    if (this.inFlight !== undefined || this.failed) return;
+    if (this.pending.length === 0) {
+      this.wake();
+      return;
+    }
+    const buf = Buffer.from(this.pending.join(''), 'utf8');
+    this.pending = [];
+    const item: InFlight = { buf, position: this.position };
+    this.position += buf.length;
+    this.inFlight = item;
+    this.writeFrom(item, 0);
+  }
+
+  private writeFrom(item: InFlight, offset: number): void {
+    fs.write(
+      this.fd,
+      item.buf,
+      offset,
+      item.buf.length - offset,
+      item.position + offset,
+      (err, written) => {
+        if (this.inFlight !== item) return; // flushSync already wrote these bytes
+        if (err) {
+          this.inFlight = undefined;
+          this.fail(err);
+          return;
+        }
+        if (offset + written < item.buf.length) {
+          this.writeFrom(item, offset + written);
+          return;
+        }
+        this.inFlight = undefined;
+        this.drain();
+      },
+    );
+  }
+
+  private fail(error: unknown): void {
+    const e = new TranscriptError(
+      `cannot write transcript file "${this.path}": ${errnoCode(error)} (${reason(error)})`,
+      'ERR_TRANSCRIPT_WRITE',
+      this.path,
+      { cause: error },
+    );
+    this.errors.push(e);
+    this.pending = [];
+    if (this.listenerCount('error') > 0) this.emit('error', e);
+    this.wake();
+  }
+
+  private wake(): void {
+    if (this.pending.length > 0 || this.inFlight !== undefined) return;
+    for (const w of this.waiters.splice(0)) w();
+  }
+
+  flush(): Promise<void> {
+    if (this.failed || (this.pending.length === 0 && this.inFlight === undefined)) {
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      this.waiters.push(resolve);
+      if (!this.scheduled) this.drain();
+    });
+  }
+
+  flushSync(): void {
+    if (this.failed || this.ended) return;
+    try {
+      const item = this.inFlight;
+      if (item !== undefined) {
+        this.inFlight = undefined;
+        writeAllSync(this.fd, item.buf, item.position);
+      }
+      if (this.pending.length > 0) {
+        const buf = Buffer.from(this.pending.join(''), 'utf8');
+        this.pending = [];
+        writeAllSync(this.fd, buf, this.position);
+        this.position += buf.length;
+      }
+    } catch (error) {
+      this.fail(error);
+      return;
+    }
+    this.wake();
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.flush().then(
+      () =>
+        new Promise<void>((resolve) => {
+          this.ended = true;
+          fs.close(this.fd, () => {
+            resolve();
+          });
+        }),
+    );
+    return this.closing;
+  }
+}
+
+function writeAllSync(fd: number, buf: Buffer, position: number): void {
+  let done = 0;
+  while (done < buf.length) {
+    done += fs.writeSync(fd, buf, done, buf.length - done, position + done);
+  }
+}
+
+/** Options of {@link MemorySink.waitFor}. */
+export interface WaitForOptions {
+  /** Reject after this many ms of real time (default 5000). */
+  readonly timeoutMs?: number;
+  /** Only records with a greater `seq` count. */
+  readonly afterSeq?: number;
+  readonly signal?: AbortSignal;
+}
+
+/** Options of {@link MemorySink}. */
+export interface MemorySinkOptions {
+  /**
+   * Keep at least the newest `limit` records; older ones are dropped in batches (so between
+   * `limit` and `limit` + 1/8 are kept). Default: keep everything.
+   */
+  readonly limit?: number;
+}
+
+/**
+ * Keeps records in memory, in order. `waitFor` resolves with the first record (already kept
+ * or still to come) that matches; `subscribe` sees every record as it is written.
+ */
+export class MemorySink implements TranscriptSink {
+  private kept: TranscriptRecord[] = [];
+  private readonly limit: number;
+  private readonly slack: number;
+  private readonly subscribers = new Set<(record: TranscriptRecord) => void>();
+
+  constructor(options: MemorySinkOptions = {}) {
+    this.limit = options.limit ?? Infinity;
+    this.slack = Number.isFinite(this.limit) ? Math.max(1, Math.ceil(this.limit / 8)) : 0;
+  }
+
+  /** The records kept, oldest first. */
+  get records(): readonly TranscriptRecord[] {
+    return this.kept;
+  }
+
+  write(record: TranscriptRecord): void {
+    this.kept.push(record);
+    if (this.kept.length > this.limit + this.slack) {
+      this.kept = this.kept.slice(this.kept.length - this.limit);
+    }
+    for (const s of this.subscribers) s(record);
+  }
+
+  /** Calls `fn` for every record written from now on; returns the unsubscribe function. */
+  subscribe(fn: (record: TranscriptRecord) => void): () => void {
+    this.subscribers.add(fn);
+    return () => {
+      this.subscribers.delete(fn);
+    };
+  }
+
+  /** A queryable view of the records kept so far. */
+  transcript(): Transcript {
+    return new Transcript([...this.kept]);
+  }
+
+  /**
+   * Resolves with the first record matching `match` (a filter as in `Transcript.filter`, or a
+   * predicate). Rejects with an Error listing the records seen after `timeoutMs`, or when
+   * `signal` aborts.
+   */
+  waitFor(
+    match: RecordFilter | ((record: TranscriptRecord) => boolean),
+    options: WaitForOptions = {},
+  ): Promise<TranscriptRecord> {
+    const test = typeof match === 'function' ? match : Transcript.predicate(match);
+    const after = options.afterSeq ?? 0;
+    const hit = this.kept.find((r) => r.seq > after && test(r));
+    if (hit !== undefined) return Promise.resolve(hit);
+    return new Promise((resolve, reject) => {
+      const timeoutMs = options.timeoutMs ?? 5000;
+      const finish = (): void => {
+        unsubscribe();
+        clearTimeout(timer);
+        options.signal?.removeEventListener('abort', onAbort);
+      };
+      const unsubscribe = this.subscribe((r) => {
+        if (r.seq > after && test(r)) {
+          finish();
+          resolve(r);
+        }
+      });
+      const timer = setTimeout(() => {
+        finish();
+        reject(
+          new Error(
+            `no matching transcript record within ${timeoutMs} ms (${this.kept.length} records kept)`,
+          ),
+        );
+      }, timeoutMs);
+      const onAbort = (): void => {
+        finish();
+        reject(
+          options.signal?.reason instanceof Error ? options.signal.reason : new Error('aborted'),
+        );
+      };
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  flush(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  flushSync(): void {
+    /* nothing buffered */
+  }
+
+  close(): Promise<void> {
+    this.subscribers.clear();
+    return Promise.resolve();
+  }
+}
+
+/** Writes every record to each of its sinks, in the order given. */
+export class TeeSink implements TranscriptSink {
+  readonly sinks: readonly TranscriptSink[];
+  constructor(sinks: readonly TranscriptSink[]) {
+    this.sinks = [...sinks];
+  }
+  write(record: TranscriptRecord): void {
+    for (const s of this.sinks) s.write(record);
+  }
+  async flush(): Promise<void> {
+    await Promise.all(this.sinks.map((s) => s.flush()));
+  }
+  flushSync(): void {
+    for (const s of this.sinks) s.flushSync();
+  }
+  async close(): Promise<void> {
+    await Promise.all(this.sinks.map((s) => s.close()));
+  }
+}
