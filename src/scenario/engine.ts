@@ -29,7 +29,9 @@
  * - submit: accepted; a status report `delivered` follows after `server.statusReportDelay` when
  *   the submit's 056 asks for successful delivery reports (bit 8, PROTOCOL.md §9.1).
  * - alive, logout, cancel, set, submit-status-report: accepted.
- * - enquire: accepted with 021 and 060 echoed and 061 = 4 (delivered).
+ * - enquire: answered by the server from its message store: 021, 060 and the 061 status last
+ *   reported for that message (1 in process until a report went out); an unknown (060, 021)
+ *   gets 900:7 (cannot find information).
  * - delivery-request: mode 0 answered with 066:0 (no messages waiting), other modes accepted.
  * - get: 501 answered with the MC time; any other item gets error 900.
  * - deliver / status-report sent by the client: general error 1 (unexpected operation).
@@ -304,14 +306,8 @@ export class RuleEngine implements Responder {
           report ? [report] : [],
         );
       }
-      case 'enquire': {
-        const params = [
-          ...echo(ctx, 21),
-          ...echo(ctx, 60),
-          { code: 61, value: String(StatusCode.DeliverySuccessful) },
-        ];
-        return answer([{ kind: 'respond', params }], 'enquire answered: delivered');
-      }
+      case 'enquire':
+        return answer([respond], 'enquire answered with the status the mock last reported');
       case 'delivery-request': {
         const mode = getParam(ctx.frame, 68);
         return mode === '0'
@@ -410,7 +406,3 @@ export class RuleEngine implements Responder {
   }
 }
 
-function echo(ctx: RequestContext, code: number): { code: number; value: string }[] {
-  const value = getParam(ctx.frame, code);
-  return value === undefined ? [] : [{ code, value }];
-}

@@ -452,15 +452,19 @@ export class Session {
         const destination = fields.destination ?? '';
         const ts = fields.timestamp ?? '';
         const status = this.host.messageStatus(ts, destination);
+        const fixed = extra.some((p) => p.code === Param.StatusCode);
         const params =
-          status === undefined
-            ? errorParams(CimdError.EnquireIncorrectScts)
-            : [
-                { code: Param.DestinationAddress, value: destination },
-                { code: Param.ServiceCentreTimeStamp, value: ts },
-                { code: Param.StatusCode, value: String(status) },
-              ];
-        this.fill(slot, [{ op: Op.EnquireResponse, pn, params: merge(params, extra) }]);
+          status === undefined && !fixed
+            ? errorParams(CimdError.CannotFindInformation, `no message ${ts} to ${destination}`)
+            : merge(
+                [
+                  { code: Param.DestinationAddress, value: destination },
+                  { code: Param.ServiceCentreTimeStamp, value: ts },
+                  { code: Param.StatusCode, value: String(status ?? 0) },
+                ],
+                extra,
+              );
+        this.fill(slot, [{ op: Op.EnquireResponse, pn, params }]);
         return undefined;
       }
       case Op.DeliveryRequest: {

@@ -156,20 +156,12 @@ describe('RuleEngine built-in default: other operations', () => {
     }
   });
 
-  it('answers an enquire with 021 and 060 echoed and status 4', () => {
+  it('leaves an enquire to the server (a plain respond: the server answers from its message store)', () => {
     const d = empty().decide(
       request('enquire', { destination: '+358401234567' }, { params: [[60, '240601120000']] }),
     );
-    expect(d.steps).to.deep.equal([
-      {
-        kind: 'respond',
-        params: [
-          { code: 21, value: '+358401234567' },
-          { code: 60, value: '240601120000' },
-          { code: 61, value: '4' },
-        ],
-      },
-    ]);
+    expect(d.steps).to.deep.equal([{ kind: 'respond' }]);
+    expect(d.explanation).to.match(/status the mock last reported/);
   });
 
   it('answers a delivery request in mode 0 with message count 0', () => {

@@ -184,6 +184,34 @@ describe('SmscServer protocol rules (in memory, manual clock)', () => {
     });
   });
 
+  describe('enquire', () => {
+    it('answers with the status last reported for (060, 021), and 900:7 for an unknown message', async () => {
+      const { peer, session } = await loggedIn(server);
+      peer.send('<STX>03:003<TAB>021:555<TAB>033:x<TAB><ETX>');
+      const ts = (await peer.next()).params.find((p) => p.code === 60)!.value;
+      peer.send(`<STX>04:005<TAB>021:555<TAB>060:${ts}<TAB><ETX>`);
+      expect((await peer.next()).raw).to.deep.equal(
+        withChecksum(`<STX>54:005<TAB>021:555<TAB>060:${ts}<TAB>061:1<TAB><ETX>`),
+      );
+      const report = server.sendDeliverStatusReport(session.id, {
+        messageTimestamp: ts,
+        destination: '555',
+        status: 3,
+      });
+      const sr = await peer.next();
+      peer.send(`<STX>73:${String(sr.pn).padStart(3, '0')}<TAB><ETX>`);
+      await report;
+      peer.send(`<STX>04:007<TAB>021:555<TAB>060:${ts}<TAB><ETX>`);
+      expect((await peer.next()).params.find((p) => p.code === 61)?.value).to.equal('3');
+      peer.send('<STX>04:009<TAB>021:555<TAB>060:991231235959<TAB><ETX>');
+      const unknown = await peer.next();
+      expect([unknown.op, unknown.params.find((p) => p.code === 900)?.value]).to.deep.equal([
+        54,
+        '7',
+      ]);
+    });
+  });
+
   describe('ordering and pipelining', () => {
     it('answers pipelined requests in the order received, even when an earlier answer is delayed', async () => {
       await server.close({ graceMs: 0 });
