@@ -1,0 +1,130 @@
+/**
+ * cimd2-mock: a rules-driven, scriptable mock SMSC speaking Nokia CIMD2.
+ *
+ * Start here: {@link createMockSmsc}. The protocol codec is in `cimd2-mock/protocol`, the CIMD2
+ * test client and manual clock in `cimd2-mock/testing`.
+ */
+export {
+  createMockSmsc,
+  MockSmsc,
+  VERSION,
+  type MockSmscOptions,
+  type MockSmscEvents,
+  type MockSmscStats,
+  type DeliverRequest,
+  type StatusReportRequest,
+  type ScenarioSourceOption,
+} from './mock-smsc.js';
+export {
+  startControlApi,
+  isLoopbackHost,
+  type ControlApi,
+  type ControlApiOptions,
+} from './control-api.js';
+
+// Server core: the SMSCserverCIMD2 component API.
+export {
+  SmscServer,
+  type SmscServerOptions,
+  type DeliverMessage,
+  type DeliverStatusReport,
+  type DeliverResult,
+} from './server/smsc-server.js';
+export type { Session, OutboundResult } from './server/session.js';
+export type {
+  ServerEvents,
+  CloseReason,
+  ConnectionRequest,
+  TraceEvent,
+  LoginEvent,
+  DeliverResponseEvent,
+  SubmitEvent,
+  SubmitOptions,
+  SubmitTime,
+  SubmitCompletedEvent,
+  MultipartExpiredEvent,
+  ScheduledItemEvent,
+} from './server/events.js';
+export type {
+  Responder,
+  Decision,
+  Step,
+  TerminalStep,
+  Afterward,
+  RequestContext,
+  RequestFields,
+  SessionInfo,
+  TextEncoding,
+} from './server/ports.js';
+export { createDefaultResponder } from './server/default-responder.js';
+
+// Scenarios.
+export {
+  loadScenarioFile,
+  loadScenarioText,
+  loadScenarioObject,
+  loadDefaultScenario,
+  validateScenarioText,
+  explainScenario,
+  formatIssue,
+  RuleEngine,
+  ScenarioError,
+  ScenarioWatcher,
+  type CompiledScenario,
+  type CompiledRule,
+  type ScenarioIssue,
+  type RuleStat,
+} from './scenario/index.js';
+
+// Transcripts and assertions.
+export {
+  readTranscript,
+  parseTranscript,
+  Transcript,
+  TranscriptRecorder,
+  FileSink,
+  MemorySink,
+  expectFrames,
+  expectSequence,
+  expectAnsweredWithin,
+  expectNoUnmatched,
+  expectNoFrameErrors,
+  expectAllRulesUsed,
+  expectRuleUsed,
+  expectStatusReportFor,
+  expectRecords,
+  loadExpectations,
+  runExpectations,
+  formatFailures,
+  diffTranscripts,
+  formatDiff,
+  showTranscript,
+  TranscriptError,
+  TranscriptParseError,
+  ExpectationsError,
+  type TranscriptRecord,
+  type FrameRecord,
+  type RecordFilter,
+  type RecordSelector,
+  type ExpectationsDocument,
+  type ExpectationsResult,
+} from './transcript/index.js';
+
+// Errors and time.
+export {
+  Cimd2MockError,
+  FrameError,
+  FrameSyntaxError,
+  UnsupportedParameterError,
+  ParameterFormatError,
+  ChecksumError,
+  MissingEtxError,
+  FrameTooLongError,
+  ReservedByteError,
+  EncodingError,
+  SessionClosedError,
+  UnknownSessionError,
+  AckTimeoutError,
+  ConfigError,
+} from './errors.js';
+export { systemClock, offsetClock, type Clock, type TimerHandle } from './util/clock.js';
