@@ -44,18 +44,28 @@ function list(
   return shown.join('') + more;
 }
 
+function withoutKind(filter: RecordFilter): RecordFilter {
+  const rest: RecordFilter = { ...filter };
+  delete (rest as { kind?: unknown }).kind;
+  return rest;
+}
+
 /**
  * The records of `pool` that meet most of the filter's conditions (at least one), best first,
- * then in transcript order.
+ * then in transcript order. A `kind` in the filter restricts the pool and is not scored.
  */
 export function nearestRecords(
   pool: readonly TranscriptRecord[],
   filter: RecordFilter,
   max = 3,
 ): TranscriptRecord[] {
+  const kindOk =
+    filter.kind === undefined ? () => true : Transcript.predicate({ kind: filter.kind });
+  const scoring = withoutKind(filter);
   const scored: { r: TranscriptRecord; score: number; i: number }[] = [];
   pool.forEach((r, i) => {
-    const [hit, total] = filterScore(filter, r);
+    if (!kindOk(r)) return;
+    const [hit, total] = filterScore(scoring, r);
     if (hit > 0 && total > 0) scored.push({ r, score: hit / total, i });
   });
   scored.sort((a, b) => b.score - a.score || a.i - b.i);
@@ -63,8 +73,9 @@ export function nearestRecords(
 }
 
 function nearNote(filter: RecordFilter): (r: TranscriptRecord) => string {
+  const scoring = withoutKind(filter);
   return (r) => {
-    const [hit, total] = filterScore(filter, r);
+    const [hit, total] = filterScore(scoring, r);
     return `  (${hit} of ${total} conditions)`;
   };
 }
@@ -345,8 +356,7 @@ export function checkStatusReportFor(t: Transcript, spec: StatusReportSpec): Che
     (r): r is FrameRecord => r.kind === 'frame' && r.op === (Op.DeliverStatusReport as number),
   );
   const near = nearestRecords(reports, filter);
-  const shown: RecordFilter = { ...filter };
-  delete (shown as { kind?: unknown }).kind;
+  const shown = withoutKind(filter);
   return {
     ok: false,
     message:

@@ -271,10 +271,14 @@ function messageFor(source: Source, error: ErrorObject, path: Path): Expectation
       );
     case 'pattern':
       return source.issue(
+        error.propertyName !== undefined ? [...path, error.propertyName] : path,
+        params['pattern'] === '^\\d{12}$'
+          ? `invalid time stamp ${JSON.stringify(error.data)}: use 12 digits yymmddhhmmss`
+          : params['pattern'] === '^\\d{3}$'
+            ? `invalid parameter code ${JSON.stringify(error.data)}: use three digits, e.g. "064"`
+            : `${JSON.stringify(error.data)} must match ${String(params['pattern'])}`,
+        error.propertyName !== undefined ? 'key' : 'value',
         path,
-        error.schemaPath.includes('duration')
-          ? `invalid duration ${JSON.stringify(error.data)}: use milliseconds or a string such as 250ms, 2s, 1m`
-          : `${JSON.stringify(error.data)} must match ${String(params['pattern'])}`,
       );
     case 'minItems':
       return source.issue(path, `must not be empty`);
@@ -283,6 +287,17 @@ function messageFor(source: Source, error: ErrorObject, path: Path): Expectation
     default:
       return source.issue(path, error.message ?? error.keyword);
   }
+}
+
+/** Message for a value that fits none of an anyOf's branches (schemaPath is $ref-relative). */
+function alternativesMessage(e: ErrorObject): string {
+  const branches = JSON.stringify(e.schema);
+  if (branches.includes('#/$defs/matchSpec')) return MATCHER_HINT;
+  if (branches.includes('(ms|s|m)')) {
+    return `invalid duration ${JSON.stringify(e.data)}: use milliseconds or a string such as 250ms, 2s, 1m`;
+  }
+  const names = (e.schema as { enum?: unknown[] }[]).flatMap((b) => b.enum ?? []);
+  return `must be a status code 0-9 or one of: ${names.map(String).join(', ')}`;
 }
 
 function schemaIssues(source: Source, errors: readonly ErrorObject[]): ExpectationIssue[] {
@@ -334,20 +349,11 @@ function schemaIssues(source: Source, errors: readonly ErrorObject[]): Expectati
         )
           dropped.add(x);
       dropped.add(e);
-      out.push(
-        source.issue(
-          path,
-          e.schemaPath.includes('duration')
-            ? `invalid duration ${JSON.stringify(e.data)}: use milliseconds or a string such as 250ms, 2s, 1m`
-            : e.schemaPath.includes('statusReportFor')
-              ? `must be a status code 0-9 or a status name such as delivered, failed, expired`
-              : MATCHER_HINT,
-        ),
-      );
+      out.push(source.issue(path, alternativesMessage(e)));
     }
   }
   for (const e of errors) {
-    if (dropped.has(e)) continue;
+    if (dropped.has(e) || e.keyword === 'propertyNames') continue;
     out.push(messageFor(source, e, fromPointer(e.instancePath, source.data)));
   }
   const seen = new Set<string>();
