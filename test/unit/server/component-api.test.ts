@@ -192,6 +192,38 @@ describe('SmscServer component API', () => {
       );
     });
 
+    const encodings: [string, { text?: string; bytes?: Uint8Array }, string, string][] = [
+      // encoding, content, 030 expected (absent = ''), user data parameter expected
+      ['gsm7', { text: 'Hi @' }, '', '033:Hi _Oa'],
+      ['ucs2', { text: 'Hé' }, '8', '034:004800E9'],
+      ['binary', { bytes: Uint8Array.from([0, 1, 0xff]) }, '4', '034:0001FF'],
+      ['iso-8859-1', { text: 'café' }, '4', '034:636166E9'],
+      ['iso-8859-5', { text: 'Привет' }, '4', '034:BFE0D8D2D5E2'],
+      ['iso-8859-8', { text: 'שלום' }, '4', '034:F9ECE5ED'],
+      ['wap-push', { bytes: Uint8Array.from([0x01, 0x06]) }, '245', '034:0106'],
+    ];
+    for (const [encoding, content, dcs, ud] of encodings) {
+      it(`sends ${encoding} content with the right 030 and user data`, async () => {
+        const { peer, session } = await loggedIn(server);
+        void server
+          .sendDeliverMessage(session.id, {
+            destination: '1',
+            originator: '2',
+            timestamp: '261125205953',
+            encoding: encoding as 'gsm7',
+            ...content,
+          })
+          .catch(() => undefined);
+        const r = await peer.next();
+        const dcsPart = dcs === '' ? '' : `030:${dcs}<TAB>`;
+        expect(r.raw).to.deep.equal(
+          withChecksum(
+            `<STX>20:000<TAB>021:1<TAB>023:2<TAB>060:261125205953<TAB>${dcsPart}${ud}<TAB><ETX>`,
+          ),
+        );
+      });
+    }
+
     it('fires OnCimd2DeliverResponseReceived with the error code of the 70', async () => {
       const { peer, session } = await loggedIn(server);
       const events: DeliverResponseEvent[] = [];
