@@ -6,8 +6,10 @@
  *   `scenario-rejected` records are left out (ports, paths, versions, counts);
  * - session ids become `s1`, `s2` … in order of first appearance, and `session-open.remote`
  *   is dropped;
- * - 060/063/501 time values (PROTOCOL.md §6.1) become `T1`, `T2` … in order of first
- *   appearance (the same value gets the same token, so a 23 must still carry its 53's 060);
+ * - time values (PROTOCOL.md §6.1): a 060 handed out by a 53 (or a 20) becomes
+ *   `T[s1:003]` (session and packet number of that frame), and the same value anywhere else
+ *   (a 23, an enquire, `assembled.timestamps`) becomes that token, so a 23 must still carry its
+ *   53's 060; a 060 never handed out becomes `T?`; 063 and 501 values become `<time>`;
  * - server packet numbers (server requests 20/23/40 and the client's answers to them,
  *   PROTOCOL.md §2) become `P1`, `P2` … per session; so do `ack-timeout` pns and
  *   `fired.packetNumbers`;
@@ -62,7 +64,8 @@ export interface TranscriptDifference {
 }
 
 const LEFT_OUT = new Set(['server-start', 'server-stop', 'scenario-loaded', 'scenario-rejected']);
-const TIME_PARAMS = new Set(['060', '063', '501']);
+/** 063 and 501 values carry no identity: any clock time reads the same. */
+const CLOCK_PARAMS: Readonly<Record<string, string>> = { '063': '<time>', '501': '<time>' };
 
 /** One normalised record with its original `seq`, normalised session and comparison key. */
 export interface NormalisedEntry {
@@ -156,7 +159,18 @@ const KIND_LIKE = new Set([
 export function normaliseTranscript(t: Transcript, options: DiffOptions = {}): NormalisedEntry[] {
   const ignore = parseIgnore(options.ignore ?? []);
   const sessions = new Map<string, string>();
-  const times = new Map<string, string>();
+  // A 060 is introduced by the 53 (or 20) that hands it out and referred to elsewhere.
+  const introduced = new Map<string, string>();
+  const introductions = new Map<string, number>();
+  const timestampToken = (value: string, intro: string | undefined): string => {
+    const known = introduced.get(value);
+    if (known !== undefined || intro === undefined) return known ?? 'T?';
+    const n = (introductions.get(intro) ?? 0) + 1;
+    introductions.set(intro, n);
+    const t = n === 1 ? intro : `${intro}#${n}`;
+    introduced.set(value, t);
+    return t;
+  };
   const serverPns = new Map<string, Map<string, string>>();
   const out: NormalisedEntry[] = [];
   const pnToken = (session: string, pn: number): string => {
@@ -186,23 +200,37 @@ export function normaliseTranscript(t: Transcript, options: DiffOptions = {}): N
           rec['pn'] = pnToken(original, r.pn);
           touched = true;
         }
+        const pnLabel = typeof rec['pn'] === 'string' ? rec['pn'] : String(r.pn).padStart(3, '0');
+        const intro =
+          r.dir === 'out' && (r.op === 53 || r.op === 20) && session !== null
+            ? `T[${session}:${pnLabel}]`
+            : undefined;
+        let ts060: string | undefined;
         const params: JsonValue[] = [];
         for (const [code, value] of r.params) {
           if (ignore.params.has(code)) {
             touched = true;
             continue;
           }
-          if (TIME_PARAMS.has(code)) {
-            params.push([code, token(times, 'T', value)]);
+          const clockValue = CLOCK_PARAMS[code];
+          if (code === '060') {
+            ts060 ??= timestampToken(value, intro);
+            params.push([
+              code,
+              value === r.fields.timestamp ? ts060 : timestampToken(value, intro),
+            ]);
+            touched = true;
+          } else if (clockValue !== undefined) {
+            params.push([code, clockValue]);
             touched = true;
           } else params.push([code, value]);
         }
         rec['params'] = params;
         const fields = rec['fields'] as Mutable;
-        for (const k of ['timestamp', 'dischargeTime']) {
-          const v = fields[k];
-          if (typeof v === 'string') fields[k] = token(times, 'T', v);
+        if (typeof fields['timestamp'] === 'string') {
+          fields['timestamp'] = ts060 ?? timestampToken(fields['timestamp'], intro);
         }
+        if (typeof fields['dischargeTime'] === 'string') fields['dischargeTime'] = '<time>';
         if (touched) {
           delete rec['raw'];
           delete rec['checksum'];
@@ -225,7 +253,9 @@ export function normaliseTranscript(t: Transcript, options: DiffOptions = {}): N
         }
         break;
       case 'assembled':
-        rec['timestamps'] = r.timestamps.map((ts) => (ts === null ? null : token(times, 'T', ts)));
+        rec['timestamps'] = r.timestamps.map((ts) =>
+          ts === null ? null : timestampToken(ts, undefined),
+        );
         break;
       case 'session-close':
       case 'frame-error':
@@ -333,6 +363,12 @@ export function fieldChanges(
   return [{ path, golden, actual }];
 }
 
+/** `raw` and `checksum` follow from the parameters: list them only when nothing else differs. */
+function readableChanges(changes: FieldChange[]): FieldChange[] {
+  const derived = (c: FieldChange): boolean => c.path === 'raw' || c.path === 'checksum';
+  return changes.some((c) => !derived(c)) ? changes.filter((c) => !derived(c)) : changes;
+}
+
 function sameShape(a: NormalisedRecord, b: NormalisedRecord): boolean {
   return a['kind'] === b['kind'] && a['dir'] === b['dir'] && a['op'] === b['op'];
 }
@@ -424,7 +460,7 @@ export function diffTranscripts(
             actualSeq: ae_.seq,
             golden: ge_.record,
             actual: ae_.record,
-            changes: fieldChanges(ge_.record, ae_.record),
+            changes: readableChanges(fieldChanges(ge_.record, ae_.record)),
           });
         } else {
           out.push({
