@@ -7,7 +7,8 @@
  * - session ids become `s1`, `s2` … in order of first appearance, and `session-open.remote`
  *   is dropped;
  * - time values (PROTOCOL.md §6.1): a 060 handed out by a 53 (or a 20) becomes
- *   `T[s1:003]` (session and packet number of that frame), and the same value anywhere else
+ *   `T[s1:003]` (session and packet number of that frame), and the same value for the same
+ *   destination (060 and 021 identify a message) anywhere else
  *   (a 23, an enquire, `assembled.timestamps`) becomes that token, so a 23 must still carry its
  *   53's 060; a 060 never handed out becomes `T?`; 063 and 501 values become `<time>`;
  * - server packet numbers (server requests 20/23/40 and the client's answers to them,
@@ -162,13 +163,15 @@ export function normaliseTranscript(t: Transcript, options: DiffOptions = {}): N
   // A 060 is introduced by the 53 (or 20) that hands it out and referred to elsewhere.
   const introduced = new Map<string, string>();
   const introductions = new Map<string, number>();
-  const timestampToken = (value: string, intro: string | undefined): string => {
-    const known = introduced.get(value);
+  // A message is identified by 060 together with 021 (PROTOCOL.md §6.1).
+  const timestampToken = (value: string, intro: string | undefined, dest = ''): string => {
+    const key = `${value}\u0000${dest}`;
+    const known = introduced.get(key);
     if (known !== undefined || intro === undefined) return known ?? 'T?';
     const n = (introductions.get(intro) ?? 0) + 1;
     introductions.set(intro, n);
     const t = n === 1 ? intro : `${intro}#${n}`;
-    introduced.set(value, t);
+    introduced.set(key, t);
     return t;
   };
   const serverPns = new Map<string, Map<string, string>>();
@@ -206,6 +209,7 @@ export function normaliseTranscript(t: Transcript, options: DiffOptions = {}): N
             ? `T[${session}:${pnLabel}]`
             : undefined;
         let ts060: string | undefined;
+        const dest = r.fields.destination;
         const params: JsonValue[] = [];
         for (const [code, value] of r.params) {
           if (ignore.params.has(code)) {
@@ -214,10 +218,10 @@ export function normaliseTranscript(t: Transcript, options: DiffOptions = {}): N
           }
           const clockValue = CLOCK_PARAMS[code];
           if (code === '060') {
-            ts060 ??= timestampToken(value, intro);
+            ts060 ??= timestampToken(value, intro, dest);
             params.push([
               code,
-              value === r.fields.timestamp ? ts060 : timestampToken(value, intro),
+              value === r.fields.timestamp ? ts060 : timestampToken(value, intro, dest),
             ]);
             touched = true;
           } else if (clockValue !== undefined) {
@@ -228,7 +232,7 @@ export function normaliseTranscript(t: Transcript, options: DiffOptions = {}): N
         rec['params'] = params;
         const fields = rec['fields'] as Mutable;
         if (typeof fields['timestamp'] === 'string') {
-          fields['timestamp'] = ts060 ?? timestampToken(fields['timestamp'], intro);
+          fields['timestamp'] = ts060 ?? timestampToken(fields['timestamp'], intro, dest);
         }
         if (typeof fields['dischargeTime'] === 'string') fields['dischargeTime'] = '<time>';
         if (touched) {
@@ -254,7 +258,7 @@ export function normaliseTranscript(t: Transcript, options: DiffOptions = {}): N
         break;
       case 'assembled':
         rec['timestamps'] = r.timestamps.map((ts) =>
-          ts === null ? null : timestampToken(ts, undefined),
+          ts === null ? null : timestampToken(ts, undefined, r.destination),
         );
         break;
       case 'session-close':

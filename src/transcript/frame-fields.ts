@@ -98,8 +98,38 @@ export function frameFields(frame: Frame): FrameFields {
   if (ud !== undefined || udb !== undefined || udh !== undefined || dcsRaw !== undefined) {
     userData(f, { dcsRaw, udh, ud, udb });
   }
-  return f;
+  // One key order for every frame, so transcripts read alike whatever the parameter order.
+  const out: Mutable<FrameFields> = {};
+  const target = out as Record<string, unknown>;
+  for (const key of FIELD_ORDER) {
+    const v = f[key];
+    if (v !== undefined) target[key] = v;
+  }
+  return out;
 }
+
+const FIELD_ORDER: readonly (keyof FrameFields)[] = [
+  'user',
+  'destination',
+  'destinations',
+  'originator',
+  'text',
+  'binary',
+  'encoding',
+  'dcs',
+  'udh',
+  'parts',
+  'part',
+  'reference',
+  'userDataError',
+  'timestamp',
+  'dischargeTime',
+  'statusCode',
+  'statusName',
+  'statusErrorCode',
+  'errorCode',
+  'errorText',
+];
 
 function userData(
   f: Mutable<FrameFields>,

@@ -227,21 +227,16 @@ export class TranscriptRecorder {
     if (result.ok)
       return this.recordFrame(session, 'in', result.frame, result.raw, result.checksum);
     const rawText = result.raw.toString('latin1');
-    const body: {
-      -readonly [K in keyof RecordBody<'frame-error'>]: RecordBody<'frame-error'>[K];
-    } = {
+    const body: RecordBody<'frame-error'> = {
       dir: 'in',
       error: result.error.code,
       message: result.error.message,
       cimdErrorCode: result.error.cimdErrorCode,
+      ...(result.op !== undefined ? { op: result.op, opName: opName(result.op) } : {}),
+      ...(result.pn !== undefined ? { pn: result.pn } : {}),
       raw: this.redact ? redactRaw(rawText) : rawText,
       answer: answerFor(result),
     };
-    if (result.op !== undefined) {
-      body.op = result.op;
-      body.opName = opName(result.op);
-    }
-    if (result.pn !== undefined) body.pn = result.pn;
     return this.record('frame-error', body, session);
   }
 

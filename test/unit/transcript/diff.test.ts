@@ -87,23 +87,57 @@ describe('diffTranscripts', () => {
   });
 
   it('catches a 060 handed out twice', () => {
-    // The 53 of pn 5 answers with the 060 already given to pn 3 (instead of an error).
+    // The 53 of pn 5 answers with the 021 and 060 already given to pn 3 (instead of an error).
     const actual = edited((l, i) =>
       i === 14
         ? l
             .replace(
               '["900","300"],["901","Incorrect destination address"]',
-              '["060","260101120000"]',
+              '["021","+358401234567"],["060","260101120000"]',
             )
             .replace(
               '"errorCode":300,"errorText":"Incorrect destination address"',
-              '"timestamp":"260101120000"',
+              '"destination":"+358401234567","timestamp":"260101120000"',
             )
         : l,
     );
     const diff = diffTranscripts(golden, actual);
     expect(diff).to.have.length(1);
-    expect(diff[0]!.actual!['params']).to.deep.equal([['060', 'T[s1:003]']]);
+    expect(diff[0]!.actual!['params']).to.deep.equal([
+      ['021', '+358401234567'],
+      ['060', 'T[s1:003]'],
+    ]);
+  });
+
+  it('tells messages apart by 060 and destination together', () => {
+    const run = (ts: [string, string]): Transcript => {
+      const h = handWritten();
+      [
+        ['+1', ts[0], 3],
+        ['+2', ts[1], 5],
+      ].forEach(([dest, t060, pn]) => {
+        h.at(0, {
+          kind: 'frame',
+          session: 'c1',
+          dir: 'out',
+          op: 53,
+          opName: 'submit-response',
+          pn: pn as number,
+          params: [
+            ['021', dest as string],
+            ['060', t060 as string],
+          ],
+          fields: { destination: dest as string, timestamp: t060 as string },
+          checksum: 'absent',
+          raw: '',
+        });
+      });
+      return new Transcript(h.records);
+    };
+    // The same 060 for two destinations is two messages, as are two different 060s.
+    expect(
+      diffTranscripts(run(['260101120000', '260101120000']), run(['260101120007', '260101120009'])),
+    ).to.deep.equal([]);
   });
 
   it('reports a record missing from actual and one extra in actual', () => {
