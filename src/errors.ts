@@ -118,6 +118,22 @@ export class AckTimeoutError extends Cimd2MockError {
   readonly code = 'ERR_SESSION_ACK_TIMEOUT';
 }
 
+/**
+ * A configured resource limit is reached (`limit` names the option, e.g. `maxOutstanding`,
+ * `maxScheduledItems`; `value` is its setting). The operation was not started.
+ */
+export class LimitError extends Cimd2MockError {
+  override readonly name = 'LimitError';
+  readonly code = 'ERR_SESSION_LIMIT';
+  readonly limit: string;
+  readonly value: number;
+  constructor(message: string, limit: string, value: number, options?: ErrorOptions) {
+    super(message, options);
+    this.limit = limit;
+    this.value = value;
+  }
+}
+
 /** A bad option or configuration value. */
 export class ConfigError extends Cimd2MockError {
   override readonly name = 'ConfigError';

@@ -24,6 +24,7 @@ import {
   type CompiledScenario,
   type RuleStat,
   type ScenarioIssue,
+  type ScenarioLoadOptions,
 } from './scenario/index.js';
 import { SmscServer, type DeliverResult, type SmscServerOptions } from './server/smsc-server.js';
 import type { Session } from './server/session.js';
@@ -84,6 +85,8 @@ export interface MockSmscOptions extends Omit<
   readonly redactPasswords?: boolean;
   /** Grace period for sessions at stop (ms, default 2000). */
   readonly stopGraceMs?: number;
+  /** Scenario files and texts over this many bytes are refused before parsing (default 1 MiB). */
+  readonly maxScenarioBytes?: number;
 }
 
 /** An MO to inject (control API `POST /deliver`). */
@@ -191,6 +194,10 @@ export class MockSmsc extends EventEmitter<MockSmscEvents> {
     this.server.on('error', (e) => {
       if (this.listenerCount('error') > 0) this.emit('error', e);
     });
+    // A transcript write failure (disk full, I/O error) must reach the operator, not vanish.
+    sinks.file?.on('error', (e) => {
+      if (this.listenerCount('error') > 0) this.emit('error', e);
+    });
     this.server.on('session-opened', () => {
       this.sessionsTotal++;
     });
@@ -201,7 +208,7 @@ export class MockSmsc extends EventEmitter<MockSmscEvents> {
 
   /** Starts a mock SMSC (see {@link createMockSmsc}). */
   static async start(options: MockSmscOptions = {}): Promise<MockSmsc> {
-    const scenario = await resolveScenario(options.scenario);
+    const scenario = await resolveScenario(options.scenario, scenarioLimit(options));
     const clock = resolveClock(options.clock);
     const memory = new MemorySink({ limit: options.memoryRecords ?? 200_000 });
     const file =
@@ -350,11 +357,12 @@ export class MockSmsc extends EventEmitter<MockSmscEvents> {
     source: string | { file: string } | CompiledScenario,
     file = 'inline.yaml',
   ): Promise<CompiledScenario> {
+    const limit = scenarioLimit(this.options);
     const scenario =
       typeof source === 'string'
-        ? loadScenarioText(source, file)
+        ? loadScenarioText(source, file, limit)
         : 'file' in source && !('rules' in source)
-          ? await loadScenarioFile(source.file)
+          ? await loadScenarioFile(source.file, limit)
           : source;
     this.apply(scenario);
     return scenario;
@@ -438,7 +446,10 @@ export class MockSmsc extends EventEmitter<MockSmscEvents> {
   }
 
   private async watch(file: string): Promise<void> {
-    const watcher = new ScenarioWatcher(file, { debounceMs: this.options.watchDebounceMs ?? 50 });
+    const watcher = new ScenarioWatcher(file, {
+      debounceMs: this.options.watchDebounceMs ?? 50,
+      ...scenarioLimit(this.options),
+    });
     watcher.on('loaded', (scenario) => {
       this.apply(scenario);
     });
@@ -491,6 +502,13 @@ const SERVER_OPTION_KEYS = [
   'multipartTtlMs',
   'maxPendingRequests',
   'maxWriteBufferBytes',
+  'maxSessions',
+  'loginTimeoutMs',
+  'idleTimeoutMs',
+  'maxOutstanding',
+  'maxScheduledItems',
+  'maxMultipartSets',
+  'lingerMs',
 ] as const satisfies readonly (keyof SmscServerOptions)[];
 
 /** The SmscServer options among the facade's options. */
@@ -504,12 +522,17 @@ function bump(counts: Record<string, number>, key: string): void {
   counts[key] = (counts[key] ?? 0) + 1;
 }
 
+function scenarioLimit(options: MockSmscOptions): ScenarioLoadOptions {
+  return options.maxScenarioBytes === undefined ? {} : { maxBytes: options.maxScenarioBytes };
+}
+
 async function resolveScenario(
   source: ScenarioSourceOption | undefined,
+  limit: ScenarioLoadOptions,
 ): Promise<CompiledScenario> {
   if (source === undefined) return loadDefaultScenario();
-  if (typeof source === 'string') return loadScenarioFile(source);
-  if ('yaml' in source) return loadScenarioText(source.yaml, source.file ?? 'inline.yaml');
+  if (typeof source === 'string') return loadScenarioFile(source, limit);
+  if ('yaml' in source) return loadScenarioText(source.yaml, source.file ?? 'inline.yaml', limit);
   return source;
 }
 

@@ -1,5 +1,5 @@
 /** `cimd2-mock [serve]`: start the mock, print the readiness lines, stop cleanly on SIGINT/SIGTERM. */
-import { writeFileSync } from 'node:fs';
+import { existsSync, watch, writeFileSync } from 'node:fs';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { startControlApi, type ControlApi } from '../control-api.js';
 import { createMockSmsc, type MockSmsc, type MockSmscOptions } from '../mock-smsc.js';
@@ -22,6 +22,9 @@ export interface ServeOptions {
   logFormat: LogFormat;
   quiet: boolean;
   redactPasswords?: boolean;
+  maxSessions?: number;
+  loginTimeout?: number;
+  idleTimeout?: number;
 }
 
 function intIn(min: number, max: number, what: string) {
@@ -97,6 +100,24 @@ export function addServeOptions(cmd: Command): Command {
     .option('--ready-file <file>', 'write {"host","port","adminPort","pid"} here once listening')
     .option('--redact-passwords', 'write *** instead of passwords in the transcript')
     .addOption(
+      new Option(
+        '--max-sessions <n>',
+        'open connections at once; more are closed at accept (0 = unlimited)',
+      ).argParser(intIn(0, 1_000_000, 'max sessions')),
+    )
+    .addOption(
+      new Option(
+        '--login-timeout <seconds>',
+        'close a connection without a successful login after this long (0 = off; default 30)',
+      ).argParser(nonNegativeNumber('login timeout')),
+    )
+    .addOption(
+      new Option(
+        '--idle-timeout <seconds>',
+        'close a session from which no frame came for this long (0 = off, the default)',
+      ).argParser(nonNegativeNumber('idle timeout')),
+    )
+    .addOption(
       new Option('--log-format <format>', 'log format on stderr')
         .choices(['text', 'json'])
         .default('text'),
@@ -126,6 +147,9 @@ export async function startServing(opts: ServeOptions): Promise<Running> {
     ...(opts.clock !== undefined ? { clock: opts.clock } : {}),
     ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
     ...(opts.redactPasswords === true ? { redactPasswords: true } : {}),
+    ...(opts.maxSessions !== undefined ? { maxSessions: opts.maxSessions } : {}),
+    ...(opts.loginTimeout !== undefined ? { loginTimeoutMs: opts.loginTimeout * 1000 } : {}),
+    ...(opts.idleTimeout !== undefined ? { idleTimeoutMs: opts.idleTimeout * 1000 } : {}),
   };
   const mock = await createMockSmsc(options);
   let admin: ControlApi | undefined;
@@ -172,6 +196,12 @@ export async function startServing(opts: ServeOptions): Promise<Running> {
   mock.server.on('session-closed', (s, r) => {
     log.info('session closed', { session: s.id, reason: r.text, code: r.code });
   });
+  mock.server.on('limit-reached', (e) => {
+    log.warn(`limit reached: ${e.limit} (${e.value}): ${e.detail}`, {
+      ...(e.clientId !== undefined ? { session: e.clientId } : {}),
+    });
+  });
+  if (opts.transcript !== undefined) watchTranscriptFile(opts.transcript, log);
   let stopping: Promise<void> | undefined;
   return {
     mock,
@@ -183,6 +213,30 @@ export async function startServing(opts: ServeOptions): Promise<Running> {
         await mock.stop(reason);
       })()),
   };
+}
+
+/**
+ * Warns once when the transcript file is removed or renamed while the mock runs: records keep
+ * going to the open (now unlinked) file, which is lost at exit; the in-memory transcript and the
+ * control API still have them.
+ */
+function watchTranscriptFile(path: string, log: Logger): void {
+  let warned = false;
+  try {
+    const watcher = watch(path, () => {
+      if (warned || existsSync(path)) return;
+      warned = true;
+      log.warn(
+        `transcript file ${path} was removed while the mock runs: records written from now on are lost when the mock exits (the in-memory transcript and the control API still have them)`,
+      );
+    });
+    watcher.on('error', () => {
+      /* best effort: the watch itself is not essential */
+    });
+    watcher.unref();
+  } catch {
+    /* best effort */
+  }
 }
 
 /** `host:port`, with brackets around IPv6 hosts. */

@@ -21,8 +21,10 @@ export type { RuleEngineOptions, RuleStat } from './engine.js';
 export { explainRule, explainScenario } from './explain.js';
 export { formatIssue, ScenarioError } from './issues.js';
 export type { ScenarioIssue } from './issues.js';
+export type { ScenarioLoadOptions } from './load.js';
 export {
   analyzeScenarioText,
+  DEFAULT_MAX_SCENARIO_BYTES,
   defaultScenarioPath,
   defaultScenarioUrl,
   loadDefaultScenario,

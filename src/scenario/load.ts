@@ -3,7 +3,7 @@
  * Every problem comes back as a located {@link ScenarioIssue}; nothing half-valid is ever
  * returned.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { compileScenario } from './compile.js';
@@ -20,11 +20,35 @@ export const defaultScenarioUrl = new URL('../../scenarios/default.yaml', import
 /** File path of `scenarios/default.yaml`, the scenario used when none is given. */
 export const defaultScenarioPath = fileURLToPath(defaultScenarioUrl);
 
-/** Parses, validates and compiles; exactly one of `scenario` and a non-empty `issues` is set. */
+/** Largest scenario accepted by default: 1 MiB of UTF-8 (`maxScenarioBytes`). */
+export const DEFAULT_MAX_SCENARIO_BYTES = 1024 * 1024;
+
+/** Options of the scenario loaders. */
+export interface ScenarioLoadOptions {
+  /** Larger scenarios are refused before parsing (bytes of UTF-8; default 1 MiB). */
+  readonly maxBytes?: number;
+}
+
+function tooLarge(file: string, bytes: number, max: number): ScenarioIssue {
+  const message = `the scenario is ${bytes} bytes, over the limit of ${max} bytes (maxScenarioBytes)`;
+  return { file, line: 1, col: 1, message, path: '' };
+}
+
+/**
+ * Parses, validates and compiles; exactly one of `scenario` and a non-empty `issues` is set.
+ * A text over `maxBytes` is refused with one issue at 1:1 before it is parsed.
+ */
 export function analyzeScenarioText(
   text: string,
   file: string,
+  options: ScenarioLoadOptions = {},
 ): { readonly scenario?: CompiledScenario; readonly issues: readonly ScenarioIssue[] } {
+  const max = options.maxBytes ?? DEFAULT_MAX_SCENARIO_BYTES;
+  // UTF-8 needs at most 3 bytes per UTF-16 unit: count exactly only when it could matter.
+  if (text.length * 3 > max) {
+    const bytes = Buffer.byteLength(text, 'utf8');
+    if (bytes > max) return { issues: [tooLarge(file, bytes, max)] };
+  }
   const source = new ScenarioSource(text, file);
   if (source.syntaxIssues.length > 0) return { issues: source.syntaxIssues };
   if (source.data === undefined || source.data === null) {
@@ -51,8 +75,12 @@ export function validateScenarioText(text: string, file: string): ScenarioIssue[
  * Compiles a scenario from YAML text. `file` names it in issues and becomes the default name.
  * @throws ScenarioError (ERR_SCENARIO_INVALID) carrying every issue.
  */
-export function loadScenarioText(text: string, file: string): CompiledScenario {
-  const result = analyzeScenarioText(text, file);
+export function loadScenarioText(
+  text: string,
+  file: string,
+  options: ScenarioLoadOptions = {},
+): CompiledScenario {
+  const result = analyzeScenarioText(text, file, options);
   if (!result.scenario) throw new ScenarioError(result.issues);
   return result.scenario;
 }
@@ -68,21 +96,29 @@ export function loadScenarioObject(doc: unknown, label = '<object>'): CompiledSc
 }
 
 /**
- * Reads and compiles a scenario file (UTF-8, BOM tolerated).
+ * Reads and compiles a scenario file (UTF-8, BOM tolerated). A file over `maxBytes` is refused
+ * before it is read.
  * @throws ScenarioError, also when the file cannot be read (the issue is at 1:1).
  */
-export async function loadScenarioFile(path: string): Promise<CompiledScenario> {
+export async function loadScenarioFile(
+  path: string,
+  options: ScenarioLoadOptions = {},
+): Promise<CompiledScenario> {
+  const max = options.maxBytes ?? DEFAULT_MAX_SCENARIO_BYTES;
   let text: string;
   try {
+    const { size } = await stat(path);
+    if (size > max) throw new ScenarioError([tooLarge(path, size, max)]);
     text = await readFile(path, 'utf8');
   } catch (cause) {
+    if (cause instanceof ScenarioError) throw cause;
     const why = cause instanceof Error ? cause.message : String(cause);
     throw new ScenarioError(
       [{ file: path, line: 1, col: 1, message: `cannot read scenario file: ${why}`, path: '' }],
       { cause },
     );
   }
-  return loadScenarioText(text, path);
+  return loadScenarioText(text, path, options);
 }
 
 /** Loads `scenarios/default.yaml`, the behaviour of a mock started without a scenario. */

@@ -33,6 +33,8 @@ export interface ScenarioWatcherOptions {
   readonly debounceMs?: number;
   /** Clock for the debounce timer. Default: the system clock. */
   readonly clock?: Clock;
+  /** A file over this many bytes is rejected unparsed (default 1 MiB, see `analyzeScenarioText`). */
+  readonly maxBytes?: number;
 }
 
 /**
@@ -47,6 +49,7 @@ export class ScenarioWatcher extends EventEmitter<ScenarioWatcherEvents> {
   readonly file: string;
   private readonly debounceMs: number;
   private readonly clock: Clock;
+  private readonly maxBytes: number | undefined;
   private watcher: FSWatcher | undefined;
   private timer: TimerHandle | undefined;
   private trailing: TimerHandle | undefined;
@@ -60,6 +63,7 @@ export class ScenarioWatcher extends EventEmitter<ScenarioWatcherEvents> {
     this.file = file;
     this.debounceMs = options.debounceMs ?? 50;
     this.clock = options.clock ?? systemClock;
+    this.maxBytes = options.maxBytes;
   }
 
   /** Starts watching; resolves once chokidar is ready, so later writes are seen. */
@@ -149,7 +153,11 @@ export class ScenarioWatcher extends EventEmitter<ScenarioWatcherEvents> {
       this.emit('rejected', [issue], this.file);
       return;
     }
-    const result = analyzeScenarioText(text, this.file);
+    const result = analyzeScenarioText(
+      text,
+      this.file,
+      this.maxBytes === undefined ? {} : { maxBytes: this.maxBytes },
+    );
     if (result.scenario) this.emit('loaded', result.scenario);
     else this.emit('rejected', [...result.issues], this.file);
   }

@@ -145,6 +145,23 @@ export interface ScheduledItemEvent {
   readonly cancelled?: string;
 }
 
+/**
+ * A configured limit was reached and its defined answer given (README "Limits"): a connection
+ * refused (`maxSessions`), a session closed (`loginTimeoutMs`, `idleTimeoutMs`,
+ * `maxWriteBufferBytes`, `maxFrameLength`), an item not sent (`maxOutstanding`,
+ * `maxScheduledItems`) or an incomplete multipart set dropped (`maxMultipartSets`).
+ */
+export interface LimitReachedEvent {
+  /** The option's name, e.g. `maxSessions`. */
+  readonly limit: string;
+  /** Its setting. */
+  readonly value: number;
+  /** What was done, in words. */
+  readonly detail: string;
+  /** The connection concerned, when there is one. */
+  readonly clientId?: string;
+}
+
 export interface ServerEvents {
   'tcp-connected': [request: ConnectionRequest];
   'tcp-disconnected': [clientId: string, reason: CloseReason];
@@ -167,5 +184,6 @@ export interface ServerEvents {
   'multipart-expired': [event: MultipartExpiredEvent];
   'ack-timeout': [session: SessionInfo, frame: Frame, attempts: number];
   'unexpected-response': [session: SessionInfo, frame: Frame];
+  'limit-reached': [event: LimitReachedEvent];
   error: [error: Error];
 }

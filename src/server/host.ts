@@ -21,6 +21,10 @@ export interface ResolvedSessionOptions {
   readonly aliveTimeoutMs: number;
   readonly maxPendingRequests: number;
   readonly maxWriteBufferBytes: number;
+  readonly loginTimeoutMs: number;
+  readonly idleTimeoutMs: number;
+  readonly maxOutstanding: number;
+  readonly lingerMs: number;
 }
 
 export interface SessionHost {
@@ -35,6 +39,8 @@ export interface SessionHost {
   readonly tracing: boolean;
   emit<K extends keyof ServerEvents>(event: K, ...args: ServerEvents[K]): boolean;
   emitError(error: unknown): void;
+  /** Emits `limit-reached` (the caller has already given the limit's defined answer). */
+  limitReached(limit: string, value: number, detail: string, clientId?: string): void;
   trace(session: Session, dir: 'in' | 'out', op: number, raw: Buffer): void;
   userSessionCount(user: string, except: Session): number;
   /** undefined to admit the login, else the CIMD2 error code for the 51 (e.g. 102). */

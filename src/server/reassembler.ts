@@ -53,7 +53,9 @@ export interface PartTicket {
  * Multipart reassembly keyed by (user or session, originator, destination, reference, total).
  * Parts may arrive in any order; the message completes once every part arrived and was answered;
  * an incomplete set expires `ttlMs` after its first part. Single-part messages complete at once
- * when answered. A repeated part (same seq) replaces the earlier copy.
+ * when answered. A repeated part (same seq) replaces the earlier copy. At most `maxSets`
+ * incomplete sets are held: a new set over the limit expires the oldest one at once (reported
+ * like a TTL expiry, then `onEvict`).
  */
 export class Reassembler {
   private readonly sets = new Map<string, PartSet>();
@@ -61,17 +63,25 @@ export class Reassembler {
   private readonly ttlMs: number;
   private readonly onComplete: (message: AssembledMessage) => void;
   private readonly onExpire: (first: SubmittedPart, received: number[], total: number) => void;
+  private readonly maxSets: number;
+  private readonly onEvict: ((maxSets: number) => void) | undefined;
 
   constructor(options: {
     clock: Clock;
     ttlMs: number;
     onComplete: (message: AssembledMessage) => void;
     onExpire: (first: SubmittedPart, received: number[], total: number) => void;
+    /** Incomplete sets held at most (default unlimited). */
+    maxSets?: number;
+    /** Called after the oldest set was expired early to stay within `maxSets`. */
+    onEvict?: (maxSets: number) => void;
   }) {
     this.clock = options.clock;
     this.ttlMs = options.ttlMs;
     this.onComplete = options.onComplete;
     this.onExpire = options.onExpire;
+    this.maxSets = options.maxSets ?? Infinity;
+    this.onEvict = options.onEvict;
   }
 
   /** Number of incomplete multipart sets held. */
@@ -97,6 +107,7 @@ export class Reassembler {
     ].join('\u0000');
     let set = this.sets.get(key);
     if (set === undefined) {
+      if (this.sets.size >= this.maxSets) this.evictOldest();
       set = {
         key,
         total: c.total,
@@ -119,6 +130,14 @@ export class Reassembler {
         this.check(s);
       },
     };
+  }
+
+  private evictOldest(): void {
+    const oldest = this.sets.values().next();
+    if (oldest.done === true) return;
+    if (oldest.value.timer !== undefined) this.clock.clearTimeout(oldest.value.timer);
+    this.expire(oldest.value);
+    this.onEvict?.(this.maxSets);
   }
 
   /** Drops every pending set and its timer. */

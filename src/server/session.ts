@@ -13,6 +13,13 @@
  *   (Kannel acks a duplicate without processing it twice), up to `maxResends` times.
  * - Every out frame is emitted as `frame-out` before it is written to the stream.
  * - Every timer is owned here and cleared in teardown().
+ *
+ * Bounds (README "Limits"): the decoder holds less than `maxFrameLength` bytes; at most
+ * `maxPendingRequests` answers wait before reading stops (plus the frames of the chunk being
+ * decoded); unread output above `maxWriteBufferBytes` aborts the connection; at most
+ * `maxOutstanding` server requests are queued or in flight; a session without a successful
+ * login after `loginTimeoutMs`, or silent for `idleTimeoutMs`, is closed; a closing session that
+ * cannot flush its output within `lingerMs` is destroyed.
  */
 import type { Duplex } from 'node:stream';
 import { FrameDecoder, type DecodeResult } from '../protocol/decoder.js';
@@ -23,7 +30,7 @@ import { Op, isRequestOp, opName, operationInfo } from '../protocol/operations.j
 import { Param } from '../protocol/parameters.js';
 import { CimdError, errorText } from '../protocol/status-codes.js';
 import { validateParameters } from '../protocol/validate.js';
-import { ChecksumError, FrameTooLongError, SessionClosedError } from '../errors.js';
+import { ChecksumError, FrameTooLongError, LimitError, SessionClosedError } from '../errors.js';
 import type { TimerHandle } from '../util/clock.js';
 import { deferred, type Deferred } from '../util/deferred.js';
 import type { CloseReason } from './events.js';
@@ -92,6 +99,8 @@ export class Session {
   private ownPn: PnCounter = { next: 0 };
   private lastActivity: number;
   private keepAliveTimer: TimerHandle | undefined;
+  private loginTimer: TimerHandle | undefined;
+  private idleTimer: TimerHandle | undefined;
   private aliveOutstanding = false;
   private closeReason: CloseReason | undefined;
   private readonly closedDeferred = deferred<CloseReason>();
@@ -138,9 +147,19 @@ export class Session {
     return this.closedDeferred.promise;
   }
 
-  /** Server-initiated requests queued or waiting for their answer. */
+  /** Server-initiated requests queued or waiting for their answer (at most `maxOutstanding`). */
   get outstanding(): number {
     return this.outQueue.length + this.inFlight.size;
+  }
+
+  /** Bytes of an unfinished inbound frame held by the decoder (always below `maxFrameLength`). */
+  get bufferedBytes(): number {
+    return this.decoder.bufferedBytes;
+  }
+
+  /** Inbound requests whose answer has not been written yet (ordered answer slots). */
+  get pendingAnswers(): number {
+    return this.slots.length - this.slotHead;
   }
 
   /** Starts reading the stream. */
@@ -159,6 +178,8 @@ export class Session {
       this.close({ code: 0, text: 'connection closed' });
     });
     this.armKeepAlive();
+    this.armLoginTimeout();
+    this.armIdleTimeout();
   }
 
   // ---------------------------------------------------------------- inbound
@@ -205,6 +226,8 @@ export class Session {
     if (!result.ok) {
       const { error } = result;
       if (error instanceof FrameTooLongError) {
+        const max = this.host.options.maxFrameLength;
+        this.host.limitReached('maxFrameLength', max, `session closed: ${error.message}`, this.id);
         this.close({ code: -1, text: error.message });
         return;
       }
@@ -503,6 +526,10 @@ export class Session {
     this.stateValue = 'authenticated';
     this.infoValue = { id: this.id, user, remote: this.remote };
     this.ownPn = this.host.pnCounterFor(user);
+    if (this.loginTimer !== undefined) {
+      this.cancelTimer(this.loginTimer);
+      this.loginTimer = undefined;
+    }
     this.host.onLoggedIn(this);
   }
 
@@ -591,26 +618,51 @@ export class Session {
     this.host.emit('frame-out', this.infoValue, frame, raw);
     if (this.host.tracing) this.host.trace(this, 'out', frame.op, raw);
     this.stream.write(raw);
-    if (this.stream.writableLength > this.host.options.maxWriteBufferBytes) {
-      this.close({
-        code: -1,
-        text: `client does not read: over ${this.host.options.maxWriteBufferBytes} bytes waiting`,
-      });
+    const max = this.host.options.maxWriteBufferBytes;
+    if (this.stream.writableLength > max) {
+      const text = `client does not read: over ${max} bytes waiting`;
+      this.host.limitReached('maxWriteBufferBytes', max, `session aborted: ${text}`, this.id);
+      // The peer does not read, so the queued bytes would never flush: abort.
+      this.close({ code: -1, text }, { abort: true });
     }
   }
 
   // ------------------------------------------------ server-initiated requests
 
   /**
+   * The LimitError for queuing `count` more server requests, or undefined when they fit under
+   * `maxOutstanding`. Emits `limit-reached` when they do not.
+   */
+  capacityError(count = 1): LimitError | undefined {
+    const max = this.host.options.maxOutstanding;
+    if (this.outstanding + count <= max) return undefined;
+    const message = `session ${this.id} has ${this.outstanding} server requests outstanding; ${count} more would exceed maxOutstanding (${max})`;
+    this.host.limitReached('maxOutstanding', max, `not sent: ${message}`, this.id);
+    return new LimitError(message, 'maxOutstanding', max);
+  }
+
+  /**
    * Queues a server request (20, 23 or 40). Resolves when the client answered or the resends
-   * ran out; rejects with SessionClosedError if the session closes first.
+   * ran out; rejects with SessionClosedError if the session closes first, and with LimitError
+   * (nothing sent) when `maxOutstanding` requests are already queued or in flight (the
+   * keep-alive's own 40 is exempt: `unlimited`).
    */
   request(
     op: number,
     params: readonly Parameter[],
-    options: { pn?: number; ackTimeoutMs?: number; maxResends?: number; throttled?: boolean } = {},
+    options: {
+      pn?: number;
+      ackTimeoutMs?: number;
+      maxResends?: number;
+      throttled?: boolean;
+      unlimited?: boolean;
+    } = {},
   ): Promise<OutboundResult> {
     if (!this.isOpen) return Promise.reject(new SessionClosedError(`session ${this.id} is closed`));
+    if (options.unlimited !== true) {
+      const full = this.capacityError(1);
+      if (full !== undefined) return Promise.reject(full);
+    }
     const item: OutboundItem = {
       op,
       params,
@@ -753,6 +805,7 @@ export class Session {
       ackTimeoutMs: this.host.options.aliveTimeoutMs,
       maxResends: 0,
       throttled: false,
+      unlimited: true,
     }).then(
       (result) => {
         this.aliveOutstanding = false;
@@ -764,6 +817,38 @@ export class Session {
         this.aliveOutstanding = false;
       },
     );
+  }
+
+  // ------------------------------------------------------ login and idle limits
+
+  private armLoginTimeout(): void {
+    const ms = this.host.options.loginTimeoutMs;
+    if (ms <= 0) return;
+    this.loginTimer = this.after(ms, () => {
+      this.loginTimer = undefined;
+      if (this.stateValue !== 'connected') return;
+      const text = `no successful login within ${ms} ms (loginTimeoutMs)`;
+      this.host.limitReached('loginTimeoutMs', ms, `session closed: ${text}`, this.id);
+      this.close({ code: -1, text });
+    });
+  }
+
+  /** Idle = no inbound frame (well-formed or not); bytes outside frames do not count. */
+  private armIdleTimeout(): void {
+    const ms = this.host.options.idleTimeoutMs;
+    if (ms <= 0 || !this.isOpen) return;
+    const due = this.lastActivity + ms - this.host.clock.now();
+    this.idleTimer = this.after(Math.max(due, 0), () => {
+      this.idleTimer = undefined;
+      if (!this.isOpen) return;
+      if (this.host.clock.now() - this.lastActivity < ms) {
+        this.armIdleTimeout();
+        return;
+      }
+      const text = `no frame from the client for ${ms} ms (idleTimeoutMs)`;
+      this.host.limitReached('idleTimeoutMs', ms, `session closed: ${text}`, this.id);
+      this.close({ code: -1, text });
+    });
   }
 
   // ---------------------------------------------------------------- timers
@@ -801,6 +886,8 @@ export class Session {
     for (const t of this.timers) this.host.clock.clearTimeout(t);
     this.timers.clear();
     this.keepAliveTimer = undefined;
+    this.loginTimer = undefined;
+    this.idleTimer = undefined;
     const gone = new SessionClosedError(`session ${this.id} closed: ${reason.text}`);
     for (const item of this.inFlight.values()) item.done.reject(gone);
     for (const item of this.outQueue) item.done.reject(gone);
@@ -810,9 +897,18 @@ export class Session {
       if (options.abort === true) {
         this.stream.destroy();
       } else {
-        // Let queued bytes (a 52, a 98) reach the peer, then release the stream.
-        this.stream.once('finish', () => this.stream.destroy());
-        this.stream.end();
+        // Let queued bytes (a 52, a 98) reach the peer, then release the stream; a peer that
+        // stops reading gets `lingerMs`, then the stream is destroyed anyway.
+        const stream = this.stream;
+        const clock = this.host.clock;
+        const linger = clock.setTimeout(() => stream.destroy(), this.host.options.lingerMs);
+        const release = (): void => {
+          clock.clearTimeout(linger);
+          stream.destroy();
+        };
+        stream.once('finish', release);
+        stream.once('close', release);
+        stream.end();
       }
     }
     this.host.onClosed(this, reason);

@@ -75,6 +75,24 @@ export interface SmscServerOptions {
   readonly maxWriteBufferBytes?: number;
   /** Delay of the default status report (ms, default 100). */
   readonly statusReportDelayMs?: number;
+  /**
+   * Open connections at once (sessions plus connections awaiting acceptance), default 1000;
+   * 0 = unlimited. A connection over the limit is closed at once (`session-opened` then
+   * `session-closed` with code −1), before `tcp-connected`.
+   */
+  readonly maxSessions?: number;
+  /** Close a session that has not logged in successfully this long after connecting (ms, default 30 000; 0 = off). */
+  readonly loginTimeoutMs?: number;
+  /** Close a session from which no frame arrived for this long (ms, default 0 = off). Unlike keep-alive, nothing is sent first. */
+  readonly idleTimeoutMs?: number;
+  /** Server requests (20, 23) queued or in flight per session (default 1000); more reject with LimitError. */
+  readonly maxOutstanding?: number;
+  /** Scheduled items (afterwards, schedule) pending in the whole server (default 100 000); more are cancelled at once. */
+  readonly maxScheduledItems?: number;
+  /** Incomplete multipart sets held (default 10 000); a new one over the limit expires the oldest. */
+  readonly maxMultipartSets?: number;
+  /** A closing session whose output does not flush within this is destroyed (ms, default 5000). */
+  readonly lingerMs?: number;
 }
 
 /** Content and options of a deliver message (op 20, cimd2SendDeliverMessage). */
@@ -158,6 +176,8 @@ export class SmscServer extends EventEmitter<ServerEvents> implements SessionHos
   private responderValue: Responder | 'manual';
   private keepAliveSeconds: number;
   private readonly maxSessionsPerUser: number;
+  private readonly maxSessions: number;
+  private readonly maxScheduledItems: number;
   private readonly replaceOldest: boolean;
   private readonly timeZone: string;
   private readonly sessionsById = new Map<string, Session>();
@@ -190,7 +210,13 @@ export class SmscServer extends EventEmitter<ServerEvents> implements SessionHos
         options.maxWriteBufferBytes ?? 4 * 1024 * 1024,
         'maxWriteBufferBytes',
       ),
+      loginTimeoutMs: nonNegative(options.loginTimeoutMs ?? 30_000, 'loginTimeoutMs'),
+      idleTimeoutMs: nonNegative(options.idleTimeoutMs ?? 0, 'idleTimeoutMs'),
+      maxOutstanding: positive(options.maxOutstanding ?? 1000, 'maxOutstanding'),
+      lingerMs: nonNegative(options.lingerMs ?? 5000, 'lingerMs'),
     };
+    this.maxSessions = nonNegative(options.maxSessions ?? 1000, 'maxSessions');
+    this.maxScheduledItems = positive(options.maxScheduledItems ?? 100_000, 'maxScheduledItems');
     this.timeZone = options.timeZone ?? 'UTC';
     this.timestamps = new TimestampAllocator(this.clock, { timeZone: this.timeZone });
     this.throttle = new Throttle(
@@ -209,6 +235,14 @@ export class SmscServer extends EventEmitter<ServerEvents> implements SessionHos
     this.reassembler = new Reassembler({
       clock: this.clock,
       ttlMs: positive(options.multipartTtlMs ?? 600_000, 'multipartTtlMs'),
+      maxSets: positive(options.maxMultipartSets ?? 10_000, 'maxMultipartSets'),
+      onEvict: (limit) => {
+        this.limitReached(
+          'maxMultipartSets',
+          limit,
+          'the oldest incomplete multipart set expired early (multipart-expired)',
+        );
+      },
       onComplete: (m) => {
         this.emit('submit-completed', m);
       },
@@ -359,6 +393,11 @@ export class SmscServer extends EventEmitter<ServerEvents> implements SessionHos
     const id = `c${++this.connectionSeq}`;
     const remoteHost = socket.remoteAddress ?? 'unknown';
     const remotePort = socket.remotePort ?? 0;
+    if (this.atSessionLimit()) {
+      // Over maxSessions: no tcp-connected; handle() records the connection and closes it.
+      this.handle(socket, { id, host: remoteHost, port: remotePort });
+      return;
+    }
     const entry = { socket, decided: false };
     this.pendingConnections.set(id, entry);
     socket.on('error', () => {
@@ -406,10 +445,28 @@ export class SmscServer extends EventEmitter<ServerEvents> implements SessionHos
   handle(stream: Duplex, remote: { id?: string; host?: string; port?: number } = {}): Session {
     const id = remote.id ?? `c${++this.connectionSeq}`;
     const session = new Session(this, stream, id, remote.host ?? 'local', remote.port ?? 0);
+    const refuse = this.atSessionLimit();
     this.sessionsById.set(id, session);
     this.emit('session-opened', session.info);
+    if (refuse) {
+      const text = `too many connections: maxSessions (${this.maxSessions}) reached`;
+      this.limitReached('maxSessions', this.maxSessions, `connection refused: ${text}`, id);
+      stream.on('error', () => {
+        /* the refused stream is being destroyed */
+      });
+      session.close({ code: -1, text }, { abort: true });
+      return session;
+    }
     session.start();
     return session;
+  }
+
+  /** True when one more connection would exceed maxSessions. */
+  private atSessionLimit(): boolean {
+    return (
+      this.maxSessions > 0 &&
+      this.sessionsById.size + this.pendingConnections.size >= this.maxSessions
+    );
   }
 
   /** tcpCloseConnection: closes a pending connection or a session. */
@@ -512,13 +569,23 @@ export class SmscServer extends EventEmitter<ServerEvents> implements SessionHos
   }
 
   private async deliverOn(session: Session, message: DeliverMessage): Promise<DeliverResult> {
-    const frames = this.buildDeliverParams(message);
+    return this.sendParts(session, this.buildDeliverParams(message), message.pn);
+  }
+
+  private async sendParts(
+    session: Session,
+    frames: readonly Parameter[][],
+    firstPn: number | undefined,
+  ): Promise<DeliverResult> {
+    // All parts or none: a message must not be cut off by maxOutstanding half-way.
+    const full = session.capacityError(frames.length);
+    if (full !== undefined) throw full;
     const results = await Promise.all(
       frames.map((params, i) =>
         session.request(
           Op.DeliverMessage,
           params,
-          i === 0 && message.pn !== undefined ? { pn: message.pn } : {},
+          i === 0 && firstPn !== undefined ? { pn: firstPn } : {},
         ),
       ),
     );
@@ -611,6 +678,15 @@ export class SmscServer extends EventEmitter<ServerEvents> implements SessionHos
   }
 
   // ---------------------------------------------------- SessionHost hooks
+
+  limitReached(limit: string, value: number, detail: string, clientId?: string): void {
+    this.emit('limit-reached', {
+      limit,
+      value,
+      detail,
+      ...(clientId !== undefined ? { clientId } : {}),
+    });
+  }
 
   emitError(error: unknown): void {
     const e = error instanceof Error ? error : new Error(String(error));
@@ -756,6 +832,14 @@ export class SmscServer extends EventEmitter<ServerEvents> implements SessionHos
   ): number {
     const id = ++this.itemSeq;
     const at = this.clock.now() + action.afterMs;
+    if (this.items.size >= this.maxScheduledItems) {
+      const max = this.maxScheduledItems;
+      const cancelled = `maxScheduledItems (${max}) reached: not scheduled`;
+      this.emit('scheduled', session.info, { id, action, at });
+      this.emit('fired', session.info, { id, action, at, cancelled });
+      this.limitReached('maxScheduledItems', max, `item ${id} cancelled: ${cancelled}`, session.id);
+      return id;
+    }
     const handle = this.clock.setTimeout(() => {
       this.items.delete(id);
       this.fire(id, session, action, at, vars, destination, timestamp);
@@ -793,6 +877,7 @@ export class SmscServer extends EventEmitter<ServerEvents> implements SessionHos
     const swallow = (): void => {
       /* the session closed before the answer; the close is recorded already */
     };
+
     switch (action.kind) {
       case 'statusReport': {
         if (timestamp === undefined) {
@@ -802,6 +887,11 @@ export class SmscServer extends EventEmitter<ServerEvents> implements SessionHos
             at,
             cancelled: 'the submit got no 060 (not answered positively)',
           });
+          return;
+        }
+        const full = s.capacityError(1);
+        if (full !== undefined) {
+          this.emit('fired', info, { id, action, at, cancelled: full.message });
           return;
         }
         this.emit('fired', info, { id, action, at });
@@ -818,22 +908,27 @@ export class SmscServer extends EventEmitter<ServerEvents> implements SessionHos
         return;
       }
       case 'deliver': {
-        this.emit('fired', info, { id, action, at });
-        const message: DeliverMessage = {
-          destination: renderTemplate(action.to, vars),
-          originator: renderTemplate(action.from, vars),
-          ...(action.text !== undefined ? { text: renderTemplate(action.text, vars) } : {}),
-          ...(action.hex !== undefined
-            ? { bytes: hexToBytes(renderTemplate(action.hex, vars)) }
-            : {}),
-          ...(action.encoding !== undefined ? { encoding: action.encoding } : {}),
-          ...(action.udh !== undefined ? { udh: hexToBytes(action.udh) } : {}),
-        };
+        let parts: Parameter[][];
         try {
-          this.deliverOn(s, message).catch(swallow);
+          parts = this.buildDeliverParams(this.deliverMessageOf(action, vars));
         } catch (error) {
+          const why = error instanceof Error ? error.message : String(error);
+          this.emit('fired', info, {
+            id,
+            action,
+            at,
+            cancelled: `cannot build the message: ${why}`,
+          });
           this.emitError(error);
+          return;
         }
+        const full = s.capacityError(parts.length);
+        if (full !== undefined) {
+          this.emit('fired', info, { id, action, at, cancelled: full.message });
+          return;
+        }
+        this.emit('fired', info, { id, action, at });
+        this.sendParts(s, parts, undefined).catch(swallow);
         return;
       }
       case 'disconnect':
@@ -841,6 +936,20 @@ export class SmscServer extends EventEmitter<ServerEvents> implements SessionHos
         s.close({ code: 0, text: 'disconnected by the scenario' });
         return;
     }
+  }
+
+  private deliverMessageOf(
+    action: Extract<Afterward, { kind: 'deliver' }>,
+    vars: Readonly<Record<string, string | undefined>>,
+  ): DeliverMessage {
+    return {
+      destination: renderTemplate(action.to, vars),
+      originator: renderTemplate(action.from, vars),
+      ...(action.text !== undefined ? { text: renderTemplate(action.text, vars) } : {}),
+      ...(action.hex !== undefined ? { bytes: hexToBytes(renderTemplate(action.hex, vars)) } : {}),
+      ...(action.encoding !== undefined ? { encoding: action.encoding } : {}),
+      ...(action.udh !== undefined ? { udh: hexToBytes(action.udh) } : {}),
+    };
   }
 
   private requireSession(clientId: string): Session {
