@@ -61,6 +61,52 @@ export default defineConfig(
     ]),
   },
   {
+    files: ['src/scenario/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['../server/*', '!../server/ports.js', '!../server/events.js'],
+              message: 'scenario/ sees only the server ports and events',
+            },
+            {
+              group: ['../server/ports.js', '../server/events.js'],
+              allowTypeImports: true,
+              message: 'type-only',
+            },
+            {
+              group: ['../transcript/*', '../cli/*', 'commander'],
+              message: 'scenario/ is below the facade',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/transcript/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['../server/*'],
+              allowTypeImports: true,
+              message: 'transcript/ sees the server as types only',
+            },
+            {
+              group: ['../scenario/*', '../cli/*', 'commander', 'chokidar'],
+              message: 'transcript/ is below the facade',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['src/testing/**/*.ts'],
     rules: restrict([
       {
