@@ -5,7 +5,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CimdClient } from '../../src/testing/cimd-client.js';
-import { runCli, spawnCli, type CliProcess } from '../helpers/cli.js';
+import { ROOT, runCli, spawnCli, type CliProcess } from '../helpers/cli.js';
 
 const LISTENING = /^cimd2-mock listening on 127\.0\.0\.1:(\d+)$/;
 
@@ -200,5 +200,38 @@ describe('cimd2-mock CLI (e2e)', function () {
     const lines = r.stdout.trim().split('\n');
     expect(lines[0]).to.match(/^53 OK pn=003 021=\+358401234567 060=\d{12}$/);
     expect(lines[1]).to.match(/^23 status 4 delivered 021=\+358401234567 060=\d{12}/);
+  });
+});
+
+describe('README quick start (e2e)', function () {
+  this.timeout(60_000);
+
+  it('`npm start` builds when needed and prints the readiness line', async () => {
+    const { spawn } = await import('node:child_process');
+    const child = spawn('npm', ['start', '--', '--port', '0'], {
+      cwd: ROOT,
+      detached: true,
+      env: { ...process.env },
+    });
+    let out = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (d: string) => (out += d));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          reject(new Error(`no readiness line: ${out}`));
+        }, 50_000);
+        child.stdout.on('data', () => {
+          if (/^cimd2-mock listening on 127\.0\.0\.1:\d+$/m.test(out)) {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+      });
+    } finally {
+      process.kill(-child.pid!, 'SIGTERM');
+      await new Promise((r) => child.once('close', r));
+    }
+    expect(out).to.match(/^cimd2-mock listening on 127\.0\.0\.1:\d+$/m);
   });
 });
