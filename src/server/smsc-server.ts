@@ -454,7 +454,7 @@ export class SmscServer extends EventEmitter<ServerEvents> implements SessionHos
       stream.on('error', () => {
         /* the refused stream is being destroyed */
       });
-      session.close({ code: -1, text }, { abort: true });
+      session.close({ code: -1, text });
       return session;
     }
     session.start();
@@ -719,7 +719,11 @@ export class SmscServer extends EventEmitter<ServerEvents> implements SessionHos
     if (this.maxSessionsPerUser === 0) return undefined;
     const others = this.sessionsOf(user).filter((s) => s !== session);
     if (others.length < this.maxSessionsPerUser) return undefined;
-    if (!this.replaceOldest) return 102;
+    if (!this.replaceOldest) {
+      const detail = `login of ${user} answered 102: ${others.length} sessions logged in already`;
+      this.limitReached('maxSessionsPerUser', this.maxSessionsPerUser, detail, session.id);
+      return 102;
+    }
     const excess = others.length - this.maxSessionsPerUser + 1;
     for (const old of others.slice(0, excess))
       old.close({ code: 0, text: 'replaced by a new login of the same user' });
