@@ -6,6 +6,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { Cimd2MockError } from '../errors.js';
 import { VERSION } from '../mock-smsc.js';
 import { ScenarioError, formatIssue } from '../scenario/index.js';
+import { addBenchOptions, bench, type BenchOptions } from './bench.js';
 import { CliError } from './output.js';
 import { run, type RunOptions } from './run.js';
 import { explain, validate } from './scenario-commands.js';
@@ -90,6 +91,14 @@ function program(): Command {
     .action(async (opts: SendOptions) => {
       process.exitCode = await send(opts);
     });
+
+  addBenchOptions(
+    p
+      .command('bench')
+      .description('load-test a CIMD2 SMSC: throughput, p50/p90/p99/max latency, errors'),
+  ).action(async (opts: BenchOptions) => {
+    process.exitCode = await bench(opts);
+  });
 
   p.command('assert')
     .description('check a transcript against an expectations file (exit 1 on failure)')

@@ -1,0 +1,538 @@
+// `npm run bench`: measures cimd2-mock against the runtime limit and an SMPP peer in ONE run, on
+// this machine, interleaved, medians of several repetitions; then scale (5,000 sessions), hot
+// reload and start-up. Prints the tables and writes bench/RESULTS.md. Everything on 127.0.0.1.
+//
+//   node bench/run.mjs [--quick] [--reps N] [--seconds S] [--sessions N] [--out FILE | --no-write]
+//
+// Needs the build (`npm run build`; `npm run bench` does it). Absolute numbers are noisy on a
+// shared machine; the ratios, measured side by side, are what count.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { runLoad } from '../dist/bench/index.js';
+import { getParam } from '../dist/protocol/index.js';
+import { CimdClient } from '../dist/testing/index.js';
+import {
+  CLI,
+  ROOT,
+  cpuMs,
+  median,
+  memoryOf,
+  percentile,
+  rssBytes,
+  sleep,
+  startServer,
+} from './lib.mjs';
+import { smppProtocol } from './smpp-load.mjs';
+
+const { values: argv } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    reps: { type: 'string' },
+    seconds: { type: 'string' },
+    sessions: { type: 'string' },
+    out: { type: 'string' },
+    'no-write': { type: 'boolean', default: false },
+  },
+});
+const QUICK = argv.quick;
+const REPS = Number(argv.reps ?? (QUICK ? 2 : 5));
+const SECONDS = Number(argv.seconds ?? (QUICK ? 0.5 : 1.5));
+const SESSIONS = Number(argv.sessions ?? (QUICK ? 500 : 5000));
+const EDITS = QUICK ? 5 : 20;
+const SPAWNS = QUICK ? 3 : 10;
+const OUT = argv['no-write']
+  ? undefined
+  : (argv.out ?? (QUICK ? undefined : join(ROOT, 'bench/RESULTS.md')));
+
+// 5,000 client sockets live in this process (and 5,000 in the mock's): make sure the limit allows it.
+function fdLimit() {
+  try {
+    return Number(execFileSync('sh', ['-c', 'ulimit -n'], { encoding: 'utf8' }).trim());
+  } catch {
+    return NaN;
+  }
+}
+const needFds = SESSIONS + 1024;
+if (fdLimit() < needFds && process.env.CIMD2_BENCH_REEXEC === undefined) {
+  const r = spawnSync(
+    'sh',
+    [
+      '-c',
+      `ulimit -n ${needFds} 2>/dev/null || ulimit -n hard; exec "$0" "$@"`,
+      process.execPath,
+      ...process.argv.slice(1),
+    ],
+    { stdio: 'inherit', env: { ...process.env, CIMD2_BENCH_REEXEC: '1' } },
+  );
+  process.exit(r.status ?? 1);
+}
+
+const log = (s) => process.stderr.write(`${s}\n`);
+const tmp = mkdtempSync(join(os.tmpdir(), 'cimd2-bench-'));
+const started = performance.now();
+const servers = [];
+
+function mockArgs(extra) {
+  return [CLI, '--port', '0', '--no-watch', '--quiet', ...extra];
+}
+
+async function start(name, args, opts) {
+  const s = await startServer(name, args, opts);
+  servers.push(s);
+  return s;
+}
+
+/** One measurement: a load run plus the server's CPU time over it. */
+async function measure(target, connections, window, seconds) {
+  const cpu0 = cpuMs(target.server.pid);
+  const t0 = performance.now();
+  const r = await runLoad({
+    port: target.server.port,
+    user: 'bench',
+    password: 'bench',
+    connections,
+    window,
+    durationMs: seconds * 1000,
+    timeoutMs: 5000,
+    ...(target.protocol !== undefined ? { protocol: target.protocol } : {}),
+  });
+  const wall = performance.now() - t0;
+  const cpu = cpuMs(target.server.pid) - cpu0;
+  return {
+    throughput: r.throughput,
+    p50: r.latency.p50,
+    p90: r.latency.p90,
+    p99: r.latency.p99,
+    max: r.latency.max,
+    errors: r.errors,
+    errorCounts: r.errorCounts,
+    answered: r.answered,
+    serverCpuPct: (cpu / wall) * 100,
+    serverUsPerSubmit: (cpu * 1000) / Math.max(1, r.answered),
+    clientCpuPct: r.clientCpuPercent,
+  };
+}
+
+// ---------------------------------------------------------------- 1–4: throughput and latency
+
+async function throughput() {
+  log(`[1-4] throughput and latency: ${REPS} repetitions × ${SECONDS} s, interleaved`);
+  const smpp = smppProtocol();
+  const targets = {
+    'mock-file': {
+      label: 'cimd2-mock, transcript file ON',
+      server: await start('mock-file', mockArgs(['--transcript', join(tmp, 'on.jsonl')])),
+    },
+    'mock-nofile': {
+      label: 'cimd2-mock, transcript file OFF',
+      server: await start('mock-nofile', mockArgs([])),
+    },
+    'mock-rules': {
+      label: 'cimd2-mock, 10-rule scenario, transcript ON',
+      server: await start(
+        'mock-rules',
+        mockArgs([
+          '--transcript',
+          join(tmp, 'rules.jsonl'),
+          '--scenario',
+          join(ROOT, 'bench/scenarios/ten-rules.yaml'),
+        ]),
+      ),
+    },
+    limit: {
+      label: 'runtime limit (node:net, pre-built answers)',
+      server: await start('limit', [join(ROOT, 'bench/runtime-limit-server.mjs')]),
+    },
+    smpp: {
+      label: 'SMPP peer (npm smpp 0.5.1)',
+      server: await start('smpp', [join(ROOT, 'bench/smpp-peer-server.mjs')]),
+      protocol: smpp,
+    },
+  };
+  const shapes = [
+    [1, 1],
+    [1, 32],
+    [4, 32],
+  ];
+  const configs = [];
+  for (const key of ['mock-file', 'mock-nofile', 'limit', 'smpp'])
+    for (const [c, w] of shapes) configs.push({ key, c, w });
+  configs.push({ key: 'mock-rules', c: 1, w: 1 }, { key: 'mock-rules', c: 1, w: 32 });
+  const id = (k) => `${k.key} ${k.c}x${k.w}`;
+
+  log('  warm-up');
+  for (const k of configs) await measure(targets[k.key], k.c, k.w, Math.min(0.5, SECONDS));
+  const samples = new Map(configs.map((k) => [id(k), []]));
+  for (let rep = 0; rep < REPS; rep++) {
+    // Rotate the order each repetition so no configuration always runs first or last.
+    const order = configs.map((_, i) => configs[(i + rep * 3) % configs.length]);
+    for (const k of order)
+      samples.get(id(k)).push(await measure(targets[k.key], k.c, k.w, SECONDS));
+    log(
+      `  repetition ${rep + 1}/${REPS} done (${((performance.now() - started) / 1000).toFixed(0)} s)`,
+    );
+  }
+  for (const t of Object.values(targets)) await t.server.stop();
+
+  const rows = configs.map((k) => {
+    const s = samples.get(id(k));
+    const med = (f) => median(s.map(f));
+    return {
+      id: id(k),
+      key: k.key,
+      label: targets[k.key].label,
+      connections: k.c,
+      window: k.w,
+      throughput: med((x) => x.throughput),
+      p50: med((x) => x.p50),
+      p90: med((x) => x.p90),
+      p99: med((x) => x.p99),
+      max: med((x) => x.max),
+      serverUs: med((x) => x.serverUsPerSubmit),
+      serverCpuPct: med((x) => x.serverCpuPct),
+      clientCpuPct: med((x) => x.clientCpuPct),
+      errors: s.reduce((n, x) => n + x.errors, 0),
+      spread: [Math.min(...s.map((x) => x.throughput)), Math.max(...s.map((x) => x.throughput))],
+    };
+  });
+  // Ratios are taken per repetition (the two figures were measured minutes apart at most) and
+  // the median of those ratios is reported.
+  const ratio = (a, b, f = (x) => x.throughput) =>
+    median(samples.get(a).map((x, i) => f(x) / f(samples.get(b)[i])));
+  const ratios = {
+    w32off: ratio('mock-nofile 1x32', 'limit 1x32'),
+    w32on: ratio('mock-file 1x32', 'limit 1x32'),
+    w32onPeer: ratio('mock-file 1x32', 'smpp 1x32'),
+    w1on: ratio('mock-file 1x1', 'limit 1x1'),
+    w1off: ratio('mock-nofile 1x1', 'limit 1x1'),
+    w1onPeer: ratio('mock-file 1x1', 'smpp 1x1'),
+    c4on: ratio('mock-file 4x32', 'limit 4x32'),
+    c4onPeer: ratio('mock-file 4x32', 'smpp 4x32'),
+    p99: ratio('mock-file 1x32', 'limit 1x32', (x) => x.p99),
+    rules: ratio('mock-rules 1x32', 'mock-file 1x32'),
+    rulesW1: ratio('mock-rules 1x1', 'mock-file 1x1'),
+  };
+  return { rows, ratios };
+}
+
+// ---------------------------------------------------------------- 5: scale
+
+async function scale() {
+  log(`[5] scale: ${SESSIONS} concurrent logged-in sessions`);
+  const server = await start(
+    'mock-scale',
+    mockArgs(['--transcript', join(tmp, 'scale.jsonl'), '--admin-port', '0']),
+    { nodeArgs: ['--import', join(ROOT, 'bench/mem-probe.mjs')], admin: true, ipc: true },
+  );
+  const before = await memoryOf(server);
+  const rssBefore = rssBytes(server.pid);
+  let peakRss = rssBefore;
+  let peakHeap = before?.heapUsed ?? NaN;
+  let peakSessions = 0;
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      const m = await memoryOf(server);
+      if (m !== undefined) {
+        peakRss = Math.max(peakRss, m.rss);
+        peakHeap = Math.max(peakHeap, m.heapUsed);
+      }
+      try {
+        const stats = await (await fetch(`${server.adminUrl}/stats`)).json();
+        peakSessions = Math.max(peakSessions, stats.sessionsOpen);
+      } catch {
+        // the sampler must not fail the run
+      }
+      await sleep(250);
+    }
+  })();
+  // Each session submits every 5 s on average (random phase), for 10 s once all are logged in.
+  const seconds = QUICK ? 3 : 10;
+  const r = await runLoad({
+    port: server.port,
+    user: 'bench',
+    password: 'bench',
+    connections: SESSIONS,
+    window: 1,
+    rate: SESSIONS / 5,
+    durationMs: seconds * 1000,
+    timeoutMs: 5000,
+  });
+  sampling = false;
+  await sampler;
+  const stats = await (await fetch(`${server.adminUrl}/stats`)).json();
+  await server.stop();
+  return {
+    sessions: SESSIONS,
+    peakSessions,
+    connectMs: r.connectMs,
+    submits: r.answered,
+    rate: r.throughput,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    max: r.latency.max,
+    errors: r.errors + (stats.frameErrors ?? 0),
+    errorCounts: r.errorCounts,
+    rssBefore,
+    peakRss,
+    heapBefore: before?.heapUsed ?? NaN,
+    peakHeap,
+  };
+}
+
+// ---------------------------------------------------------------- 6: hot reload
+
+function reloadScenario(i) {
+  return [
+    'version: 1',
+    `name: reload-${i}`,
+    'rules:',
+    '  - id: accept-login',
+    '    when: { op: login }',
+    '    then: [{ respond: {} }]',
+    '  - id: edit',
+    '    when: { op: submit }',
+    `    then: [{ error: { code: 300, text: "edit ${i}" } }]`,
+    '',
+  ].join('\n');
+}
+
+async function hotReload() {
+  log(`[6] hot reload: ${EDITS} edits`);
+  const file = join(tmp, 'reload.yaml');
+  writeFileSync(file, reloadScenario(0));
+  const server = await start('mock-reload', [
+    CLI,
+    '--port',
+    '0',
+    '--quiet',
+    '--scenario',
+    file,
+    '--transcript',
+    join(tmp, 'reload.jsonl'),
+  ]);
+  const client = await CimdClient.connect({ port: server.port, responseTimeoutMs: 5000 });
+  await client.login('bench', 'bench');
+  const answerText = async () => {
+    const r = await client.submit({ destination: '+358401234567', text: 'reload probe' });
+    return getParam(r.response, 901);
+  };
+  // The first answers come from edit 0 (and the watcher is armed once the mock is ready).
+  if ((await answerText()) !== 'edit 0') throw new Error('hot reload: unexpected first answer');
+  await sleep(300);
+  const latencies = [];
+  let failures = 0;
+  for (let i = 1; i <= EDITS; i++) {
+    const t0 = performance.now();
+    writeFileSync(file, reloadScenario(i));
+    let seen = false;
+    while (performance.now() - t0 < 5000) {
+      if ((await answerText()) === `edit ${i}`) {
+        latencies.push(performance.now() - t0);
+        seen = true;
+        break;
+      }
+      await sleep(2);
+    }
+    if (!seen) failures++;
+    await sleep(150 + Math.random() * 100);
+  }
+  await client.close();
+  await server.stop();
+  return {
+    edits: EDITS,
+    failures,
+    p50: percentile(latencies, 50),
+    p95: percentile(latencies, 95),
+    max: Math.max(...latencies),
+  };
+}
+
+// ---------------------------------------------------------------- 7: start-up
+
+async function startup() {
+  log(`[7] start-up: ${SPAWNS} spawns (interleaved with a bare node:net server)`);
+  const mock = [];
+  const bare = [];
+  for (let i = 0; i < SPAWNS; i++) {
+    const m = await startServer('mock-startup', [CLI, '--port', '0', '--quiet']);
+    mock.push(m.readyMs);
+    await m.stop();
+    const b = await startServer('bare-startup', [join(ROOT, 'bench/runtime-limit-server.mjs')]);
+    bare.push(b.readyMs);
+    await b.stop();
+  }
+  return {
+    spawns: SPAWNS,
+    median: median(mock),
+    min: Math.min(...mock),
+    max: Math.max(...mock),
+    bare: median(bare),
+  };
+}
+
+// ---------------------------------------------------------------- report
+
+const f0 = (n) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '–');
+const f2 = (n) =>
+  Number.isFinite(n) ? (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2)) : '–';
+const mb = (n) => (Number.isFinite(n) ? `${(n / 2 ** 20).toFixed(0)} MB` : '–');
+const x = (n) => (Number.isFinite(n) ? `${n.toFixed(2)}×` : '–');
+const verdict = (ok) => (ok ? 'met' : '**not met**');
+
+function machine(loadAtStart) {
+  const cpus = os.cpus();
+  let commit = 'unknown';
+  try {
+    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    }).trim();
+    if (dirty !== '') commit += ' (src/ modified)';
+  } catch {
+    // not a git checkout
+  }
+  return [
+    `- date: ${new Date().toISOString()}`,
+    `- commit: ${commit}`,
+    `- CPU: ${cpus.length} × ${cpus[0]?.model ?? 'unknown'}`,
+    `- memory: ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB; load average at start: ${loadAtStart}`,
+    `- OS: ${os.type()} ${os.release()} (${os.arch()}); Node ${process.version}`,
+  ].join('\n');
+}
+
+function report(t, s, h, u, loadAtStart) {
+  const { rows, ratios } = t;
+  const table = [
+    '| server | conns × window | submits/s | p50 ms | p90 ms | p99 ms | max ms | server CPU µs/submit | server CPU % | client CPU % |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...rows.map(
+      (r) =>
+        `| ${r.label} | ${r.connections} × ${r.window} | ${f0(r.throughput)} | ${f2(r.p50)} | ${f2(r.p90)} | ${f2(r.p99)} | ${f2(r.max)} | ${f2(r.serverUs)} | ${f0(r.serverCpuPct)} | ${f0(r.clientCpuPct)} |`,
+    ),
+  ].join('\n');
+  const targets = [
+    '| figure | target | measured | |',
+    '|---|---|---|---|',
+    `| window 32, 1 conn, transcript OFF | ≥ 0.6 × runtime limit | ${x(ratios.w32off)} | ${verdict(ratios.w32off >= 0.6)} |`,
+    `| window 32, 1 conn, transcript ON | ≥ 0.35 × runtime limit | ${x(ratios.w32on)} | ${verdict(ratios.w32on >= 0.35)} |`,
+    `| window 32, 1 conn, transcript ON | ≥ 5 × SMPP peer | ${x(ratios.w32onPeer)} | ${verdict(ratios.w32onPeer >= 5)} |`,
+    `| window 1, 1 conn, transcript ON (round-trip bound) | ≥ 0.8 × runtime limit | ${x(ratios.w1on)} (OFF: ${x(ratios.w1off)}) | ${verdict(ratios.w1on >= 0.8)} |`,
+    `| p99 latency, window 32, transcript ON | ≤ 2 × runtime limit's p99 | ${x(ratios.p99)} | ${verdict(ratios.p99 <= 2)} |`,
+    `| 10-rule scenario vs default (window 32, transcript ON) | ≥ 0.85 × | ${x(ratios.rules)} (window 1: ${x(ratios.rulesW1)}) | ${verdict(ratios.rules >= 0.85)} |`,
+    `| ${f0(s.sessions)} sessions | RSS ≤ 400 MB, no error, p99 ≤ 5 ms | RSS ${mb(s.peakRss)}, ${f0(s.errors)} errors, p99 ${f2(s.p99)} ms | ${verdict(s.peakRss <= 400 * 2 ** 20 && s.errors === 0 && s.p99 <= 5 && s.peakSessions >= s.sessions)} |`,
+    `| hot reload write → effect | p95 ≤ 250 ms | p95 ${f2(h.p95)} ms (p50 ${f2(h.p50)} ms) | ${verdict(h.p95 <= 250 && h.failures === 0)} |`,
+    `| start-up to readiness line | median ≤ 400 ms | ${f2(u.median)} ms | ${verdict(u.median <= 400)} |`,
+  ].join('\n');
+  const others = [
+    '| ratio | value |',
+    '|---|---:|',
+    `| cimd2-mock / runtime limit, window 32, 4 conns, transcript ON | ${x(ratios.c4on)} |`,
+    `| cimd2-mock / SMPP peer, window 32, 4 conns, transcript ON | ${x(ratios.c4onPeer)} |`,
+    `| cimd2-mock / SMPP peer, window 1, transcript ON | ${x(ratios.w1onPeer)} |`,
+  ].join('\n');
+  const scaleTable = [
+    '| sessions (open at peak) | log-in of all | submits (rate) | p50 / p99 / max ms | errors | RSS before → peak | heap used before → peak |',
+    '|---|---:|---:|---:|---:|---:|---:|',
+    `| ${f0(s.sessions)} (${f0(s.peakSessions)}) | ${f0(s.connectMs)} ms | ${f0(s.submits)} (${f0(s.rate)}/s) | ${f2(s.p50)} / ${f2(s.p99)} / ${f2(s.max)} | ${f0(s.errors)}${s.errors > 0 ? ` ${JSON.stringify(s.errorCounts)}` : ''} | ${mb(s.rssBefore)} → ${mb(s.peakRss)} | ${mb(s.heapBefore)} → ${mb(s.peakHeap)} |`,
+  ].join('\n');
+  const reloadTable = [
+    '| edits | p50 | p95 | max | not applied within 5 s |',
+    '|---:|---:|---:|---:|---:|',
+    `| ${h.edits} | ${f2(h.p50)} ms | ${f2(h.p95)} ms | ${f2(h.max)} ms | ${h.failures} |`,
+  ].join('\n');
+  const startTable = [
+    '| spawns | cimd2-mock median (min–max) | bare node:net server median |',
+    '|---:|---:|---:|',
+    `| ${u.spawns} | ${f2(u.median)} ms (${f2(u.min)}–${f2(u.max)}) | ${f2(u.bare)} ms |`,
+  ].join('\n');
+  return `# Benchmark results
+
+Written by \`npm run bench\` (bench/run.mjs); do not edit by hand. How to read and reproduce:
+[docs/performance.md](../docs/performance.md).
+
+## Machine
+
+${machine(loadAtStart)}
+
+## Targets
+
+Ratios are medians of per-repetition ratios (both figures measured in the same repetition).
+
+${targets}
+
+## Throughput and latency
+
+Medians of ${REPS} interleaved repetitions of ${SECONDS} s each (after a warm-up pass); every
+server ran in its own process, the load generator (\`cimd2-mock bench\`'s library) in another.
+Submits are single-part GSM texts (~60 bytes); the mock runs its default scenario unless noted.
+"Server CPU µs/submit" is the server process's CPU time (user + system, /proc) divided by the
+answered submits: the cost per submit independent of how busy the client was.
+
+${table}
+
+${others}
+
+## Scale
+
+${f0(s.sessions)} connections logged in (window 1), each submitting every 5 s on average for
+${QUICK ? 3 : 10} s; transcript to a file; memory from the mock process itself (\`process.memoryUsage()\`).
+
+${scaleTable}
+
+## Hot reload
+
+The scenario file is rewritten in place; a stop-and-wait client submits every ~2 ms until the
+answer carries the new rule's error text. Latency = write → first answer of the new rule.
+
+${reloadTable}
+
+## Start-up
+
+\`node bin/cimd2-mock.js --port 0 --quiet\` spawned → first stdout line
+(\`cimd2-mock listening on …\`), interleaved with the runtime-limit server as a bare-Node baseline.
+
+${startTable}
+`;
+}
+
+// ---------------------------------------------------------------- main
+
+const loadAtStart = os
+  .loadavg()
+  .map((l) => l.toFixed(2))
+  .join(' ');
+let exitCode = 0;
+try {
+  const t = await throughput();
+  const s = await scale();
+  const h = await hotReload();
+  const u = await startup();
+  const md = report(t, s, h, u, loadAtStart);
+  process.stdout.write(`${md}\n`);
+  if (OUT !== undefined) {
+    writeFileSync(OUT, md);
+    log(`wrote ${OUT}`);
+  }
+  const bad = t.rows.filter((r) => r.errors > 0);
+  if (bad.length > 0) {
+    log(`errors during: ${bad.map((r) => r.id).join(', ')}`);
+    exitCode = 1;
+  }
+} catch (error) {
+  log(`bench failed: ${error instanceof Error ? error.stack : String(error)}`);
+  exitCode = 1;
+} finally {
+  await Promise.all(servers.map((s) => s.stop()));
+  rmSync(tmp, { recursive: true, force: true });
+  log(`total ${((performance.now() - started) / 1000).toFixed(0)} s`);
+}
+process.exit(exitCode);
