@@ -7,8 +7,9 @@
 import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
-import { isMap, isNode, isPair, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
-import type { Document, Node } from 'yaml';
+import { distinctIssues, schemaIssue, SCHEMA_AJV_OPTIONS } from '../util/schema-messages.js';
+import { fromPointer, YamlSource } from '../util/yaml-source.js';
+import type { DocPath } from '../util/yaml-source.js';
 import {
   checkAllRulesUsed,
   checkAnsweredWithin,
@@ -106,10 +107,7 @@ function getValidator(): ValidateFunction {
       unknown
     >;
     const ajv = new Ajv2020({
-      allErrors: true,
-      allowUnionTypes: true,
-      verbose: true,
-      strict: true,
+      ...SCHEMA_AJV_OPTIONS,
       // "exactly one check key" is oneOf [{required: [count]}, …] over the parent's properties.
       strictRequired: false,
     });
@@ -118,175 +116,19 @@ function getValidator(): ValidateFunction {
   return validator;
 }
 
-type Path = readonly (string | number)[];
-
-function fromPointer(pointer: string, data: unknown): (string | number)[] {
-  if (pointer === '') return [];
-  const out: (string | number)[] = [];
-  let node: unknown = data;
-  for (const raw of pointer.slice(1).split('/')) {
-    const seg = raw.replaceAll('~1', '/').replaceAll('~0', '~');
-    if (Array.isArray(node)) {
-      out.push(Number(seg));
-      node = node[Number(seg)] as unknown;
-    } else {
-      out.push(seg);
-      node =
-        typeof node === 'object' && node !== null
-          ? (node as Record<string, unknown>)[seg]
-          : undefined;
-    }
-  }
-  return out;
-}
-
-function toPointer(path: Path): string {
-  return path.map((s) => '/' + String(s).replaceAll('~', '~0').replaceAll('/', '~1')).join('');
-}
-
-function humanPath(path: Path): string {
-  let out = '';
-  for (const seg of path) {
-    if (typeof seg === 'number') out += `[${seg}]`;
-    else if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(seg)) out += out === '' ? seg : `.${seg}`;
-    else out += `[${JSON.stringify(seg)}]`;
-  }
-  return out;
-}
-
-function rangeStart(node: unknown): number | undefined {
-  return isNode(node) ? (node as Node).range?.[0] : undefined;
-}
-
-class Source {
-  readonly file: string;
-  readonly data: unknown;
-  readonly syntax: ExpectationIssue[];
-  private readonly doc: Document.Parsed;
-  private readonly lines = new LineCounter();
-
-  constructor(text: string, file: string) {
-    this.file = file;
-    this.doc = parseDocument(text.startsWith('\uFEFF') ? text.slice(1) : text, {
-      lineCounter: this.lines,
-      prettyErrors: false,
-      uniqueKeys: true,
-    });
-    this.syntax = this.doc.errors.map((e) => {
-      const { line, col } = this.lines.linePos(e.pos[0]);
-      return {
-        file,
-        line,
-        col,
-        message: `YAML syntax error: ${e.message.split('\n')[0] ?? e.message}`,
-        path: '',
-      };
-    });
-    this.data = this.syntax.length === 0 ? this.doc.toJS({ maxAliasCount: 100 }) : undefined;
-  }
-
-  issue(
-    path: Path,
-    message: string,
-    at: 'value' | 'key' = 'value',
-    prefix = path,
-  ): ExpectationIssue {
-    const { line, col } = this.lines.linePos(this.offsetOf(path, at));
-    const human = humanPath(prefix);
-    return {
-      file: this.file,
-      line,
-      col,
-      message: human === '' ? message : `${human}: ${message}`,
-      path: toPointer(path),
-    };
-  }
-
-  private offsetOf(path: Path, at: 'value' | 'key'): number {
-    let node: unknown = this.doc.contents;
-    let offset = rangeStart(node) ?? 0;
-    for (let i = 0; i < path.length; i++) {
-      const seg = path[i];
-      if (isMap(node)) {
-        const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(seg));
-        if (!pair) return offset;
-        if (at === 'key' && i === path.length - 1) return rangeStart(pair.key) ?? offset;
-        node = pair.value;
-        offset = rangeStart(node) ?? rangeStart(pair.key) ?? offset;
-      } else if (isSeq(node)) {
-        const item: unknown = node.items[Number(seg)];
-        if (item === undefined) return offset;
-        node = isPair(item) ? item.value : item;
-        offset = rangeStart(node) ?? offset;
-      } else return offset;
-    }
-    return offset;
-  }
-}
-
-const article = (t: string): string =>
-  ({
-    string: 'a string',
-    number: 'a number',
-    integer: 'an integer',
-    object: 'a mapping',
-    array: 'a list',
-    null: 'empty',
-    boolean: 'true or false',
-  })[t] ?? t;
-
-function allowedKeys(error: ErrorObject): string[] {
-  const parent = error.parentSchema as { properties?: Record<string, unknown> } | undefined;
-  return Object.keys(parent?.properties ?? {});
-}
-
 const MATCHER_HINT =
   'must be a value or a matcher mapping with prefix, suffix, regex, glob, in, min, max, not, exists';
 
-function messageFor(source: Source, error: ErrorObject, path: Path): ExpectationIssue {
-  const params = error.params as Record<string, unknown>;
-  switch (error.keyword) {
-    case 'additionalProperties': {
-      const key = String(params['additionalProperty']);
-      const keys = allowedKeys(error);
-      return source.issue(
-        [...path, key],
-        `unknown key "${key}"${keys.length > 0 ? ` (expected one of: ${keys.join(', ')})` : ''}`,
-        'key',
-        path,
-      );
-    }
-    case 'required':
-      return source.issue(path, `missing key "${String(params['missingProperty'])}"`);
-    case 'type': {
-      const types = String(params['type']).split(',');
-      return source.issue(path, `must be ${types.map(article).join(' or ')}`);
-    }
-    case 'const':
-      return source.issue(path, `must be ${JSON.stringify(params['allowedValue'])}`);
-    case 'enum':
-      return source.issue(
-        path,
-        `must be one of ${(params['allowedValues'] as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`,
-      );
-    case 'pattern':
-      return source.issue(
-        error.propertyName !== undefined ? [...path, error.propertyName] : path,
-        params['pattern'] === '^\\d{12}$'
-          ? `invalid time stamp ${JSON.stringify(error.data)}: use 12 digits yymmddhhmmss`
-          : params['pattern'] === '^\\d{3}$'
-            ? `invalid parameter code ${JSON.stringify(error.data)}: use three digits, e.g. "064"`
-            : `${JSON.stringify(error.data)} must match ${String(params['pattern'])}`,
-        error.propertyName !== undefined ? 'key' : 'value',
-        path,
-      );
-    case 'minItems':
-      return source.issue(path, `must not be empty`);
-    case 'minProperties':
-      return source.issue(path, `must not be empty`);
-    default:
-      return source.issue(path, error.message ?? error.keyword);
+/** The messages for this schema's inline formats (the rest are the generic ones). */
+function expectationMessage(error: ErrorObject): string | undefined {
+  if (error.keyword !== 'pattern') return undefined;
+  const pattern = (error.params as Record<string, unknown>)['pattern'];
+  const value = JSON.stringify(error.data);
+  if (pattern === '^\\d{12}$') return `invalid time stamp ${value}: use 12 digits yymmddhhmmss`;
+  if (pattern === '^\\d{3}$') {
+    return `invalid parameter code ${value}: use three digits, e.g. "064"`;
   }
+  return undefined;
 }
 
 /** Message for a value that fits none of an anyOf's branches (schemaPath is $ref-relative). */
@@ -300,8 +142,8 @@ function alternativesMessage(e: ErrorObject): string {
   return `must be a status code 0-9 or one of: ${names.map(String).join(', ')}`;
 }
 
-function schemaIssues(source: Source, errors: readonly ErrorObject[]): ExpectationIssue[] {
-  const out: ExpectationIssue[] = [];
+function schemaIssues(source: YamlSource, errors: readonly ErrorObject[]): ExpectationIssue[] {
+  const out: (ExpectationIssue | undefined)[] = [];
   const dropped = new Set<ErrorObject>();
   for (const e of errors) {
     if (e.keyword !== 'oneOf' && e.keyword !== 'anyOf') continue;
@@ -353,25 +195,12 @@ function schemaIssues(source: Source, errors: readonly ErrorObject[]): Expectati
     }
   }
   for (const e of errors) {
-    if (dropped.has(e) || e.keyword === 'propertyNames') continue;
-    out.push(messageFor(source, e, fromPointer(e.instancePath, source.data)));
+    if (!dropped.has(e)) out.push(schemaIssue(source, e, expectationMessage));
   }
-  const seen = new Set<string>();
-  return out
-    .filter((i) => {
-      const key = `${i.line}:${i.col}:${i.message}`;
-      if (seen.has(key)) return false;
-      seen.add(key);
-      return true;
-    })
-    .sort((a, b) => a.line - b.line || a.col - b.col);
+  return distinctIssues(out);
 }
 
-function regexIssues(
-  source: Source,
-  value: unknown,
-  path: (string | number)[],
-): ExpectationIssue[] {
+function regexIssues(source: YamlSource, value: unknown, path: DocPath): ExpectationIssue[] {
   if (Array.isArray(value)) return value.flatMap((v, i) => regexIssues(source, v, [...path, i]));
   if (typeof value !== 'object' || value === null) return [];
   const out: ExpectationIssue[] = [];
@@ -397,8 +226,8 @@ function regexIssues(
  * read `file:line:col: message` (YAML syntax, schema violations, bad regular expressions).
  */
 export function loadExpectations(text: string, file = '<expectations>'): ExpectationsDocument {
-  const source = new Source(text, file);
-  if (source.syntax.length > 0) throw new ExpectationsError(source.syntax);
+  const source = new YamlSource(text, file);
+  if (source.syntaxIssues.length > 0) throw new ExpectationsError(source.syntaxIssues);
   const data = source.data ?? [];
   const validate = getValidator();
   if (!validate(data)) {

@@ -1,0 +1,179 @@
+/**
+ * ajv (JSON Schema 2020-12) errors turned into issues people can act on: each is located at the
+ * offending YAML node of a {@link YamlSource} (at the key for unknown keys, at the parent mapping
+ * for missing keys) and worded for people rather than with ajv's defaults, with "did you mean"
+ * hints for near misses. A schema-specific override can replace any message.
+ */
+import type { ErrorObject, Options } from 'ajv/dist/2020.js';
+import { fromPointer, sortIssues } from './yaml-source.js';
+import type { DocPath, SourceIssue, YamlSource } from './yaml-source.js';
+
+/**
+ * The ajv options these messages need: every error at once, and `verbose` so that errors carry
+ * the offending `data` and their `parentSchema` (for allowed keys and `$defs` lookups).
+ */
+export const SCHEMA_AJV_OPTIONS = {
+  allErrors: true,
+  allowUnionTypes: true,
+  verbose: true,
+  strict: true,
+} as const satisfies Options;
+
+/**
+ * A schema-specific message for an error (`path` is its instance path), or undefined for the
+ * generic one. For a `pattern` error on a property name, `data` is that name.
+ */
+export type MessageOverride = (error: ErrorObject, path: DocPath) => string | undefined;
+
+/** Levenshtein distance (insertions, deletions and substitutions of UTF-16 units). */
+export function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0] ?? 0;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cur = row[j] ?? 0;
+      row[j] = Math.min(cur + 1, (row[j - 1] ?? 0) + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = cur;
+    }
+  }
+  return row[b.length] ?? 0;
+}
+
+/**
+ * ` (did you mean "x"?)` for the closest candidate (ignoring case, first one on ties) when it is
+ * within `max(1, floor(word.length / 3))` edits, else ``.
+ */
+export function suggestion(word: string, candidates: Iterable<string>): string {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const c of candidates) {
+    const d = editDistance(word.toLowerCase(), c.toLowerCase());
+    if (d < bestDistance) {
+      best = c;
+      bestDistance = d;
+    }
+  }
+  return best !== undefined && bestDistance <= Math.max(1, Math.floor(word.length / 3))
+    ? ` (did you mean "${best}"?)`
+    : '';
+}
+
+const article = (t: string): string =>
+  ({
+    string: 'a string',
+    number: 'a number',
+    integer: 'an integer',
+    object: 'a mapping',
+    array: 'a list',
+    null: 'empty',
+    boolean: 'true or false',
+  })[t] ?? t;
+
+/**
+ * `must be a string or a number` for the JSON type(s) expected, in YAML words (`a mapping`,
+ * `a list`); explains an unquoted number where a string was wanted and names a non-integer.
+ */
+export function typeMessage(expected: unknown, value: unknown): string {
+  const types = Array.isArray(expected) ? (expected as string[]) : String(expected).split(',');
+  let msg = `must be ${types.map(article).join(' or ')}`;
+  if (types.includes('string') && typeof value === 'number') {
+    msg += ` (YAML read ${String(value)} as a number: put it in quotes)`;
+  } else if (types.includes('integer') && typeof value === 'number') {
+    msg += `, not ${String(value)}`;
+  }
+  return msg;
+}
+
+/** The keys the failing subschema declares in `properties` (needs ajv's `verbose`). */
+export function allowedKeys(error: ErrorObject): string[] {
+  const parent = error.parentSchema as { properties?: Record<string, unknown> } | undefined;
+  return Object.keys(parent?.properties ?? {});
+}
+
+/** The generic message of an error, without the path prefix. */
+export function schemaMessage(error: ErrorObject): string {
+  const params = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case 'additionalProperties': {
+      const key = String(params['additionalProperty']);
+      const keys = allowedKeys(error);
+      const hint =
+        suggestion(key, keys) || (keys.length > 0 ? ` (expected one of: ${keys.join(', ')})` : '');
+      return `unknown key "${key}"${hint}`;
+    }
+    case 'required':
+      return `missing required key "${String(params['missingProperty'])}"`;
+    case 'type':
+      return typeMessage(params['type'], error.data);
+    case 'const':
+      return `must be ${JSON.stringify(params['allowedValue'])}`;
+    case 'enum': {
+      const allowed = (params['allowedValues'] as unknown[]).map(String);
+      return `must be one of: ${allowed.join(', ')}${suggestion(String(error.data), allowed)}`;
+    }
+    case 'minimum':
+      return `must be at least ${String(params['limit'])}`;
+    case 'maximum':
+      return `must be at most ${String(params['limit'])}`;
+    case 'pattern':
+      return `${JSON.stringify(error.data)} must match ${String(params['pattern'])}`;
+    case 'minProperties':
+    case 'minItems':
+    case 'minLength':
+      return 'must not be empty';
+    case 'maxLength':
+      return `must be at most ${String(params['limit'])} characters`;
+    default:
+      return error.message ?? `fails ${error.keyword}`;
+  }
+}
+
+/**
+ * The issue of one ajv error, located in `source` and prefixed with the readable path; undefined
+ * for `propertyNames` (its `pattern` sub-error says more). Unknown keys and bad property names
+ * point at the key, prefixed with the mapping's path.
+ */
+export function schemaIssue(
+  source: YamlSource,
+  error: ErrorObject,
+  override?: MessageOverride,
+): SourceIssue | undefined {
+  if (error.keyword === 'propertyNames') return undefined;
+  const path = fromPointer(error.instancePath, source.data);
+  let key: string | undefined;
+  let e = error;
+  if (error.keyword === 'additionalProperties') {
+    key = String((error.params as Record<string, unknown>)['additionalProperty']);
+  } else if (error.keyword === 'pattern' && typeof error.propertyName === 'string') {
+    key = error.propertyName;
+    e = { ...error, data: key };
+  }
+  const message = override?.(e, path) ?? schemaMessage(e);
+  return key === undefined
+    ? source.issue(path, message)
+    : source.issue([...path, key], message, { at: 'key', prefix: path });
+}
+
+/** Drops undefined entries and repeats (same path and message), then sorts by position. */
+export function distinctIssues(issues: Iterable<SourceIssue | undefined>): SourceIssue[] {
+  const seen = new Set<string>();
+  const out: SourceIssue[] = [];
+  for (const issue of issues) {
+    if (!issue) continue;
+    const key = `${issue.path}\0${issue.message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(issue);
+  }
+  return sortIssues(out);
+}
+
+/** Every ajv error as a located issue: {@link schemaIssue} then {@link distinctIssues}. */
+export function schemaIssues(
+  source: YamlSource,
+  errors: readonly ErrorObject[],
+  override?: MessageOverride,
+): SourceIssue[] {
+  return distinctIssues(errors.map((e) => schemaIssue(source, e, override)));
+}
