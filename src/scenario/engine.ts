@@ -405,4 +405,3 @@ export class RuleEngine implements Responder {
     return `no rule matched ${ctx.opName}; ${nearest.join('; ')}`;
   }
 }
-
