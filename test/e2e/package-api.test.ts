@@ -2,9 +2,7 @@
 import { expect } from 'chai';
 
 interface PublicApi {
-  createMockSmsc(o: {
-    port: number;
-  }): Promise<{
+  createMockSmsc(o: { port: number }): Promise<{
     port: number;
     stop(): Promise<void>;
     transcript: { records: readonly { kind: string }[] };
@@ -13,9 +11,7 @@ interface PublicApi {
 }
 interface TestingApi {
   CimdClient: {
-    connect(o: {
-      port: number;
-    }): Promise<{
+    connect(o: { port: number }): Promise<{
       login(u: string, p: string): Promise<unknown>;
       submit(i: {
         destination: string;

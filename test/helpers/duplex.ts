@@ -95,17 +95,28 @@ export async function tick(rounds = 5): Promise<void> {
 }
 
 /** Opens an in-memory session on `server`. */
-export function connect(server: SmscServer, remote: { host?: string; port?: number } = {}): { session: Session; peer: Peer } {
+export function connect(
+  server: SmscServer,
+  remote: { host?: string; port?: number } = {},
+): { session: Session; peer: Peer } {
   const [serverSide, clientSide] = duplexPair();
-  const session = server.handle(serverSide, { host: remote.host ?? '10.0.0.1', port: remote.port ?? 40000 });
+  const session = server.handle(serverSide, {
+    host: remote.host ?? '10.0.0.1',
+    port: remote.port ?? 40000,
+  });
   return { session, peer: new Peer(clientSide) };
 }
 
 /** Opens a session and logs in as `user`. */
-export async function loggedIn(server: SmscServer, user = 'shop', password = 'secret'): Promise<{ session: Session; peer: Peer }> {
+export async function loggedIn(
+  server: SmscServer,
+  user = 'shop',
+  password = 'secret',
+): Promise<{ session: Session; peer: Peer }> {
   const c = connect(server);
   c.peer.send(`<STX>01:001<TAB>010:${user}<TAB>011:${password}<TAB><ETX>`);
   const r = await c.peer.next();
-  if (r.op !== 51 || r.params.length !== 0) throw new Error(`login failed: ${r.raw.toString('latin1')}`);
+  if (r.op !== 51 || r.params.length !== 0)
+    throw new Error(`login failed: ${r.raw.toString('latin1')}`);
   return c;
 }
