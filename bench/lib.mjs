@@ -128,6 +128,10 @@ export async function startServer(
 /** Asks a process started with `ipc: true` and bench/mem-probe.mjs preloaded for its memoryUsage(). */
 export function memoryOf(server, timeoutMs = 2000) {
   return new Promise((resolve) => {
+    if (!server.child.connected) {
+      resolve(undefined);
+      return;
+    }
     const timer = setTimeout(() => {
       server.child.off('message', onMessage);
       resolve(undefined);
@@ -140,6 +144,12 @@ export function memoryOf(server, timeoutMs = 2000) {
       }
     };
     server.child.on('message', onMessage);
-    server.child.send('memory');
+    server.child.send('memory', (error) => {
+      if (error) {
+        clearTimeout(timer);
+        server.child.off('message', onMessage);
+        resolve(undefined);
+      }
+    });
   });
 }

@@ -73,6 +73,7 @@ if (fdLimit() < needFds && process.env.CIMD2_BENCH_REEXEC === undefined) {
 
 const log = (s) => process.stderr.write(`${s}\n`);
 const tmp = mkdtempSync(join(os.tmpdir(), 'cimd2-bench-'));
+let exitCode = 0;
 const started = performance.now();
 const servers = [];
 
@@ -225,7 +226,15 @@ async function scale() {
   log(`[5] scale: ${SESSIONS} concurrent logged-in sessions`);
   const server = await start(
     'mock-scale',
-    mockArgs(['--transcript', join(tmp, 'scale.jsonl'), '--admin-port', '0']),
+    // The mock refuses connections beyond --max-sessions (default 1000): raise it for this test.
+    mockArgs([
+      '--transcript',
+      join(tmp, 'scale.jsonl'),
+      '--admin-port',
+      '0',
+      '--max-sessions',
+      String(SESSIONS + 100),
+    ]),
     { nodeArgs: ['--import', join(ROOT, 'bench/mem-probe.mjs')], admin: true, ipc: true },
   );
   const before = await memoryOf(server);
@@ -454,6 +463,7 @@ function report(t, s, h, u, loadAtStart) {
     '|---:|---:|---:|',
     `| ${u.spawns} | ${f2(u.median)} ms (${f2(u.min)}–${f2(u.max)}) | ${f2(u.bare)} ms |`,
   ].join('\n');
+  const failed = (r, table) => (r.error === undefined ? table : `**Failed:** ${r.error}`);
   return `# Benchmark results
 
 Written by \`npm run bench\` (bench/run.mjs); do not edit by hand. How to read and reproduce:
@@ -486,36 +496,48 @@ ${others}
 ${f0(s.sessions)} connections logged in (window 1), each submitting every 5 s on average for
 ${QUICK ? 3 : 10} s; transcript to a file; memory from the mock process itself (\`process.memoryUsage()\`).
 
-${scaleTable}
+${failed(s, scaleTable)}
 
 ## Hot reload
 
 The scenario file is rewritten in place; a stop-and-wait client submits every ~2 ms until the
 answer carries the new rule's error text. Latency = write → first answer of the new rule.
 
-${reloadTable}
+${failed(h, reloadTable)}
 
 ## Start-up
 
 \`node bin/cimd2-mock.js --port 0 --quiet\` spawned → first stdout line
 (\`cimd2-mock listening on …\`), interleaved with the runtime-limit server as a bare-Node baseline.
 
-${startTable}
+${failed(u, startTable)}
 `;
 }
 
 // ---------------------------------------------------------------- main
 
+/** Runs one of sections 5–7; a failure is reported in RESULTS.md instead of ending the run. */
+async function section(name, fn) {
+  const first = servers.length;
+  try {
+    return await fn();
+  } catch (error) {
+    log(`[${name}] failed: ${error instanceof Error ? error.stack : String(error)}`);
+    exitCode = 1;
+    await Promise.all(servers.slice(first).map((s) => s.stop()));
+    return { error: (error instanceof Error ? error.message : String(error)).split('\n')[0] };
+  }
+}
+
 const loadAtStart = os
   .loadavg()
   .map((l) => l.toFixed(2))
   .join(' ');
-let exitCode = 0;
 try {
   const t = await throughput();
-  const s = await scale();
-  const h = await hotReload();
-  const u = await startup();
+  const s = await section('scale', scale);
+  const h = await section('hot reload', hotReload);
+  const u = await section('start-up', startup);
   const md = report(t, s, h, u, loadAtStart);
   process.stdout.write(`${md}\n`);
   if (OUT !== undefined) {

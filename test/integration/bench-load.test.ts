@@ -162,6 +162,22 @@ describe('runLoad (bench load generator)', function () {
     expect(r.errors).to.equal(0);
   });
 
+  it('sends the first paced submit of every connection within one interval', async () => {
+    const p = await startPeer(ok);
+    // 40 connections at 80/s: each sends every 500 ms, at a random phase within the first 500 ms.
+    const r = await runLoad({
+      port: p.port,
+      user: 'u',
+      password: 'p',
+      connections: 40,
+      rate: 80,
+      count: 40,
+    });
+    expect(r.sent).to.equal(40);
+    expect(r.elapsedMs).to.be.below(750);
+    expect(p.connections.map((c) => c.requests.length - 1)).to.deep.equal(Array(40).fill(1));
+  });
+
   it('counts the requests in flight as disconnected when the peer closes, and finishes', async () => {
     const p = await startPeer((r, i, socket) => {
       if (r.op === '03' && i === 20) {
