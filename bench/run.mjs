@@ -120,30 +120,40 @@ async function measure(target, connections, window, seconds) {
 
 // ---------------------------------------------------------------- 1–4: throughput and latency
 
+// The mock keeps state that grows with traffic (message store, transcript ring), so each
+// repetition starts fresh mock processes and warms them up; the stateless baselines run once.
+const MOCKS = {
+  'mock-file': {
+    label: 'cimd2-mock, transcript file ON',
+    args: () => mockArgs(['--transcript', join(tmp, 'on.jsonl')]),
+  },
+  'mock-nofile': { label: 'cimd2-mock, transcript file OFF', args: () => mockArgs([]) },
+  'mock-rules': {
+    label: 'cimd2-mock, 10-rule scenario, transcript ON',
+    args: () =>
+      mockArgs([
+        '--transcript',
+        join(tmp, 'rules.jsonl'),
+        '--scenario',
+        join(ROOT, 'bench/scenarios/ten-rules.yaml'),
+      ]),
+  },
+};
+
+async function freshMocks(targets) {
+  for (const [key, m] of Object.entries(MOCKS)) {
+    await targets[key]?.server.stop();
+    rmSync(join(tmp, 'on.jsonl'), { force: true });
+    rmSync(join(tmp, 'rules.jsonl'), { force: true });
+    targets[key] = { label: m.label, server: await start(key, m.args()) };
+    await measure(targets[key], 1, 32, Math.min(0.5, SECONDS));
+  }
+}
+
 async function throughput() {
   log(`[1-4] throughput and latency: ${REPS} repetitions × ${SECONDS} s, interleaved`);
   const smpp = smppProtocol();
   const targets = {
-    'mock-file': {
-      label: 'cimd2-mock, transcript file ON',
-      server: await start('mock-file', mockArgs(['--transcript', join(tmp, 'on.jsonl')])),
-    },
-    'mock-nofile': {
-      label: 'cimd2-mock, transcript file OFF',
-      server: await start('mock-nofile', mockArgs([])),
-    },
-    'mock-rules': {
-      label: 'cimd2-mock, 10-rule scenario, transcript ON',
-      server: await start(
-        'mock-rules',
-        mockArgs([
-          '--transcript',
-          join(tmp, 'rules.jsonl'),
-          '--scenario',
-          join(ROOT, 'bench/scenarios/ten-rules.yaml'),
-        ]),
-      ),
-    },
     limit: {
       label: 'runtime limit (node:net, pre-built answers)',
       server: await start('limit', [join(ROOT, 'bench/runtime-limit-server.mjs')]),
@@ -166,9 +176,11 @@ async function throughput() {
   const id = (k) => `${k.key} ${k.c}x${k.w}`;
 
   log('  warm-up');
-  for (const k of configs) await measure(targets[k.key], k.c, k.w, Math.min(0.5, SECONDS));
+  for (const k of configs)
+    if (!(k.key in MOCKS)) await measure(targets[k.key], k.c, k.w, Math.min(0.5, SECONDS));
   const samples = new Map(configs.map((k) => [id(k), []]));
   for (let rep = 0; rep < REPS; rep++) {
+    await freshMocks(targets);
     // Rotate the order each repetition so no configuration always runs first or last.
     const order = configs.map((_, i) => configs[(i + rep * 3) % configs.length]);
     for (const k of order)
@@ -218,6 +230,32 @@ async function throughput() {
     rulesW1: ratio('mock-rules 1x1', 'mock-file 1x1'),
   };
   return { rows, ratios };
+}
+
+// ---------------------------------------------------------------- sustained load
+
+const SUSTAINED_RUNS = QUICK ? 3 : 10;
+
+/** Consecutive runs against ONE mock process: does throughput hold as traffic accumulates? */
+async function sustained() {
+  log(
+    `[+] sustained: ${SUSTAINED_RUNS} consecutive ${SECONDS} s runs, window 32, one mock process`,
+  );
+  const target = {
+    server: await start('mock-sustained', mockArgs(['--transcript', join(tmp, 'sustained.jsonl')])),
+  };
+  await measure(target, 1, 32, Math.min(0.5, SECONDS));
+  const runs = [];
+  let submits = 0;
+  for (let i = 0; i < SUSTAINED_RUNS; i++) {
+    const m = await measure(target, 1, 32, SECONDS);
+    submits += m.answered;
+    runs.push({ throughput: m.throughput, serverUs: m.serverUsPerSubmit, submits });
+  }
+  await target.server.stop();
+  const first = runs[0];
+  const last = runs[runs.length - 1];
+  return { runs, ratio: last.throughput / first.throughput, submits };
 }
 
 // ---------------------------------------------------------------- 5: scale
@@ -418,7 +456,7 @@ function machine(loadAtStart) {
   ].join('\n');
 }
 
-function report(t, s, h, u, loadAtStart) {
+function report(t, d, s, h, u, loadAtStart) {
   const { rows, ratios } = t;
   const table = [
     '| server | conns × window | submits/s | p50 ms | p90 ms | p99 ms | max ms | server CPU µs/submit | server CPU % | client CPU % |',
@@ -458,6 +496,13 @@ function report(t, s, h, u, loadAtStart) {
     '|---:|---:|---:|---:|---:|',
     `| ${h.edits} | ${f2(h.p50)} ms | ${f2(h.p95)} ms | ${f2(h.max)} ms | ${h.failures} |`,
   ].join('\n');
+  const sustainedTable = [
+    '| run | submits/s | server CPU µs/submit | submits so far |',
+    '|---:|---:|---:|---:|',
+    ...(d.runs ?? []).map(
+      (r, i) => `| ${i + 1} | ${f0(r.throughput)} | ${f2(r.serverUs)} | ${f0(r.submits)} |`,
+    ),
+  ].join('\n');
   const startTable = [
     '| spawns | cimd2-mock median (min–max) | bare node:net server median |',
     '|---:|---:|---:|',
@@ -490,6 +535,14 @@ answered submits: the cost per submit independent of how busy the client was.
 ${table}
 
 ${others}
+
+## Sustained load
+
+One mock process (transcript ON), ${SUSTAINED_RUNS} consecutive runs of ${SECONDS} s at window 32:
+last / first = ${x(d.ratio)} after ${f0(d.submits)} submits (no target in the issue; well below
+1× means some state grows with the traffic).
+
+${failed(d, sustainedTable)}
 
 ## Scale
 
@@ -535,10 +588,11 @@ const loadAtStart = os
   .join(' ');
 try {
   const t = await throughput();
+  const d = await section('sustained', sustained);
   const s = await section('scale', scale);
   const h = await section('hot reload', hotReload);
   const u = await section('start-up', startup);
-  const md = report(t, s, h, u, loadAtStart);
+  const md = report(t, d, s, h, u, loadAtStart);
   process.stdout.write(`${md}\n`);
   if (OUT !== undefined) {
     writeFileSync(OUT, md);
