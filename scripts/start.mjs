@@ -15,6 +15,8 @@ function newest(dir) {
 const built = 'dist/cli/main.js';
 if (!existsSync(built) || statSync(built).mtimeMs < newest('src')) {
   process.stderr.write('cimd2-mock: building (tsc)…\n');
-  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json'], { stdio: 'inherit' });
+  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json'], {
+    stdio: 'inherit',
+  });
 }
 await import('../dist/cli/main.js');
