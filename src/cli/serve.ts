@@ -285,4 +285,11 @@ export async function serve(opts: ServeOptions): Promise<void> {
     process.on('SIGTERM', onSignal);
   });
   process.stderr.write(`${summary(running.mock)}\n`);
+  if (running.mock.transcriptWriteErrors > 0) {
+    // The run's record is incomplete: a CI job must not pass on it.
+    process.stderr.write(
+      `cimd2-mock: the transcript file ${opts.transcript ?? ''} is incomplete (write failed, see above)\n`,
+    );
+    process.exitCode = 1;
+  }
 }

@@ -165,6 +165,8 @@ interface PendingItem {
 }
 
 const MESSAGE_STORE_LIMIT = 100_000;
+/** Offline users whose packet-number counters are kept (logins with ever new user names). */
+const PN_COUNTER_LIMIT = 10_000;
 
 export class SmscServer extends EventEmitter<ServerEvents> implements SessionHost {
   readonly clock: Clock;
@@ -768,12 +770,22 @@ export class SmscServer extends EventEmitter<ServerEvents> implements SessionHos
   }
 
   pnCounterFor(user: string): PnCounter {
-    let c = this.pnCounters.get(user);
-    if (c === undefined) {
-      c = { next: 0 };
-      this.pnCounters.set(user, c);
+    const c = this.pnCounters.get(user) ?? { next: 0 };
+    // Most recently used last, so the pruning below drops users not seen for longest.
+    this.pnCounters.delete(user);
+    this.pnCounters.set(user, c);
+    if (this.pnCounters.size > PN_COUNTER_LIMIT) {
+      for (const old of this.pnCounters.keys()) {
+        if (this.pnCounters.size <= PN_COUNTER_LIMIT) break;
+        if (!this.usersOnline.has(old)) this.pnCounters.delete(old);
+      }
     }
     return c;
+  }
+
+  /** Users whose server packet numbers are remembered (at most 10 000 offline ones). */
+  get rememberedUsers(): number {
+    return this.pnCounters.size;
   }
 
   reserveTimestamp(destination: string, timestamp: string): void {

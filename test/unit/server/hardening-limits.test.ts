@@ -471,3 +471,19 @@ describe('Scenario limits', () => {
     expect(issues[0]?.line).to.equal(3);
   });
 });
+
+describe('SmscServer packet-number memory', () => {
+  it('remembers at most 10 000 offline users, dropping the least recently seen, never an online one', async () => {
+    const clock = new ManualClock(Date.UTC(2026, 10, 25, 12, 0, 0));
+    const server = new SmscServer({ clock });
+    const online = await loggedIn(server, 'online-user');
+    const counter = server.pnCounterFor('online-user');
+    counter.next = 42;
+    for (let i = 0; i < 10_050; i++) server.pnCounterFor(`user-${i}`);
+    expect(server.rememberedUsers).to.equal(10_000);
+    expect(server.pnCounterFor('online-user').next).to.equal(42);
+    expect(server.pnCounterFor('user-10049').next).to.equal(0);
+    online.peer.stream.end();
+    await server.close({ graceMs: 0 });
+  });
+});
