@@ -49,7 +49,14 @@ export function analyzeScenarioText(
     const bytes = Buffer.byteLength(text, 'utf8');
     if (bytes > max) return { issues: [tooLarge(file, bytes, max)] };
   }
-  const source = new ScenarioSource(text, file);
+  let source: ScenarioSource;
+  try {
+    source = new ScenarioSource(text, file);
+  } catch (error) {
+    // The YAML parser's own limits (e.g. an alias bomb over maxAliasCount) throw: an issue too.
+    const why = error instanceof Error ? error.message : String(error);
+    return { issues: [{ file, line: 1, col: 1, message: `YAML error: ${why}`, path: '' }] };
+  }
   if (source.syntaxIssues.length > 0) return { issues: source.syntaxIssues };
   if (source.data === undefined || source.data === null) {
     const message = 'the file is empty: a scenario needs at least "version: 1"';

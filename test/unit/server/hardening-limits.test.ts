@@ -451,6 +451,42 @@ describe('Scenario limits', () => {
     expect(loadScenarioText(text, 's.yaml', { maxBytes: 134 }).rules).to.deep.equal([]);
   });
 
+  it('refuses a YAML alias bomb with an issue instead of a throw (more than 100 aliases)', () => {
+    const lines = ['version: 1', 'a0: &a0 [x, x, x, x, x, x, x, x, x]'];
+    for (let i = 1; i < 9; i++)
+      lines.push(
+        `a${i}: &a${i} [${Array(9)
+          .fill(`*a${i - 1}`)
+          .join(', ')}]`,
+      );
+    let error: unknown;
+    try {
+      loadScenarioText(lines.join('\n'), 'bomb.yaml');
+    } catch (e) {
+      error = e;
+    }
+    expect(error).to.be.instanceOf(ScenarioError);
+    expect(
+      (error as ScenarioError).issues.map((i) => `${i.line}:${i.col} ${i.message}`),
+    ).to.deep.equal([
+      '1:1 YAML error: Excessive alias count indicates a resource exhaustion attack',
+    ]);
+  });
+
+  it('reads a code tag (!!js/function) as plain text: scenarios are data only', () => {
+    const code = 'function () { globalThis.hardeningPwned = true }';
+    const scenario = loadScenarioText(`version: 1\nname: !!js/function '${code}'\n`, 'tag.yaml');
+    expect(scenario.name).to.equal(code);
+    expect((globalThis as Record<string, unknown>)['hardeningPwned']).to.equal(undefined);
+  });
+
+  it('refuses __proto__ keys instead of merging them into objects', () => {
+    expect(() =>
+      loadScenarioText('version: 1\n__proto__: { polluted: true }\n', 'p.yaml'),
+    ).to.throw(ScenarioError, /unknown key "__proto__"/);
+    expect(({} as Record<string, unknown>)['polluted']).to.equal(undefined);
+  });
+
   it('rejects a regex that can backtrack badly, through a scenario load (data only, no code)', () => {
     const text = [
       'version: 1',
