@@ -164,17 +164,18 @@ export async function startServing(opts: ServeOptions): Promise<Running> {
     await mock.stop('control API failed to start');
     throw error;
   }
-  const allInterfaces = mock.host === '0.0.0.0' || mock.host === '::';
-  process.stdout.write(
-    `cimd2-mock listening on ${hostPort(mock.host, mock.port)}${allInterfaces ? ' (all interfaces)' : ''}\n`,
-  );
-  if (admin !== undefined) process.stdout.write(`cimd2-mock admin on ${admin.url}\n`);
+  // The ready file first: whoever sees the readiness line may read it at once.
   if (opts.readyFile !== undefined) {
     writeFileSync(
       opts.readyFile,
       `${JSON.stringify({ host: mock.host, port: mock.port, adminPort: admin?.port ?? null, pid: process.pid })}\n`,
     );
   }
+  const allInterfaces = mock.host === '0.0.0.0' || mock.host === '::';
+  process.stdout.write(
+    `cimd2-mock listening on ${hostPort(mock.host, mock.port)}${allInterfaces ? ' (all interfaces)' : ''}\n`,
+  );
+  if (admin !== undefined) process.stdout.write(`cimd2-mock admin on ${admin.url}\n`);
   log.info('scenario loaded', {
     scenario: mock.scenario.file,
     name: mock.scenario.name,
