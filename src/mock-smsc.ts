@@ -20,6 +20,7 @@ import {
   formatIssue,
   loadDefaultScenario,
   loadScenarioFile,
+  loadScenarioObject,
   loadScenarioText,
   type CompiledScenario,
   type RuleStat,
@@ -266,15 +267,21 @@ export class MockSmsc extends EventEmitter<MockSmscEvents> {
     return this.memory.records.filter((r) => r.seq > since);
   }
 
-  /** Resolves with the first record (already recorded or future) matching `filter`. */
-  waitFor(filter: RecordSelector, options: { timeoutMs?: number } = {}): Promise<TranscriptRecord> {
+  /**
+   * Resolves with the first record (already recorded or future) matching `filter`; rejects with
+   * an AssertionError after `timeoutMs` (alias `timeout`; default 5000 ms).
+   */
+  waitFor(
+    filter: RecordSelector,
+    options: { timeoutMs?: number; timeout?: number } = {},
+  ): Promise<TranscriptRecord> {
     const test =
       typeof filter === 'function'
         ? filter
         : (r: TranscriptRecord): boolean => new Transcript([r]).filter(filter).length > 0;
     const found = this.memory.records.find(test);
     if (found !== undefined) return Promise.resolve(found);
-    const timeoutMs = options.timeoutMs ?? 5000;
+    const timeoutMs = options.timeoutMs ?? options.timeout ?? 5000;
     return new Promise((resolve, reject) => {
       const unsubscribe = this.memory.subscribe((r) => {
         if (!test(r)) return;
@@ -350,20 +357,29 @@ export class MockSmsc extends EventEmitter<MockSmscEvents> {
   }
 
   /**
-   * Swaps the scenario (same validation as files): YAML text, `{ file }`, or a compiled
-   * scenario. Throws ScenarioError (with file:line:col issues) and keeps the old one on error.
+   * Swaps the scenario, with the same validation as files: a file path (a string ending in
+   * `.yaml`/`.yml` without a line break), YAML text (any other string), `{ file }`, a scenario
+   * document as a plain object, or a compiled scenario. Throws ScenarioError (with
+   * file:line:col issues) and keeps the old scenario on error.
    */
   async useScenario(
-    source: string | { file: string } | CompiledScenario,
+    source: string | { file: string } | CompiledScenario | Readonly<Record<string, unknown>>,
     file = 'inline.yaml',
   ): Promise<CompiledScenario> {
     const limit = scenarioLimit(this.options);
-    const scenario =
-      typeof source === 'string'
-        ? loadScenarioText(source, file, limit)
-        : 'file' in source && !('rules' in source)
-          ? await loadScenarioFile(source.file, limit)
-          : source;
+    let scenario: CompiledScenario;
+    if (typeof source === 'string') {
+      scenario =
+        /\.ya?ml$/i.test(source) && !source.includes('\n')
+          ? await loadScenarioFile(source, limit)
+          : loadScenarioText(source, file, limit);
+    } else if (isCompiled(source)) {
+      scenario = source;
+    } else if (fileOnly(source) !== undefined) {
+      scenario = await loadScenarioFile(fileOnly(source) ?? '', limit);
+    } else {
+      scenario = loadScenarioObject(source, file);
+    }
     this.apply(scenario);
     return scenario;
   }
@@ -516,6 +532,16 @@ function pickServerOptions(options: MockSmscOptions): SmscServerOptions {
   const out: Record<string, unknown> = {};
   for (const key of SERVER_OPTION_KEYS) if (options[key] !== undefined) out[key] = options[key];
   return out;
+}
+
+/** The path of a `{ file }` object (and nothing else), else undefined. */
+function fileOnly(x: object): string | undefined {
+  const file = (x as { file?: unknown }).file;
+  return typeof file === 'string' && Object.keys(x).length === 1 ? file : undefined;
+}
+
+function isCompiled(x: object): x is CompiledScenario {
+  return 'source' in x && 'schedule' in x && 'rules' in x && 'server' in x;
 }
 
 function bump(counts: Record<string, number>, key: string): void {

@@ -1,0 +1,160 @@
+/** The programmatic API (createMockSmsc) as a test suite uses it, over real TCP. */
+import { expect } from 'chai';
+import { AssertionError } from 'node:assert';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createMockSmsc, type MockSmsc } from '../../src/mock-smsc.js';
+import { ScenarioError, loadScenarioText } from '../../src/scenario/index.js';
+import { CimdClient } from '../../src/testing/cimd-client.js';
+
+const TWO_RULES = `version: 1
+rules:
+  - id: busy-once
+    when: { op: submit, destination: "+1" }
+    times: 1
+    then: [ { error: { code: 10 } } ]
+  - id: reject-two
+    when: { op: submit, destination: "+2" }
+    then: [ { error: { code: 300 } } ]
+`;
+
+describe('createMockSmsc (programmatic API)', () => {
+  let mock: MockSmsc;
+  let client: CimdClient;
+  let dir: string;
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'cimd2-mock-api-'));
+    mock = await createMockSmsc({
+      scenario: { yaml: TWO_RULES, file: 'two.yaml' },
+      port: 0,
+      clock: '2026-01-02T03:04:05Z',
+    });
+    client = await CimdClient.connect({ port: mock.port });
+    await client.login('shop', 'secret');
+  });
+
+  afterEach(async () => {
+    await client.close();
+    await mock.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('listens on 127.0.0.1 and an ephemeral port, with its clock starting at the given time', async () => {
+    expect(mock.host).to.equal('127.0.0.1');
+    expect(mock.port).to.be.greaterThan(0);
+    const r = await client.submit({ destination: '+9', text: 'x' });
+    expect(r.timestamp).to.match(/^2601020304(0[5-9]|1\d)$/);
+  });
+
+  it("deliver() reaches the user's session and reports the acknowledgement", async () => {
+    const [result, mo] = await Promise.all([
+      mock.deliver({ user: 'shop', from: '+358401112222', to: '12345', text: 'Hej å' }),
+      client.nextMessage({ timeoutMs: 3000 }),
+    ]);
+    expect(result).to.deep.include({ acknowledged: true });
+    expect(mo).to.deep.include({ text: 'Hej å', originator: '+358401112222' });
+  });
+
+  it('deliver() to an unknown user throws UnknownSessionError', async () => {
+    const err = await mock.deliver({ user: 'nobody', from: '1', to: '2', text: 'x' }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect((err as { code?: string }).code).to.equal('ERR_SESSION_UNKNOWN');
+  });
+
+  it('statusReport() by status name reaches the client', async () => {
+    const sent = await client.submit({ destination: '+9', text: 'x' });
+    const [, report] = await Promise.all([
+      mock.statusReport({
+        destination: '+9',
+        timestamp: sent.timestamp!,
+        status: 'failed',
+        errorCode: 1,
+      }),
+      client.nextStatusReport({ timeoutMs: 3000 }),
+    ]);
+    expect(report).to.deep.include({
+      status: 3,
+      statusName: 'failed',
+      statusErrorCode: 1,
+      timestamp: sent.timestamp,
+    });
+  });
+
+  it('useScenario() takes YAML text, a file path, { file }, a plain document and a compiled scenario', async () => {
+    const rule = (code: number): string =>
+      `version: 1\nrules:\n  - when: { op: submit }\n    then: [ { error: { code: ${code} } } ]\n`;
+    const file = join(dir, 's.yaml');
+    writeFileSync(file, rule(302));
+    const cases: [Parameters<MockSmsc['useScenario']>[0], number][] = [
+      [rule(301), 301],
+      [file, 302],
+      [{ file }, 302],
+      [{ version: 1, rules: [{ when: { op: 'submit' }, then: [{ error: { code: 303 } }] }] }, 303],
+      [loadScenarioText(rule(304), 'compiled.yaml'), 304],
+    ];
+    for (const [source, code] of cases) {
+      await mock.useScenario(source);
+      expect((await client.submit({ destination: '+9', text: 'x' })).errorCode).to.equal(code);
+    }
+  });
+
+  it('useScenario() rejects an invalid scenario with file:line:col and keeps the old rules', async () => {
+    const err = await mock
+      .useScenario(
+        'version: 1\nrules:\n  - when: { op: nope }\n    then: [ { respond: {} } ]\n',
+        'bad.yaml',
+      )
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    expect(err).to.be.instanceOf(ScenarioError);
+    expect((err as ScenarioError).issues[0]).to.include({ file: 'bad.yaml', line: 3 });
+    expect((await client.submit({ destination: '+2', text: 'x' })).errorCode).to.equal(300);
+  });
+
+  it('reset() starts the rule counters afresh', async () => {
+    expect((await client.submit({ destination: '+1', text: 'x' })).errorCode).to.equal(10);
+    expect((await client.submit({ destination: '+1', text: 'x' })).errorCode).to.equal(0);
+    mock.reset();
+    expect((await client.submit({ destination: '+1', text: 'x' })).errorCode).to.equal(10);
+  });
+
+  it('assertAllRulesUsed() names the unused rules, then passes once all were used', async () => {
+    await client.submit({ destination: '+1', text: 'x' });
+    expect(() => {
+      mock.assertAllRulesUsed();
+    }).to.throw(AssertionError, /reject-two/);
+    await client.submit({ destination: '+2', text: 'x' });
+    mock.assertAllRulesUsed();
+    expect(mock.rules().map((r) => [r.id, r.uses])).to.deep.equal([
+      ['busy-once', 1],
+      ['reject-two', 1],
+    ]);
+  });
+
+  it('waitFor() finds past and future records, and times out with an AssertionError', async () => {
+    const login = await mock.waitFor({ kind: 'frame', op: 'login', dir: 'in' });
+    expect(login.kind).to.equal('frame');
+    const future = mock.waitFor({ kind: 'frame', op: 'submit', dir: 'in' }, { timeout: 3000 });
+    await client.submit({ destination: '+9', text: 'later' });
+    expect((await future).kind).to.equal('frame');
+    const err = await mock.waitFor({ kind: 'frame', op: 'cancel' }, { timeout: 50 }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).to.be.instanceOf(AssertionError);
+  });
+
+  it('stats() counts sessions and frames per operation', async () => {
+    await client.submit({ destination: '+9', text: 'x' });
+    const s = mock.stats();
+    expect(s).to.deep.include({ sessionsOpen: 1, sessionsTotal: 1 });
+    expect(s.framesIn).to.deep.include({ login: 1, submit: 1 });
+    expect(s.framesOut).to.deep.include({ 'login-response': 1, 'submit-response': 1 });
+  });
+});
