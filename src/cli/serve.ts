@@ -152,6 +152,8 @@ export async function startServing(opts: ServeOptions): Promise<Running> {
     ...(opts.idleTimeout !== undefined ? { idleTimeoutMs: opts.idleTimeout * 1000 } : {}),
   };
   const mock = await createMockSmsc(options);
+  // Before the readiness line: a removal right after it must be noticed.
+  if (opts.transcript !== undefined) watchTranscriptFile(opts.transcript, log);
   let admin: ControlApi | undefined;
   try {
     if (opts.adminPort !== undefined) {
@@ -202,7 +204,6 @@ export async function startServing(opts: ServeOptions): Promise<Running> {
       ...(e.clientId !== undefined ? { session: e.clientId } : {}),
     });
   });
-  if (opts.transcript !== undefined) watchTranscriptFile(opts.transcript, log);
   let stopping: Promise<void> | undefined;
   return {
     mock,
