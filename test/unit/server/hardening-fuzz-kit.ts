@@ -39,6 +39,12 @@ export interface FuzzCase {
   readonly cuts: readonly number[];
   /** Clock advance after each chunk (cycled). */
   readonly advanceMs: readonly number[];
+  /** Server settings that change timing and concurrency. */
+  readonly keepAliveInterval: number;
+  readonly throttleRate: number;
+  readonly window: number;
+  /** Inject an MO (20) after these chunk numbers. */
+  readonly deliverAt: readonly number[];
 }
 
 /** Loads the shipped scenarios once (the fuzz run compiles each only once). */
@@ -161,7 +167,58 @@ const frameArb = fc
     return Buffer.concat([body, Buffer.from(`${trailer}\x03`, 'latin1')]);
   });
 
+const hexArb = (maxBytes: number): fc.Arbitrary<string> =>
+  fc.uint8Array({ maxLength: maxBytes }).map((b) => Buffer.from(b).toString('hex').toUpperCase());
+
+/** A well-formed request, mostly submits with plausible values: reaches the deeper layers. */
+const requestArb = fc
+  .record({
+    op: fc.constantFrom(3, 3, 3, 3, 40, 4, 5, 6, 8, 9, 2),
+    pn: fc.integer({ min: 0, max: 127 }).map((n) => 2 * n + 1),
+    destination: fc.oneof(fc.stringMatching(/^\+?[0-9]{1,15}$/), fc.constant('+358400000000')),
+    text: fc.oneof(fc.stringMatching(/^[ -~]{0,170}$/), fc.constant('fail'), fc.constant('')),
+    binary: fc.option(hexArb(140)),
+    dcs: fc.option(fc.constantFrom(0, 4, 8, 16, 24, 240, 245, 12, 200)),
+    udh: fc.option(
+      fc.oneof(
+        fc
+          .tuple(
+            fc.integer({ min: 0, max: 255 }),
+            fc.integer({ min: 0, max: 4 }),
+            fc.integer({ min: 0, max: 4 }),
+          )
+          .map(([ref, total, seq]) =>
+            Buffer.from([5, 0, 3, ref, total, seq]).toString('hex').toUpperCase(),
+          ),
+        hexArb(12),
+      ),
+    ),
+    srr: fc.option(fc.constantFrom(0, 14, 31, 63)),
+    extra: fc.array(fc.tuple(fc.constantFrom(...CODES), valueArb), { maxLength: 2 }),
+    checksum: fc.boolean(),
+  })
+  .map((r) => {
+    const params: string[] = [];
+    if (r.op === 3 || r.op === 4 || r.op === 6) params.push(`021:${r.destination}`);
+    if (r.op === 3) {
+      if (r.dcs !== null) params.push(`030:${r.dcs}`);
+      if (r.udh !== null) params.push(`032:${r.udh}`);
+      params.push(r.binary !== null ? `034:${r.binary}` : `033:${r.text}`);
+      if (r.srr !== null) params.push(`056:${r.srr}`);
+    }
+    if (r.op === 4 || r.op === 6) params.push('060:261125120000');
+    if (r.op === 9) params.push('500:501');
+    for (const [code, value] of r.extra) params.push(`${String(code).padStart(3, '0')}:${value}`);
+    const body = `\x02${String(r.op).padStart(2, '0')}:${String(r.pn).padStart(3, '0')}\t${params.map((p) => `${p}\t`).join('')}`;
+    const bytes = Buffer.from(body, 'latin1');
+    let sum = 0;
+    for (const b of bytes) sum = (sum + b) & 0xff;
+    const trailer = r.checksum ? sum.toString(16).padStart(2, '0').toUpperCase() : '';
+    return Buffer.concat([bytes, Buffer.from(`${trailer}\x03`, 'latin1')]);
+  });
+
 const pieceArb = fc.oneof(
+  { weight: 4, arbitrary: requestArb },
   { weight: 3, arbitrary: frameArb },
   { weight: 3, arbitrary: goldenArb },
   { weight: 1, arbitrary: randomBytesArb },
@@ -172,13 +229,17 @@ export function fuzzCaseArb(options: { maxPieces?: number } = {}): fc.Arbitrary<
   return fc.record({
     responder: fc.constantFrom<FuzzResponder>('builtin', ...FUZZ_SCENARIOS),
     maxFrameLength: fc.constantFrom(4096, 4096, 64, 200),
-    login: fc.boolean(),
+    login: fc.constantFrom(true, true, true, false),
     pieces: fc.array(pieceArb, { minLength: 1, maxLength: options.maxPieces ?? 12 }),
     cuts: fc.array(fc.integer({ min: 1, max: 80 }), { minLength: 1, maxLength: 6 }),
     advanceMs: fc.array(fc.constantFrom(0, 0, 1, 100, 1000, 15_000), {
       minLength: 1,
       maxLength: 4,
     }),
+    keepAliveInterval: fc.constantFrom(0, 0, 5),
+    throttleRate: fc.constantFrom(0, 0, 20),
+    window: fc.constantFrom(1, 1, 4),
+    deliverAt: fc.array(fc.nat({ max: 30 }), { maxLength: 3 }),
   });
 }
 
@@ -224,6 +285,9 @@ export async function runCase(
     maxOutstanding: 50,
     maxMultipartSets: 20,
     maxScheduledItems: 200,
+    keepAliveInterval: c.keepAliveInterval,
+    throttleRate: c.throttleRate,
+    window: c.window,
     ...(scenario !== undefined ? { responder: new RuleEngine(scenario, { seed: 1 }) } : {}),
   });
   const errors: Error[] = [];
@@ -236,6 +300,7 @@ export async function runCase(
   try {
     const [serverSide, clientSide] = duplexPair();
     const session = server.handle(serverSide, { host: '10.9.9.9', port: 9 });
+    const open = (): boolean => session.isOpen;
     const decoder = new FrameDecoder({ maxFrameLength: 1 << 20 });
     const out: DecodeResult[] = [];
     clientSide.on('data', (chunk: Buffer) => out.push(...decoder.push(chunk)));
@@ -250,6 +315,11 @@ export async function runCase(
       clientSide.write(all.subarray(at, at + size));
       at += size;
       await settle();
+      if (c.deliverAt.includes(k) && open()) {
+        server
+          .sendDeliverMessage(session.id, { destination: '1', originator: '2', text: `mo ${k}` })
+          .catch(() => undefined);
+      }
       const ms = c.advanceMs[k % c.advanceMs.length] ?? 0;
       if (ms > 0) await clock.advance(ms);
       k++;
@@ -258,6 +328,8 @@ export async function runCase(
       if (session.outstanding > 50) fail(`outstanding ${session.outstanding} > maxOutstanding`);
     }
     await settle();
+    // Let throttled and delayed answers go out (a throttle of 20/s drains well within this).
+    for (let i = 0; i < 10 && open() && session.pendingAnswers > 0; i++) await clock.advance(1000);
     if (server.reassembler.pendingSets > 20)
       fail(`multipart sets ${server.reassembler.pendingSets}`);
     if (server.pendingItems > 200) fail(`scheduled items ${server.pendingItems}`);
@@ -275,7 +347,6 @@ export async function runCase(
       if (JSON.stringify(answers) !== JSON.stringify(expectedAnswers))
         fail(`answers ${JSON.stringify(answers)} ≠ requests ${JSON.stringify(expectedAnswers)}`);
     }
-    const open = (): boolean => session.isOpen;
     if (open()) {
       const before = out.length;
       clientSide.write(Buffer.from('\x0240:123\t\x03', 'latin1'));
