@@ -3,10 +3,14 @@
  * compiled once with ajv, and every ajv error becomes a {@link ScenarioIssue} located at the
  * offending YAML node (at the key for unknown keys, at the parent mapping for missing keys), with
  * a message written for people rather than ajv's defaults.
+ *
+ * ajv is loaded and the schema compiled on the first validation, not at import: together they
+ * are most of a start-up with the built-in scenario, which does not need them (see load.ts).
  */
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { Ajv2020 } from 'ajv/dist/2020.js';
+import type * as AjvModule from 'ajv/dist/2020.js';
 import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import {
   allowedKeys,
@@ -28,10 +32,16 @@ export const scenarioSchemaPath = fileURLToPath(scenarioSchemaUrl);
 let validator: ValidateFunction | undefined;
 const defNames = new Map<unknown, string>();
 
+const requireCjs = createRequire(import.meta.url);
+
+// The shipped schema is meta-validated by its tests, not on every compile (a third of the time).
+const SCENARIO_AJV_OPTIONS = { ...SCHEMA_AJV_OPTIONS, validateSchema: false } as const;
+
 function getValidator(): ValidateFunction {
   if (!validator) {
     const schema = JSON.parse(readFileSync(scenarioSchemaUrl, 'utf8')) as Record<string, unknown>;
-    const ajv = new Ajv2020(SCHEMA_AJV_OPTIONS);
+    const { Ajv2020 } = requireCjs('ajv/dist/2020.js') as typeof AjvModule;
+    const ajv = new Ajv2020(SCENARIO_AJV_OPTIONS);
     for (const [name, def] of Object.entries((schema['$defs'] ?? {}) as Record<string, unknown>)) {
       defNames.set(def, name);
     }

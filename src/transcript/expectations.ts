@@ -5,7 +5,8 @@
  * `file:line:col: message`, located at the offending YAML node.
  */
 import { readFileSync } from 'node:fs';
-import { Ajv2020 } from 'ajv/dist/2020.js';
+import { createRequire } from 'node:module';
+import type * as AjvModule from 'ajv/dist/2020.js';
 import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import { distinctIssues, schemaIssue, SCHEMA_AJV_OPTIONS } from '../util/schema-messages.js';
 import { fromPointer, YamlSource } from '../util/yaml-source.js';
@@ -100,12 +101,16 @@ export const expectationsSchemaUrl = new URL(
 
 let validator: ValidateFunction | undefined;
 
+// ajv is loaded on first use: every command imports this module, few check expectations.
+const requireCjs = createRequire(import.meta.url);
+
 function getValidator(): ValidateFunction {
   if (!validator) {
     const schema = JSON.parse(readFileSync(expectationsSchemaUrl, 'utf8')) as Record<
       string,
       unknown
     >;
+    const { Ajv2020 } = requireCjs('ajv/dist/2020.js') as typeof AjvModule;
     const ajv = new Ajv2020({
       ...SCHEMA_AJV_OPTIONS,
       // "exactly one check key" is oneOf [{required: [count]}, …] over the parent's properties.
