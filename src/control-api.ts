@@ -12,6 +12,7 @@ import {
   ConfigError,
   EncodingError,
   FrameError,
+  LimitError,
   SessionClosedError,
   UnknownSessionError,
 } from './errors.js';
@@ -281,6 +282,8 @@ function toHttpError(error: unknown): HttpError {
   }
   if (error instanceof UnknownSessionError) return new HttpError(404, error.code, error.message);
   if (error instanceof SessionClosedError) return new HttpError(409, error.code, error.message);
+  // The session's queue of unacknowledged server requests is full: back off and retry.
+  if (error instanceof LimitError) return new HttpError(429, error.code, error.message);
   if (error instanceof EncodingError || error instanceof FrameError) {
     return new HttpError(400, error.code, error.message);
   }

@@ -44,6 +44,7 @@ export type {
   SubmitCompletedEvent,
   MultipartExpiredEvent,
   ScheduledItemEvent,
+  LimitReachedEvent,
 } from './server/events.js';
 export type {
   Responder,
@@ -70,6 +71,8 @@ export {
   RuleEngine,
   ScenarioError,
   ScenarioWatcher,
+  DEFAULT_MAX_SCENARIO_BYTES,
+  type ScenarioLoadOptions,
   type CompiledScenario,
   type CompiledRule,
   type ScenarioIssue,
@@ -144,5 +147,6 @@ export {
   UnknownSessionError,
   AckTimeoutError,
   ConfigError,
+  LimitError,
 } from './errors.js';
 export { systemClock, offsetClock, type Clock, type TimerHandle } from './util/clock.js';

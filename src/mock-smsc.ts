@@ -43,6 +43,8 @@ import {
 import { offsetClock, systemClock, type Clock } from './util/clock.js';
 import { AssertionError } from 'node:assert';
 
+const SEEN_USERS_LIMIT = 10_000;
+
 /** Package version, read once from package.json (works from src/ and dist/). */
 export const VERSION: string = (
   JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
@@ -486,9 +488,18 @@ export class MockSmsc extends EventEmitter<MockSmscEvents> {
   private onLogin(info: SessionInfo): void {
     const user = info.user;
     if (user === undefined || this.seenUsers.has(user)) return;
+    const items = this.engine.scenario.schedule.filter(
+      (i) => i.user === undefined || i.user === user,
+    );
+    if (items.length === 0) return;
     this.seenUsers.add(user);
-    for (const item of this.engine.scenario.schedule) {
-      if (item.user !== undefined && item.user !== user) continue;
+    // Bounded: only users a schedule applies to are kept, at most SEEN_USERS_LIMIT of them (a
+    // forgotten user's next first login starts its schedule again).
+    if (this.seenUsers.size > SEEN_USERS_LIMIT) {
+      const oldest = this.seenUsers.values().next();
+      if (oldest.done !== true) this.seenUsers.delete(oldest.value);
+    }
+    for (const item of items) {
       const first = this.server.session(info.id);
       if (first === undefined) continue;
       // A scheduled deliver goes to the user's oldest logged-in session when it fires.

@@ -568,6 +568,23 @@ describe('control API', () => {
       }
     });
 
+    it('answers 429 when the session already has maxOutstanding unacknowledged requests', async () => {
+      const m = await startMock({ maxOutstanding: 1, ackTimeoutMs: 60_000 });
+      const a = await startApi(m);
+      const c = await client(m, { autoAck: false });
+      await c.login('shop', 'secret');
+      const json = { destination: '1', timestamp: '250102030405', status: 4 };
+      const first = call('/status-report', { method: 'POST', json }, a);
+      await c.nextStatusReport();
+      expectError(
+        await call('/status-report', { method: 'POST', json }, a),
+        429,
+        'ERR_SESSION_LIMIT',
+      );
+      await c.close();
+      expectError(await first, 409, 'ERR_SESSION_CLOSED');
+    });
+
     it('answers 404 for an unknown user', async () => {
       expectError(
         await call('/status-report', {
