@@ -1,5 +1,5 @@
 /**
- * Bad input on the wire: one test per row of the README's bad-input table (docs/reliability.md).
+ * Bad input on the wire: one test per row of the README's bad-input table (section Reliability).
  * Each test sends the input over an in-memory session and asserts the exact answer bytes (or the
  * close and its reason), that nothing else is answered, that the same session still works when
  * it stays open, and that the server still accepts and serves a new session.
