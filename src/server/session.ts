@@ -194,9 +194,19 @@ export class Session {
       this.close({ code: -1, text: 'decoder failure' });
       return;
     }
+    // Several frames in one chunk (pipelining): their answers leave in one socket write.
+    const cork = results.length > 1;
+    if (cork) this.stream.cork();
+    try {
+      this.dispatch(results);
+    } finally {
+      if (cork) this.stream.uncork();
+    }
+  }
+
+  private dispatch(results: readonly DecodeResult[]): void {
     for (const result of results) {
       // A result may close the session (logout, frame overflow): stop at once.
-      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
       if (!this.isOpen) return;
       try {
         this.onResult(result);

@@ -13,11 +13,13 @@ export class TimestampAllocator {
   /** destination → last second (epoch seconds) handed out. */
   private readonly last = new Map<string, number>();
   private readonly pruneAbove: number;
+  private pruneAt: number;
 
   constructor(clock: Clock, options: { timeZone?: string; pruneAbove?: number } = {}) {
     this.clock = clock;
     this.timeZone = options.timeZone ?? 'UTC';
     this.pruneAbove = options.pruneAbove ?? 10_000;
+    this.pruneAt = this.pruneAbove;
   }
 
   /** A fresh 060 for `destination`; unique for that destination over the allocator's life. */
@@ -26,7 +28,11 @@ export class TimestampAllocator {
     const prev = this.last.get(destination);
     const sec = prev === undefined || prev < nowSec ? nowSec : prev + 1;
     this.last.set(destination, sec);
-    if (this.last.size > this.pruneAbove) this.prune(nowSec);
+    if (this.last.size > this.pruneAt) {
+      this.prune(nowSec);
+      // Entries of the current second cannot go: grow the threshold so pruning stays amortised.
+      this.pruneAt = Math.max(this.pruneAbove, this.last.size * 2);
+    }
     return formatTimestamp(sec * 1000, this.timeZone);
   }
 
@@ -34,6 +40,11 @@ export class TimestampAllocator {
   reserve(destination: string, epochSeconds: number): void {
     const prev = this.last.get(destination);
     if (prev === undefined || prev < epochSeconds) this.last.set(destination, epochSeconds);
+  }
+
+  /** Destinations remembered (those whose last 060 may still collide). */
+  get size(): number {
+    return this.last.size;
   }
 
   /** The current time as yymmddhhmmss in the allocator's time zone. */
