@@ -9,6 +9,8 @@
  */
 import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { opName } from './protocol/operations.js';
 import { statusByName } from './protocol/status-codes.js';
 import { hexToBytes } from './protocol/values.js';
@@ -215,7 +217,7 @@ export class MockSmsc extends EventEmitter<MockSmscEvents> {
     const clock = resolveClock(options.clock);
     const memory = new MemorySink({ limit: options.memoryRecords ?? 200_000 });
     const file =
-      options.transcript === undefined ? undefined : await FileSink.open(options.transcript);
+      options.transcript === undefined ? undefined : await openTranscript(options.transcript);
     const mock = new MockSmsc(options, scenario, clock, { memory, file });
     mock.scenarioFile = typeof options.scenario === 'string' ? options.scenario : undefined;
     try {
@@ -549,6 +551,16 @@ function pickServerOptions(options: MockSmscOptions): SmscServerOptions {
 function fileOnly(x: object): string | undefined {
   const file = (x as { file?: unknown }).file;
   return typeof file === 'string' && Object.keys(x).length === 1 ? file : undefined;
+}
+
+/** Opens the transcript file, creating its folder first (`--transcript out/t.jsonl` just works). */
+async function openTranscript(path: string): Promise<FileSink> {
+  try {
+    await mkdir(dirname(path), { recursive: true });
+  } catch {
+    // FileSink.open reports the path and the OS reason.
+  }
+  return FileSink.open(path);
 }
 
 function isCompiled(x: object): x is CompiledScenario {

@@ -150,6 +150,14 @@ describe('createMockSmsc (programmatic API)', () => {
     expect(err).to.be.instanceOf(AssertionError);
   });
 
+  it('creates the folder of the transcript file', async () => {
+    const file = join(dir, 'nested', 'deeper', 't.jsonl');
+    const m = await createMockSmsc({ port: 0, transcript: file });
+    await m.stop();
+    const { readFileSync } = await import('node:fs');
+    expect(readFileSync(file, 'utf8')).to.match(/"kind":"server-start"/);
+  });
+
   it('stats() counts sessions and frames per operation', async () => {
     await client.submit({ destination: '+9', text: 'x' });
     const s = mock.stats();
