@@ -5,7 +5,7 @@ import type { Frame } from '../protocol/frame.js';
 import { paramKey } from '../protocol/frame.js';
 import { Param } from '../protocol/parameters.js';
 import { statusName } from '../protocol/status-codes.js';
-import { decodeUserData, type UserDataParams } from '../protocol/user-data.js';
+import { decodeUserData, type TextEncoding, type UserDataParams } from '../protocol/user-data.js';
 import type { FrameFields, ParamPair } from './record.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -19,12 +19,26 @@ function int(value: string): number | undefined {
 /** The redacted form of a password value. */
 export const REDACTED = '***';
 
+/** What the user-data parameters decode to, in `fields` terms. */
+interface UserDataFields {
+  text?: string;
+  binary?: string;
+  encoding?: TextEncoding;
+  dcs?: number;
+  udh?: string;
+  parts?: number;
+  part?: number;
+  reference?: number;
+  userDataError?: string;
+}
+
 /**
  * Decoded fields of a frame (see {@link FrameFields}). Never throws: user data that does not
- * decode gives `userDataError` instead of `text`.
+ * decode gives `userDataError` instead of `text`. Members come in one order for every frame
+ * (the order of {@link FrameFields}), so transcripts read alike whatever the parameter order.
  */
 export function frameFields(frame: Frame): FrameFields {
-  const f: Mutable<FrameFields> = {};
+  let user: string | undefined;
   let destinations: string[] | undefined;
   let originator: string | undefined;
   let alnum: string | undefined;
@@ -32,10 +46,16 @@ export function frameFields(frame: Frame): FrameFields {
   let udh: string | undefined;
   let ud: string | undefined;
   let udb: string | undefined;
+  let timestamp: string | undefined;
+  let dischargeTime: string | undefined;
+  let statusCode: number | undefined;
+  let statusErrorCode: number | undefined;
+  let errorCode: number | undefined;
+  let errorText: string | undefined;
   for (const { code, value } of frame.params) {
     switch (code) {
       case Param.UserIdentity:
-        f.user ??= value;
+        user ??= value;
         break;
       case Param.DestinationAddress:
         (destinations ??= []).push(value);
@@ -59,36 +79,29 @@ export function frameFields(frame: Frame): FrameFields {
         udb ??= value;
         break;
       case Param.ServiceCentreTimeStamp:
-        f.timestamp ??= value;
+        timestamp ??= value;
         break;
       case Param.DischargeTime:
-        f.dischargeTime ??= value;
+        dischargeTime ??= value;
         break;
-      case Param.StatusCode: {
-        const n = int(value);
-        if (n !== undefined && f.statusCode === undefined) {
-          f.statusCode = n;
-          f.statusName = statusName(n);
-        }
+      case Param.StatusCode:
+        statusCode ??= int(value);
         break;
-      }
-      case Param.StatusErrorCode: {
-        const n = int(value);
-        if (n !== undefined) f.statusErrorCode ??= n;
+      case Param.StatusErrorCode:
+        statusErrorCode ??= int(value);
         break;
-      }
-      case Param.ErrorCode: {
-        const n = int(value);
-        if (n !== undefined) f.errorCode ??= n;
+      case Param.ErrorCode:
+        errorCode ??= int(value);
         break;
-      }
       case Param.ErrorText:
-        f.errorText ??= value;
+        errorText ??= value;
         break;
       default:
         break;
     }
   }
+  const f: Mutable<FrameFields> = {};
+  if (user !== undefined) f.user = user;
   if (destinations !== undefined) {
     f.destination = destinations[0] ?? '';
     if (destinations.length > 1) f.destinations = destinations;
@@ -96,77 +109,63 @@ export function frameFields(frame: Frame): FrameFields {
   const orig = originator ?? alnum;
   if (orig !== undefined) f.originator = orig;
   if (ud !== undefined || udb !== undefined || udh !== undefined || dcsRaw !== undefined) {
-    userData(f, { dcsRaw, udh, ud, udb });
+    const u = userData(dcsRaw, udh, ud, udb);
+    if (u.text !== undefined) f.text = u.text;
+    if (u.binary !== undefined) f.binary = u.binary;
+    if (u.encoding !== undefined) f.encoding = u.encoding;
+    if (u.dcs !== undefined) f.dcs = u.dcs;
+    if (u.udh !== undefined) f.udh = u.udh;
+    if (u.parts !== undefined) f.parts = u.parts;
+    if (u.part !== undefined) f.part = u.part;
+    if (u.reference !== undefined) f.reference = u.reference;
+    if (u.userDataError !== undefined) f.userDataError = u.userDataError;
   }
-  // One key order for every frame, so transcripts read alike whatever the parameter order.
-  const out: Mutable<FrameFields> = {};
-  const target = out as Record<string, unknown>;
-  for (const key of FIELD_ORDER) {
-    const v = f[key];
-    if (v !== undefined) target[key] = v;
+  if (timestamp !== undefined) f.timestamp = timestamp;
+  if (dischargeTime !== undefined) f.dischargeTime = dischargeTime;
+  if (statusCode !== undefined) {
+    f.statusCode = statusCode;
+    f.statusName = statusName(statusCode);
   }
-  return out;
+  if (statusErrorCode !== undefined) f.statusErrorCode = statusErrorCode;
+  if (errorCode !== undefined) f.errorCode = errorCode;
+  if (errorText !== undefined) f.errorText = errorText;
+  return f;
 }
 
-const FIELD_ORDER: readonly (keyof FrameFields)[] = [
-  'user',
-  'destination',
-  'destinations',
-  'originator',
-  'text',
-  'binary',
-  'encoding',
-  'dcs',
-  'udh',
-  'parts',
-  'part',
-  'reference',
-  'userDataError',
-  'timestamp',
-  'dischargeTime',
-  'statusCode',
-  'statusName',
-  'statusErrorCode',
-  'errorCode',
-  'errorText',
-];
-
 function userData(
-  f: Mutable<FrameFields>,
-  p: {
-    dcsRaw: string | undefined;
-    udh: string | undefined;
-    ud: string | undefined;
-    udb: string | undefined;
-  },
-): void {
+  dcsRaw: string | undefined,
+  udh: string | undefined,
+  ud: string | undefined,
+  udb: string | undefined,
+): UserDataFields {
   const input: Mutable<UserDataParams> = {};
-  if (p.dcsRaw !== undefined) {
-    const dcs = int(p.dcsRaw);
+  if (dcsRaw !== undefined) {
+    const dcs = int(dcsRaw);
     if (dcs === undefined) {
-      f.userDataError = `data coding scheme (030) ${JSON.stringify(p.dcsRaw)} is not an integer`;
-      return;
+      return {
+        userDataError: `data coding scheme (030) ${JSON.stringify(dcsRaw)} is not an integer`,
+      };
     }
     input.dcs = dcs;
   }
-  if (p.udh !== undefined) input.udh = p.udh;
-  if (p.ud !== undefined) input.userData = p.ud;
-  if (p.udb !== undefined) input.userDataBinary = p.udb;
+  if (udh !== undefined) input.udh = udh;
+  if (ud !== undefined) input.userData = ud;
+  if (udb !== undefined) input.userDataBinary = udb;
   try {
     const d = decodeUserData(input);
-    f.encoding = d.encoding;
-    f.dcs = d.dcs;
-    if (d.text !== undefined) f.text = d.text;
-    else if (d.bytes !== undefined) f.binary = d.bytes.toString('hex').toUpperCase();
-    if (d.udh !== undefined) f.udh = d.udh.toString('hex').toUpperCase();
+    const u: UserDataFields = { encoding: d.encoding, dcs: d.dcs };
+    if (d.text !== undefined) u.text = d.text;
+    else if (d.bytes !== undefined) u.binary = d.bytes.toString('hex').toUpperCase();
+    if (d.udh !== undefined) u.udh = d.udh.toString('hex').toUpperCase();
     const concat = d.udhInfo?.concat;
     if (concat !== undefined) {
-      f.parts = concat.total;
-      f.part = concat.seq;
-      f.reference = concat.ref;
+      u.parts = concat.total;
+      u.part = concat.seq;
+      u.reference = concat.ref;
     }
+    return u;
   } catch (error) {
-    f.userDataError = error instanceof Error ? error.message : String(error);
+    return { userDataError: error instanceof Error ? error.message : String(error) };
   }
 }
 
