@@ -1,7 +1,7 @@
 /**
- * Where records go. `FileSink` appends JSONL to a file, batching the lines of one event-loop
- * turn into one write; `MemorySink` keeps records in an array and wakes `waitFor` callers;
- * `TeeSink` writes to several.
+ * Where records go. `FileSink` appends JSONL to a file, batching the lines of up to
+ * {@link FILE_SINK_BATCH_MS} ms into one write; `MemorySink` keeps records in an array and
+ * wakes `waitFor` callers; `TeeSink` writes to several.
  */
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
@@ -28,6 +28,18 @@ export interface FileSinkEvents {
   error: [error: TranscriptError];
 }
 
+/**
+ * Longest time a record written to a {@link FileSink} waits before its batch goes to the file
+ * (ms). A process killed without a chance to flush (SIGKILL, a crash) loses at most the records
+ * of this last interval, plus a write that was in flight.
+ */
+export const FILE_SINK_BATCH_MS = 10;
+
+/** Bytes waiting at which a batch goes to the file without waiting for the timer. */
+const BATCH_BYTES = 256 * 1024;
+/** Lines are encoded into chunks of this size as they are written (a longer line gets its own). */
+const CHUNK_BYTES = 64 * 1024;
+
 interface InFlight {
   readonly buf: Buffer;
   readonly position: number;
@@ -45,13 +57,14 @@ function errnoCode(error: unknown): string {
 /**
  * Appends records to a JSONL file, one line each, in the order written.
  *
- * Guarantees: lines are never interleaved or reordered; the lines written in one event-loop
- * turn go out in one `write(2)`, never one synchronous write per record; `flush()`,
- * `flushSync()` and `close()` put every line written so far into the file. Writes are
- * positioned at the offset this sink tracks (starting at the end of an existing file), so
- * `flushSync()` can rewrite a batch that is still in flight: the same bytes at the same
- * offset, never a duplicate line. A write error after opening is kept in `errors`, emitted as
- * `'error'` when someone listens (it never crashes the process), and stops further writes.
+ * Guarantees: lines are never interleaved or reordered; lines are batched, never one write per
+ * record: a batch goes out {@link FILE_SINK_BATCH_MS} ms after its first line, or at once when
+ * 256 KiB are waiting, or when the previous write completes with more waiting for `flush()`;
+ * `flush()`, `flushSync()` and `close()` put every line written so far into the file. Writes
+ * are positioned at the offset this sink tracks (starting at the end of an existing file), so
+ * `flushSync()` can rewrite a batch that is still in flight: the same bytes at the same offset,
+ * never a duplicate line. A write error after opening is kept in `errors`, emitted as `'error'`
+ * when someone listens (it never crashes the process), and stops further writes.
  */
 export class FileSink extends EventEmitter<FileSinkEvents> implements TranscriptSink {
   readonly path: string;
@@ -59,12 +72,20 @@ export class FileSink extends EventEmitter<FileSinkEvents> implements Transcript
   readonly errors: TranscriptError[] = [];
   private readonly fd: number;
   private position: number;
-  private pending: string[] = [];
+  /** Filled chunks waiting, then `chunk` filled up to `used`. */
+  private full: Buffer[] = [];
+  private fullBytes = 0;
+  private chunk: Buffer | undefined;
+  private used = 0;
   private inFlight: InFlight | undefined;
-  private scheduled = false;
+  private timer: NodeJS.Timeout | undefined;
   private waiters: (() => void)[] = [];
   private closing: Promise<void> | undefined;
   private ended = false;
+  private readonly onTimer = (): void => {
+    this.timer = undefined;
+    this.drain();
+  };
 
   private constructor(path: string, fd: number, position: number) {
     super();
@@ -113,28 +134,71 @@ export class FileSink extends EventEmitter<FileSinkEvents> implements Transcript
 
   write(record: TranscriptRecord): void {
     if (this.ended || this.failed) return;
-    this.pending.push(JSON.stringify(record) + '\n');
-    if (!this.scheduled && this.inFlight === undefined) {
-      this.scheduled = true;
-      setImmediate(() => {
-        this.scheduled = false;
-        this.drain();
-      });
+    this.append(JSON.stringify(record));
+    if (this.inFlight === undefined) this.schedule();
+  }
+
+  /** Encodes `line` and a newline into the current chunk (the string is garbage at once). */
+  private append(line: string): void {
+    // UTF-8 needs at most 3 bytes per UTF-16 unit.
+    const worst = line.length * 3 + 1;
+    let chunk = this.chunk;
+    if (chunk === undefined || chunk.length - this.used < worst) {
+      if (chunk !== undefined && this.used > 0) {
+        this.full.push(chunk.subarray(0, this.used));
+        this.fullBytes += this.used;
+      }
+      chunk = Buffer.allocUnsafe(Math.max(CHUNK_BYTES, worst));
+      this.chunk = chunk;
+      this.used = 0;
     }
+    this.used += chunk.write(line, this.used);
+    chunk[this.used++] = 0x0a;
+  }
+
+  private get pendingBytes(): number {
+    return this.fullBytes + this.used;
+  }
+
+  /** Starts the next batch now when it is due, else makes sure the timer will. */
+  private schedule(): void {
+    if (this.pendingBytes >= BATCH_BYTES || this.waiters.length > 0) this.drain();
+    else this.timer ??= setTimeout(this.onTimer, FILE_SINK_BATCH_MS);
   }
 
   private drain(): void {
+    this.cancelTimer();
     if (this.inFlight !== undefined || this.failed) return;
-    if (this.pending.length === 0) {
+    if (this.pendingBytes === 0) {
       this.wake();
       return;
     }
-    const buf = Buffer.from(this.pending.join(''), 'utf8');
-    this.pending = [];
+    const buf = this.takePending();
     const item: InFlight = { buf, position: this.position };
     this.position += buf.length;
     this.inFlight = item;
     this.writeFrom(item, 0);
+  }
+
+  private cancelTimer(): void {
+    if (this.timer !== undefined) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+  }
+
+  /** The waiting bytes as one buffer; the sink starts a fresh chunk. */
+  private takePending(): Buffer {
+    const last = this.chunk?.subarray(0, this.used);
+    const buf =
+      this.full.length === 0 && last !== undefined
+        ? last
+        : Buffer.concat(last === undefined ? this.full : [...this.full, last]);
+    this.full = [];
+    this.fullBytes = 0;
+    this.chunk = undefined;
+    this.used = 0;
+    return buf;
   }
 
   private writeFrom(item: InFlight, offset: number): void {
@@ -156,7 +220,8 @@ export class FileSink extends EventEmitter<FileSinkEvents> implements Transcript
           return;
         }
         this.inFlight = undefined;
-        this.drain();
+        if (this.pendingBytes > 0) this.schedule();
+        else this.wake();
       },
     );
   }
@@ -169,23 +234,24 @@ export class FileSink extends EventEmitter<FileSinkEvents> implements Transcript
       { cause: error },
     );
     this.errors.push(e);
-    this.pending = [];
+    this.takePending();
+    this.cancelTimer();
     if (this.listenerCount('error') > 0) this.emit('error', e);
     this.wake();
   }
 
   private wake(): void {
-    if (this.pending.length > 0 || this.inFlight !== undefined) return;
+    if (this.pendingBytes > 0 || this.inFlight !== undefined) return;
     for (const w of this.waiters.splice(0)) w();
   }
 
   flush(): Promise<void> {
-    if (this.failed || (this.pending.length === 0 && this.inFlight === undefined)) {
+    if (this.failed || (this.pendingBytes === 0 && this.inFlight === undefined)) {
       return Promise.resolve();
     }
     return new Promise((resolve) => {
       this.waiters.push(resolve);
-      if (!this.scheduled) this.drain();
+      this.drain();
     });
   }
 
@@ -197,9 +263,9 @@ export class FileSink extends EventEmitter<FileSinkEvents> implements Transcript
         this.inFlight = undefined;
         writeAllSync(this.fd, item.buf, item.position);
       }
-      if (this.pending.length > 0) {
-        const buf = Buffer.from(this.pending.join(''), 'utf8');
-        this.pending = [];
+      this.cancelTimer();
+      if (this.pendingBytes > 0) {
+        const buf = this.takePending();
         writeAllSync(this.fd, buf, this.position);
         this.position += buf.length;
       }

@@ -1,9 +1,14 @@
 import { expect } from 'chai';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import fs, { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TranscriptError } from '../../../src/transcript/errors.js';
-import { FileSink, MemorySink, TeeSink } from '../../../src/transcript/sinks.js';
+import {
+  FILE_SINK_BATCH_MS,
+  FileSink,
+  MemorySink,
+  TeeSink,
+} from '../../../src/transcript/sinks.js';
 import type { TranscriptRecord } from '../../../src/transcript/record.js';
 
 function rec(seq: number): TranscriptRecord {
@@ -13,6 +18,39 @@ function rec(seq: number): TranscriptRecord {
     kind: 'session-open',
     session: `c${seq}`,
     remote: '1.2.3.4:5',
+  };
+}
+
+/** Replaces fs.write (which FileSink calls) with a counting wrapper until `restore()`. */
+function spyOnFsWrite(): { calls: number[]; first: Promise<number>; restore(): void } {
+  const real = fs.write;
+  const calls: number[] = [];
+  let resolveFirst: (at: number) => void = () => undefined;
+  const first = new Promise<number>((resolve) => {
+    resolveFirst = resolve;
+  });
+  fs.write = ((...args: Parameters<typeof fs.write>) => {
+    calls.push(performance.now());
+    resolveFirst(performance.now());
+    (real as (...a: unknown[]) => void).apply(fs, args);
+  }) as typeof fs.write;
+  return {
+    calls,
+    first,
+    restore: () => {
+      fs.write = real;
+    },
+  };
+}
+
+function closeRecord(seq: number, reason: string): TranscriptRecord {
+  return {
+    seq,
+    ts: '2026-01-01T12:00:00.000Z',
+    kind: 'session-close',
+    session: 'c1',
+    code: 0,
+    reason,
   };
 }
 
@@ -73,15 +111,85 @@ describe('FileSink', () => {
     expect(readFileSync(path, 'utf8')).to.equal(`old line\n${lineOf(1)}\n`);
   });
 
-  it('puts everything into the file before flushSync returns, even with a batch in flight', async () => {
+  it('puts every waiting line into the file before flushSync returns', async () => {
     const path = join(dir, 't.jsonl');
     const sink = await FileSink.open(path);
     sink.write(rec(1));
     sink.write(rec(2));
-    await new Promise<void>((r) => setImmediate(r)); // the first batch is now being written
+    await new Promise<void>((r) => setImmediate(r));
     sink.write(rec(3));
     sink.flushSync();
     expect(readFileSync(path, 'utf8')).to.equal(`${lineOf(1)}\n${lineOf(2)}\n${lineOf(3)}\n`);
+    sink.write(rec(4));
+    await sink.close();
+    expect(readFileSync(path, 'utf8')).to.equal(
+      `${lineOf(1)}\n${lineOf(2)}\n${lineOf(3)}\n${lineOf(4)}\n`,
+    );
+  });
+
+  it(`holds lines for ${FILE_SINK_BATCH_MS} ms, then writes them in one write without being asked`, async () => {
+    const path = join(dir, 't.jsonl');
+    const sink = await FileSink.open(path);
+    const spy = spyOnFsWrite();
+    try {
+      const t0 = performance.now();
+      for (let i = 1; i <= 100; i++) sink.write(rec(i));
+      await new Promise<void>((r) => setImmediate(r));
+      expect(spy.calls, 'written after one event-loop turn').to.have.length(0);
+      const at = await spy.first;
+      expect(at - t0).to.be.at.least(FILE_SINK_BATCH_MS - 1);
+      await sink.close();
+      expect(spy.calls).to.have.length(1);
+    } finally {
+      spy.restore();
+    }
+    const expected = Array.from({ length: 100 }, (_, i) => `${lineOf(i + 1)}\n`).join('');
+    expect(readFileSync(path, 'utf8')).to.equal(expected);
+  });
+
+  it('starts writing at once when 256 KiB are waiting', async () => {
+    const path = join(dir, 't.jsonl');
+    const sink = await FileSink.open(path);
+    const spy = spyOnFsWrite();
+    const reason = 'x'.repeat(1000);
+    try {
+      for (let i = 1; i <= 200; i++) sink.write(closeRecord(i, reason));
+      expect(spy.calls).to.have.length(0);
+      for (let i = 201; i <= 300; i++) sink.write(closeRecord(i, reason));
+      expect(spy.calls).to.have.length(1);
+      await sink.close();
+    } finally {
+      spy.restore();
+    }
+    const lines = readFileSync(path, 'utf8').split('\n');
+    expect(lines).to.have.length(301);
+    expect(lines.slice(0, 300).map((l) => (JSON.parse(l) as TranscriptRecord).seq)).to.deep.equal(
+      Array.from({ length: 300 }, (_, i) => i + 1),
+    );
+  });
+
+  it('keeps multi-byte UTF-8 and lines longer than a buffer chunk whole', async () => {
+    const path = join(dir, 't.jsonl');
+    const sink = await FileSink.open(path);
+    const reasons = ['€ ä ß 𝄞 \u0000 "q"', 'é'.repeat(70_000), 'ok', '𝄞'.repeat(30_000), '\u2028'];
+    reasons.forEach((r, i) => {
+      sink.write(closeRecord(i + 1, r));
+    });
+    await sink.close();
+    const expected = reasons.map((r, i) => `${JSON.stringify(closeRecord(i + 1, r))}\n`).join('');
+    expect(readFileSync(path, 'utf8')).to.equal(expected);
+  });
+
+  it('rewrites a batch in flight and adds the waiting lines in flushSync, without duplicates', async () => {
+    const path = join(dir, 't.jsonl');
+    const sink = await FileSink.open(path);
+    sink.write(rec(1));
+    sink.write(rec(2));
+    const flushed = sink.flush(); // lines 1-2 are now being written
+    sink.write(rec(3));
+    sink.flushSync();
+    expect(readFileSync(path, 'utf8')).to.equal(`${lineOf(1)}\n${lineOf(2)}\n${lineOf(3)}\n`);
+    await flushed;
     sink.write(rec(4));
     await sink.close();
     expect(readFileSync(path, 'utf8')).to.equal(
