@@ -189,31 +189,35 @@ export function decodeUserData(
   } catch (cause) {
     throw new UserDataError(`data coding scheme ${dcs} is not 0-255`, 304, { cause });
   }
-  let udhPart: { udh: Buffer; udhInfo: UdhInfo } | undefined;
+  let udh: Buffer | undefined;
+  let udhInfo: UdhInfo | undefined;
   if (input.udh !== undefined) {
-    const udh = hexToBuffer(input.udh, 'user data header (032)');
+    udh = hexToBuffer(input.udh, 'user data header (032)');
     try {
-      udhPart = { udh, udhInfo: parseUdh(udh) };
+      udhInfo = parseUdh(udh);
     } catch (cause) {
       const reason = cause instanceof Error ? cause.message : String(cause);
       throw new UserDataError(`user data header (032) is malformed: ${reason}`, 302, { cause });
     }
   }
-  const common = { dcs, dcsInfo, ...udhPart };
 
   if (input.userData !== undefined) {
     const highBytes = options.highBytes;
     const text = decodeCimdText(input.userData, highBytes !== undefined ? { highBytes } : {});
-    return { ...common, encoding: 'gsm7', text };
+    return decoded(dcs, dcsInfo, udh, udhInfo, 'gsm7', undefined, text);
   }
 
   const encoding = encodingForDcs(dcs, dcsInfo, options);
-  if (input.userDataBinary === undefined) return { ...common, encoding };
+  if (input.userDataBinary === undefined) {
+    return decoded(dcs, dcsInfo, udh, udhInfo, encoding, undefined, undefined);
+  }
 
   const bytes = hexToBuffer(input.userDataBinary, 'user data binary (034)');
+  let text: string | undefined;
   switch (encoding) {
     case 'gsm7':
-      return { ...common, encoding, bytes, text: unpackJcimd(bytes) };
+      text = unpackJcimd(bytes);
+      break;
     case 'ucs2':
       if (bytes.length % 2 !== 0) {
         throw new UserDataError(
@@ -221,15 +225,45 @@ export function decodeUserData(
           302,
         );
       }
-      return { ...common, encoding, bytes, text: decodeUcs2(bytes) };
+      text = decodeUcs2(bytes);
+      break;
     case 'iso-8859-1':
     case 'iso-8859-5':
     case 'iso-8859-8':
-      return { ...common, encoding, bytes, text: decodeIso(bytes, encoding) };
+      text = decodeIso(bytes, encoding);
+      break;
     case 'binary':
     case 'wap-push':
-      return { ...common, encoding, bytes };
+      break;
   }
+  return decoded(dcs, dcsInfo, udh, udhInfo, encoding, bytes, text);
+}
+
+/** The result object, members always in one order (no spreads: this runs once per submit). */
+function decoded(
+  dcs: number,
+  dcsInfo: DcsInfo,
+  udh: Buffer | undefined,
+  udhInfo: UdhInfo | undefined,
+  encoding: TextEncoding,
+  bytes: Buffer | undefined,
+  text: string | undefined,
+): DecodedUserData {
+  const out: {
+    dcs: number;
+    dcsInfo: DcsInfo;
+    udh?: Buffer;
+    udhInfo?: UdhInfo;
+    encoding: TextEncoding;
+    bytes?: Buffer;
+    text?: string;
+  } =
+    udh !== undefined && udhInfo !== undefined
+      ? { dcs, dcsInfo, udh, udhInfo, encoding }
+      : { dcs, dcsInfo, encoding };
+  if (bytes !== undefined) out.bytes = bytes;
+  if (text !== undefined) out.text = text;
+  return out;
 }
 
 /** What to send as user data. */

@@ -159,6 +159,20 @@ function tokenize(value: string, highBytes: 'latin1' | 'drop'): Token[] {
 }
 
 /**
+ * PLAIN[b] is 1 for a byte that reads as itself and starts nothing: not `_` (a combination), not
+ * the escape (it pairs with the next token), and its GSM character after Kannel's remapping is
+ * the character of the same code (letters, digits, most punctuation, `@`, `$`).
+ */
+const PLAIN: Uint8Array = (() => {
+  const table = new Uint8Array(0x80);
+  for (let c = 0; c < 0x80; c++) {
+    if (c === 0x5f || c === GSM7_ESCAPE) continue;
+    if (gsm7DefaultChar(RAW_BYTE_REMAP[c] ?? c) === String.fromCharCode(c)) table[c] = 1;
+  }
+  return table;
+})();
+
+/**
  * The 033 value (latin1 byte string) → Unicode text, reading it as Kannel 1.4.5 does
  * (PROTOCOL.md §7.3.3): the 43 combinations; `_XX` + the next character or combination as an
  * extension character; raw `[ \ ^ \` { | ~` as the GSM characters of those codes (Ä Ö Ü ¿ ä ö ü);
@@ -167,7 +181,17 @@ function tokenize(value: string, highBytes: 'latin1' | 'drop'): Token[] {
  * `options.highBytes`. Never throws.
  */
 export function decodeCimdText(value: string, options: CimdTextDecodeOptions = {}): string {
-  const tokens = tokenize(value, options.highBytes ?? 'latin1');
+  // Most texts are plain ASCII letters, digits and punctuation that read as themselves: keep
+  // that prefix as it is and tokenize only from the first byte that needs the tables.
+  const len = value.length;
+  let plain = 0;
+  while (plain < len && (PLAIN[value.charCodeAt(plain)] ?? 0) === 1) plain++;
+  if (plain === len) return value;
+  const rest = plain === 0 ? value : value.slice(plain);
+  return value.slice(0, plain) + decodeTokens(tokenize(rest, options.highBytes ?? 'latin1'));
+}
+
+function decodeTokens(tokens: readonly Token[]): string {
   let out = '';
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i] ?? '';
