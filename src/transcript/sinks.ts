@@ -187,16 +187,17 @@ export class FileSink extends EventEmitter<FileSinkEvents> implements Transcript
     }
   }
 
-  /** The waiting bytes as one buffer; the sink starts a fresh chunk. */
+  /** The waiting bytes as one buffer; later lines go to the unused rest of the chunk. */
   private takePending(): Buffer {
-    const last = this.chunk?.subarray(0, this.used);
+    const chunk = this.chunk;
+    const last = chunk?.subarray(0, this.used);
     const buf =
       this.full.length === 0 && last !== undefined
         ? last
         : Buffer.concat(last === undefined ? this.full : [...this.full, last]);
     this.full = [];
     this.fullBytes = 0;
-    this.chunk = undefined;
+    this.chunk = chunk?.subarray(this.used);
     this.used = 0;
     return buf;
   }
