@@ -29,9 +29,11 @@ export interface FileSinkEvents {
 }
 
 /**
- * Longest time a record written to a {@link FileSink} waits before its batch goes to the file
- * (ms). A process killed without a chance to flush (SIGKILL, a crash) loses at most the records
- * of this last interval, plus a write that was in flight.
+ * Longest time (ms) a record written to a {@link FileSink} waits before the write of its batch
+ * starts (longer only while the previous write is still in progress, i.e. a disk slower than
+ * the traffic). A process killed without a chance to flush (SIGKILL, a crash) loses at most
+ * the records of this last interval and of a write in progress; SIGINT/SIGTERM handlers call
+ * `flushSync()` and lose nothing.
  */
 export const FILE_SINK_BATCH_MS = 10;
 
