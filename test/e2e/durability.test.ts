@@ -3,7 +3,7 @@
  * failures, bind and control-API defaults, and no passwords in logs.
  */
 import { expect } from 'chai';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -154,7 +154,10 @@ describe('cimd2-mock durability and safe defaults (e2e)', function () {
 
   describe('transcript disk failures', () => {
     it('an unwritable transcript path fails at start: exit 1, one clear line, no readiness line', async () => {
-      for (const path of [join(dir, 'missing-dir', 't.jsonl'), dir]) {
+      // Missing folders are created; a path below a regular file or a folder itself cannot be opened.
+      const file = join(dir, 'a-file');
+      writeFileSync(file, '');
+      for (const path of [join(file, 't.jsonl'), dir]) {
         const p = spawnCli(['--port', '0', '--transcript', path]);
         running.push(p);
         expect(await p.exit()).to.equal(1);
@@ -163,7 +166,7 @@ describe('cimd2-mock durability and safe defaults (e2e)', function () {
         expect(errorLines).to.have.length(1);
         expect(errorLines[0]).to.match(
           new RegExp(
-            `^cimd2-mock: cannot open transcript file "${path}" for writing: (ENOENT|EISDIR)`,
+            `^cimd2-mock: cannot open transcript file "${path}" for writing: (ENOTDIR|EISDIR)`,
           ),
         );
       }
