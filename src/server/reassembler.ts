@@ -175,8 +175,10 @@ function assemble(states: readonly PartState[], reference: number | undefined): 
   const first = states[0];
   if (first === undefined) throw new Error('assemble: no parts');
   const p = first.part;
-  const isText = states.every((s) => s.part.text !== undefined);
-  const base = {
+  // Built in one literal with a fixed shape (this runs once per submitted message).
+  const message: {
+    -readonly [K in keyof AssembledMessage]: AssembledMessage[K];
+  } = {
     clientId: p.clientId,
     user: p.user,
     destination: p.destination,
@@ -186,8 +188,12 @@ function assemble(states: readonly PartState[], reference: number | undefined): 
     packetNumbers: states.map((s) => s.part.pn),
     timestamps: states.map((s) => s.timestamp),
   };
-  const withRef = reference === undefined ? base : { ...base, reference };
-  return isText
-    ? { ...withRef, text: states.map((s) => s.part.text ?? '').join('') }
-    : { ...withRef, bytes: Buffer.concat(states.map((s) => s.part.bytes ?? Buffer.alloc(0))) };
+  if (reference !== undefined) message.reference = reference;
+  if (states.length === 1 && p.text !== undefined) message.text = p.text;
+  else if (states.every((s) => s.part.text !== undefined)) {
+    message.text = states.map((s) => s.part.text ?? '').join('');
+  } else {
+    message.bytes = Buffer.concat(states.map((s) => s.part.bytes ?? Buffer.alloc(0)));
+  }
+  return message;
 }
