@@ -512,7 +512,7 @@ function report(t, d, s, h, u, loadAtStart) {
   return `# Benchmark results
 
 Written by \`npm run bench\` (bench/run.mjs); do not edit by hand. How to read and reproduce:
-[docs/performance.md](../docs/performance.md).
+[the README, section Performance](../README.md#performance).
 
 ## Machine
 
