@@ -1,5 +1,6 @@
 /** `cimd2-mock bench`: load-test any CIMD2 SMSC and print throughput, latency and errors. */
-import { InvalidArgumentError, Option, type Command } from 'commander';
+import { Option, type Command } from 'commander';
+import { intIn, numberAtLeast } from './args.js';
 import { LoadError, runLoad, type LoadResult } from '../bench/index.js';
 import { EncodingError, ReservedByteError } from '../errors.js';
 import { CliError } from './output.js';
@@ -21,26 +22,6 @@ export interface BenchOptions {
   json?: boolean;
 }
 
-function intIn(min: number, max: number, what: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!/^\d+$/.test(value.trim()) || n < min || n > max) {
-      throw new InvalidArgumentError(`${what} must be an integer from ${min} to ${max}.`);
-    }
-    return n;
-  };
-}
-
-function positive(what: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (value.trim() === '' || !Number.isFinite(n) || n <= 0)
-      throw new InvalidArgumentError(`${what} must be a number above 0.`);
-    return n;
-  };
-}
-
-/** Adds the `bench` options to `cmd` (defaults: 1 connection, window 1, 10 000 submits). */
 export function addBenchOptions(cmd: Command): Command {
   return cmd
     .option('--host <host>', 'SMSC host', '127.0.0.1')
@@ -66,21 +47,21 @@ export function addBenchOptions(cmd: Command): Command {
     )
     .addOption(
       new Option('--duration <seconds>', 'send for this long instead of a count').argParser(
-        positive('duration'),
+        numberAtLeast('duration', { positive: true }),
       ),
     )
     .addOption(
       new Option(
         '--rate <n>',
         'pace to n submits per second (default: as fast as answered)',
-      ).argParser(positive('rate')),
+      ).argParser(numberAtLeast('rate', { positive: true })),
     )
     .option('--to <number>', 'destination address (021)', '+358401234567')
     .option('--text <text>', 'message text (one SMS)', 'Hello from cimd2-mock bench')
     .addOption(
       new Option('--timeout <seconds>', 'a submit unanswered this long counts as an error')
         .default(10)
-        .argParser(positive('timeout')),
+        .argParser(numberAtLeast('timeout', { positive: true })),
     )
     .option('--json', 'print the result as one JSON object');
 }

@@ -3,6 +3,7 @@
  * failed command), 2 usage or configuration error. Errors are one readable line on stderr.
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { intIn, numberAtLeast } from './args.js';
 import { Cimd2MockError } from '../errors.js';
 import { VERSION } from '../mock-smsc.js';
 import { ScenarioError, formatIssue } from '../scenario/index.js';
@@ -60,7 +61,9 @@ function program(): Command {
   p.command('send')
     .description('one-shot CIMD2 client: log in, submit, print the 53 and any status report')
     .option('--host <host>', 'SMSC host', '127.0.0.1')
-    .addOption(new Option('--port <port>', 'SMSC port').default(9971).argParser(port))
+    .addOption(
+      new Option('--port <port>', 'SMSC port').default(9971).argParser(intIn(0, 65535, 'port')),
+    )
     .requiredOption('--user <user>', 'user identity (010)')
     .requiredOption('--password <password>', 'password (011)')
     .requiredOption('--to <number>', 'destination address (021)')
@@ -84,10 +87,14 @@ function program(): Command {
     )
     .addOption(
       new Option('--wait-report <seconds>', 'wait this long for the status report').argParser(
-        seconds,
+        numberAtLeast('seconds'),
       ),
     )
-    .addOption(new Option('--timeout <seconds>', 'response timeout').default(10).argParser(seconds))
+    .addOption(
+      new Option('--timeout <seconds>', 'response timeout')
+        .default(10)
+        .argParser(numberAtLeast('seconds')),
+    )
     .action(async (opts: SendOptions) => {
       process.exitCode = await send(opts);
     });
@@ -132,23 +139,10 @@ function program(): Command {
   return p;
 }
 
-function port(value: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || n > 65535)
-    throw new InvalidArgumentError('port must be an integer from 0 to 65535.');
-  return n;
-}
-
 function bits(value: string | undefined): number {
   const n = Number(value ?? 14);
   if (!Number.isInteger(n) || n < 0 || n > 63)
     throw new InvalidArgumentError('status report bits must be 0–63.');
-  return n;
-}
-
-function seconds(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('expected seconds ≥ 0.');
   return n;
 }
 

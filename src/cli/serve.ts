@@ -1,6 +1,7 @@
 /** `cimd2-mock [serve]`: start the mock, print the readiness lines, stop cleanly on SIGINT/SIGTERM. */
 import { existsSync, watch, writeFileSync } from 'node:fs';
-import { InvalidArgumentError, Option, type Command } from 'commander';
+import { Option, type Command } from 'commander';
+import { intIn, isoTime, numberAtLeast } from './args.js';
 import { startControlApi, type ControlApi } from '../control-api.js';
 import { createMockSmsc, type MockSmsc, type MockSmscOptions } from '../mock-smsc.js';
 import { formatIssue } from '../scenario/index.js';
@@ -25,32 +26,6 @@ export interface ServeOptions {
   maxSessions?: number;
   loginTimeout?: number;
   idleTimeout?: number;
-}
-
-function intIn(min: number, max: number, what: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!/^\d+$/.test(value.trim()) || n < min || n > max) {
-      throw new InvalidArgumentError(`${what} must be an integer from ${min} to ${max}.`);
-    }
-    return n;
-  };
-}
-
-function nonNegativeNumber(what: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (value.trim() === '' || !Number.isFinite(n) || n < 0)
-      throw new InvalidArgumentError(`${what} must be a number ≥ 0.`);
-    return n;
-  };
-}
-
-function isoTime(value: string): string {
-  if (!Number.isFinite(Date.parse(value))) {
-    throw new InvalidArgumentError('expected an ISO-8601 time such as 2026-01-01T12:00:00Z.');
-  }
-  return value;
 }
 
 /** Adds the options shared by `serve` and `run`. */
@@ -79,11 +54,11 @@ export function addServeOptions(cmd: Command): Command {
       new Option(
         '--keepalive <seconds>',
         'send alive (40) after this many idle seconds; 0 = off',
-      ).argParser(nonNegativeNumber('keepalive')),
+      ).argParser(numberAtLeast('keepalive')),
     )
     .addOption(
       new Option('--throttle <n>', 'server-sent messages per second; 0 = unlimited').argParser(
-        nonNegativeNumber('throttle'),
+        numberAtLeast('throttle'),
       ),
     )
     .addOption(
@@ -109,13 +84,13 @@ export function addServeOptions(cmd: Command): Command {
       new Option(
         '--login-timeout <seconds>',
         'close a connection without a successful login after this long (0 = off; default 30)',
-      ).argParser(nonNegativeNumber('login timeout')),
+      ).argParser(numberAtLeast('login timeout')),
     )
     .addOption(
       new Option(
         '--idle-timeout <seconds>',
         'close a session from which no frame came for this long (0 = off, the default)',
-      ).argParser(nonNegativeNumber('idle timeout')),
+      ).argParser(numberAtLeast('idle timeout')),
     )
     .addOption(
       new Option('--log-format <format>', 'log format on stderr')

@@ -21,6 +21,7 @@
  */
 import { isRequestOp } from '../protocol/operations.js';
 import type { JsonValue, TranscriptRecord } from './record.js';
+import { RECORD_KINDS } from './record.js';
 import { describeRecord } from './summary.js';
 import type { Transcript } from './query.js';
 
@@ -137,24 +138,7 @@ function parseIgnore(ignore: readonly string[]): {
   return { kinds, params, paths };
 }
 
-const KIND_LIKE = new Set([
-  'session-open',
-  'session-close',
-  'frame',
-  'frame-error',
-  'decision',
-  'unmatched',
-  'scheduled',
-  'fired',
-  'assembled',
-  'multipart-expired',
-  'ack-timeout',
-  'unexpected-response',
-  'server-start',
-  'server-stop',
-  'scenario-loaded',
-  'scenario-rejected',
-]);
+const KIND_LIKE: ReadonlySet<string> = new Set(RECORD_KINDS);
 
 /** The normalised conversation of a transcript (see the module comment), per record. */
 export function normaliseTranscript(t: Transcript, options: DiffOptions = {}): NormalisedEntry[] {
