@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { FrameDecoder, type DecodeResult } from '../../../src/protocol/decoder.js';
 import { kannelFrameBytes } from '../../fixtures/kannel-frames.js';
+import { byteArb, mutate, mutationArb } from '../../helpers/mutations.js';
 import { wire } from '../../helpers/wire.js';
 
 const SEED = 42;
@@ -11,53 +12,7 @@ const maxArb = fc.constantFrom(24, 64, 4096);
 const goldens = kannelFrameBytes();
 const VALID = wire('<STX>03:009<TAB>021:123<TAB><CS><ETX>');
 
-/** Bytes biased towards the framing alphabet, so random input reaches every decoder state. */
-const byteArb = fc.oneof(
-  { weight: 3, arbitrary: fc.integer({ min: 0, max: 255 }) },
-  { weight: 2, arbitrary: fc.constantFrom(0x02, 0x03, 0x09, 0x3a, 0x00) },
-  { weight: 3, arbitrary: fc.integer({ min: 0x30, max: 0x39 }) },
-);
 const bytesArb = fc.array(byteArb, { maxLength: 400 }).map((a) => Buffer.from(a));
-
-type Mutation =
-  | { kind: 'flip'; at: number; xor: number }
-  | { kind: 'truncate'; at: number }
-  | { kind: 'insert'; at: number; byte: number }
-  | { kind: 'delete'; at: number };
-
-const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
-  fc.record({
-    kind: fc.constant('flip' as const),
-    at: fc.nat(),
-    xor: fc.integer({ min: 1, max: 255 }),
-  }),
-  fc.record({ kind: fc.constant('truncate' as const), at: fc.nat() }),
-  fc.record({ kind: fc.constant('insert' as const), at: fc.nat(), byte: byteArb }),
-  fc.record({ kind: fc.constant('delete' as const), at: fc.nat() }),
-);
-
-function mutate(buf: Buffer, mutations: readonly Mutation[]): Buffer {
-  let b = Buffer.from(buf);
-  for (const m of mutations) {
-    if (b.length === 0) break;
-    const at = m.at % b.length;
-    switch (m.kind) {
-      case 'flip':
-        b[at] = (b[at] ?? 0) ^ m.xor;
-        break;
-      case 'truncate':
-        b = b.subarray(0, at);
-        break;
-      case 'insert':
-        b = Buffer.concat([b.subarray(0, at), Uint8Array.of(m.byte), b.subarray(at)]);
-        break;
-      case 'delete':
-        b = Buffer.concat([b.subarray(0, at), b.subarray(at + 1)]);
-        break;
-    }
-  }
-  return b;
-}
 
 const mutatedGoldenArb = fc
   .tuple(fc.constantFrom(...goldens), fc.array(mutationArb, { minLength: 1, maxLength: 4 }))
