@@ -86,30 +86,23 @@ describe('Kannel 1.4.5 exchange replayed against the server (TCP)', () => {
 
     // 7–8. MOs as Kannel received them, numbered on from the reports (012, 014), acked by 70.
     const session = server.sessions()[0]!;
-    const mo1 = server.sendDeliverMessage(session.id, {
-      destination: '12345',
-      originator: '358401112222',
-      text: 'MO test äöü € {ok} @ £',
-      timestamp: '261125205952',
-    });
-    const f1 = await peer.next();
-    expect(f1.raw.toString('latin1')).to.equal(
-      byCase.get('deliver-message-response/mo-1-gsm7')!.server_request!.raw,
-    );
-    send('deliver-message-response/mo-1-gsm7');
-    expect(await mo1).to.deep.include({ packetNumbers: [12], acknowledged: true });
-    const mo2 = server.sendDeliverMessage(session.id, {
-      destination: '12345',
-      originator: '358401112223',
-      text: 'Привет MO',
-      timestamp: '261125205953',
-    });
-    const f2 = await peer.next();
-    expect(f2.raw.toString('latin1')).to.equal(
-      byCase.get('deliver-message-response/mo-2-ucs2')!.server_request!.raw,
-    );
-    send('deliver-message-response/mo-2-ucs2');
-    expect(await mo2).to.deep.include({ packetNumbers: [14], acknowledged: true });
+    const mos: [string, string, string, string, number][] = [
+      ['mo-1-gsm7', '358401112222', 'MO test äöü € {ok} @ £', '261125205952', 12],
+      ['mo-2-ucs2', '358401112223', 'Привет MO', '261125205953', 14],
+    ];
+    for (const [name, originator, text, timestamp, pn] of mos) {
+      const done = server.sendDeliverMessage(session.id, {
+        destination: '12345',
+        originator,
+        text,
+        timestamp,
+      });
+      const frame = await peer.next();
+      const c = `deliver-message-response/${name}`;
+      expect(frame.raw.toString('latin1'), c).to.equal(byCase.get(c)!.server_request!.raw);
+      send(c);
+      expect(await done).to.deep.include({ packetNumbers: [pn], acknowledged: true });
+    }
 
     // 9. Kannel's alive 40:017 → 90:017; logout 02:019 → 52:019, then the link closes.
     send('alive');
