@@ -141,7 +141,7 @@ export interface DeliverStatusReport {
   readonly status: number;
   /** 062 status error code. */
   readonly statusErrorCode?: number;
-  /** 063 discharge time; default the server clock now. */
+  /** 063 discharge time; default the server clock now, but never before the 060. */
   readonly dischargeTime?: string;
   readonly pn?: number;
   readonly extraParameters?: readonly Parameter[];
@@ -609,7 +609,7 @@ export class SmscServer extends EventEmitter<ServerEvents> implements SessionHos
       params.push({ code: Param.StatusErrorCode, value: String(report.statusErrorCode) });
     params.push({
       code: Param.DischargeTime,
-      value: report.dischargeTime ?? this.timestamps.now(),
+      value: report.dischargeTime ?? this.timestamps.dischargeTime(report.messageTimestamp),
     });
     params.push(...(report.extraParameters ?? []));
     this.setMessageStatus(report.messageTimestamp, report.destination, report.status);
