@@ -147,6 +147,40 @@ describe('cimd2-mock CLI in a test suite (e2e)', function () {
     expect(full[text.length]).to.equal(' ');
   });
 
+  it('diff --ignore works before or after the file names (repeatable, comma-separated)', async () => {
+    const client = join(ROOT, 'test/fixtures/cli/client.mjs');
+    const files = await Promise.all(
+      ['Order 1', 'Order 2'].map(async (text, i) => {
+        const file = join(dir, `t${i}.jsonl`);
+        const r = await runCli([
+          'run',
+          '--quiet',
+          '--transcript',
+          file,
+          '--',
+          process.execPath,
+          client,
+          text,
+        ]);
+        expect(r.code, r.stderr).to.equal(0);
+        return file;
+      }),
+    );
+    const [a, b] = files as [string, string];
+    const plain = await runCli(['diff', a, b]);
+    expect(plain.code).to.equal(1);
+    expect(plain.stdout).to.include('Order 2');
+    for (const args of [
+      ['diff', '--ignore', 'fields.text,raw', '--ignore', 'params.033,assembled:text', a, b],
+      ['diff', a, b, '--ignore', 'fields.text,raw', '--ignore', 'params.033,assembled:text'],
+      ['diff', a, '--ignore', 'fields.text,raw,params.033,assembled:text', b],
+    ]) {
+      const r = await runCli(args);
+      expect(r.stdout + r.stderr, args.join(' ')).to.equal('transcripts match\n');
+      expect(r.code).to.equal(0);
+    }
+  });
+
   describe('run', () => {
     const script =
       'const p=process.env; const s=require("net").connect(+p.CIMD2_MOCK_PORT, p.CIMD2_MOCK_HOST, ()=>{ console.log(JSON.stringify({port:+p.CIMD2_MOCK_PORT, host:p.CIMD2_MOCK_HOST, address:p.CIMD2_MOCK_ADDRESS, admin:p.CIMD2_MOCK_ADMIN_URL ?? null})); s.end(); });';
