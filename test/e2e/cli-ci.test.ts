@@ -478,4 +478,51 @@ describe('cimd2-mock CLI in a test suite (e2e)', function () {
       expect(r.stdout).to.include('no MO within 0.3 s');
     });
   });
+
+  describe('README "Command line" matches --help', () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const section = readme.slice(
+      readme.indexOf('## Command line'),
+      readme.indexOf('\n## ', readme.indexOf('## Command line') + 3),
+    );
+    const flags = (text: string): string[] => [
+      ...new Set([...text.matchAll(/(?<![\w-])--?[a-z][a-z-]*/g)].map((m) => m[0])),
+    ];
+    const help = async (command: string): Promise<string> => {
+      const r = await runCli([command, '--help']);
+      expect(r.code, command).to.equal(0);
+      return r.stdout;
+    };
+
+    it('every serve/run option in the table is listed by serve --help and run --help', async () => {
+      const table = section
+        .split('\n')
+        .filter((l) => l.startsWith('| `-'))
+        .map((l) => l.split('|')[1]!)
+        .join(' ');
+      const documented = flags(table);
+      expect(documented).to.include.members(['--watch', '--ack-timeout', '--resends', '--window']);
+      for (const command of ['serve', 'run']) {
+        const text = await help(command);
+        for (const flag of documented) expect(text, `${command} --help`).to.include(flag);
+      }
+    });
+
+    it('every send option is listed by send --help, every other flag by some --help', async () => {
+      const sendPart = section.slice(
+        section.indexOf('`send` options:'),
+        section.indexOf('Exit 0 when every part'),
+      );
+      const sendHelp = await help('send');
+      for (const flag of flags(sendPart)) expect(sendHelp, 'send --help').to.include(flag);
+      const all = (
+        await Promise.all(
+          ['serve', 'run', 'validate', 'explain', 'send', 'assert', 'diff', 'show', 'bench'].map(
+            help,
+          ),
+        )
+      ).join('\n');
+      for (const flag of flags(section)) expect(all, flag).to.include(flag);
+    });
+  });
 });
