@@ -78,6 +78,8 @@ rules:
     expect(semantic).to.deep.equal([
       's.yaml:3:39: rules[0].then[0].error.text: error text (901) must be printable ASCII',
       's.yaml:4:43: rules[1].then[0].respond.params["033"]: must not contain TAB, control bytes NUL/STX/ETX or characters beyond U+00FF',
+      // The rule has no when.op, so it could answer a login: no message for a report to follow.
+      's.yaml:5:35: rules[1].afterwards[0].statusReport: statusReport afterwards needs a submit: rule "rule-2" matches op login (it has no when.op); add op: submit to its when',
       's.yaml:5:45: rules[1].afterwards[0].statusReport.status: at least one weight must be above 0',
     ]);
   });
