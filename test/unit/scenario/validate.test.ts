@@ -143,3 +143,51 @@ describe('loadDefaultScenario', () => {
     expect(s.rules.map((r) => r.id)).to.include.members(['accept-login', 'accept-submit']);
   });
 });
+
+describe('afterwards checked against the operations a rule can match', () => {
+  it('accepts templates every matched operation provides', () => {
+    expect(
+      issues(`version: 1
+rules:
+  - when: { op: login }
+    then: [ { respond: {} } ]
+    afterwards: [ { deliver: { from: "1", to: "{{user}}", text: "hello {{ session }}" } } ]
+  - when: { op: { in: [submit, enquire] } }
+    then: [ { respond: {} } ]
+    afterwards: [ { deliver: { from: "1", to: "{{destination}}", text: "x" } } ]
+  - when: { op: { regex: "^submit$" } }
+    then: [ { respond: {} } ]
+    afterwards:
+      - statusReport: { status: delivered, dischargeTime: "{{timestamp}}" }
+      - deliver: { from: "{{destination}}", to: "{{originator}}", text: "{{text}} {{timestamp}}" }
+`),
+    ).to.deep.equal([]);
+  });
+
+  it('refuses {{timestamp}} for a login rule: only a submit answer has a 060', () => {
+    expect(
+      issues(`version: 1
+rules:
+  - when: { op: login }
+    then: [ { respond: {} } ]
+    afterwards: [ { deliver: { from: "1", to: "2", text: "at {{timestamp}}" } } ]
+`),
+    ).to.deep.equal([
+      's.yaml:5:58: rules[0].afterwards[0].deliver.text: template {{timestamp}} is not available: rule "rule-1" matches op login, whose request provides only {{user}}, {{session}}',
+    ]);
+  });
+
+  it('refuses a statusReport on a rule matching a pattern of operations beyond submit', () => {
+    expect(
+      issues(`version: 1
+rules:
+  - id: s-ops
+    when: { op: { prefix: "s" } }
+    then: [ { respond: {} } ]
+    afterwards: [ { statusReport: { status: delivered } } ]
+`),
+    ).to.deep.equal([
+      's.yaml:6:35: rules[0].afterwards[0].statusReport: statusReport afterwards needs a submit: rule "s-ops" matches op set; add op: submit to its when',
+    ]);
+  });
+});
