@@ -9,7 +9,7 @@
 import { Cimd2MockError } from '../errors.js';
 import { OPERATIONS, opByName, operationInfo } from '../protocol/operations.js';
 import { STATUS_NAMES } from '../protocol/status-codes.js';
-import { suggestion } from '../util/schema-messages.js';
+import { closest, suggestion } from '../util/schema-messages.js';
 import { humanPath, type DocPath } from '../util/yaml-source.js';
 import { matchOp, matchValue, regexOf, type MatchSpec, type ValueMatcher } from './matcher.js';
 import { RECORD_KINDS, type RecordKind } from './record.js';
@@ -160,22 +160,23 @@ export function fieldNamesOf(kind: RecordKind): readonly string[] {
 const OP_NAMES = OPERATIONS.map((o) => o.name);
 const STATUS_NAME_LIST: readonly string[] = Object.values(STATUS_NAMES);
 
-/** Better-known spellings of matcher keys, mapped to the key that does that. */
-const MATCHER_ALIASES: Readonly<Record<string, string>> = {
-  startsWith: 'prefix',
-  startswith: 'prefix',
-  endsWith: 'suffix',
-  endswith: 'suffix',
-  pattern: 'regex',
-  regexp: 'regex',
-  match: 'regex',
-  matches: 'regex',
-  contains: 'regex',
-  oneOf: 'in',
-  anyOf: 'in',
-  gte: 'min',
-  lte: 'max',
-  present: 'exists',
+/** Matcher keys people reach for that do not exist here, and what to write instead. */
+const MATCHER_ALIASES: Readonly<Record<string, (value: unknown) => string>> = {
+  startsWith: () => 'use "prefix"',
+  endsWith: () => 'use "suffix"',
+  contains: (v) =>
+    typeof v === 'string' ? `use { glob: ${JSON.stringify(`*${v}*`)} } or "regex"` : 'use "regex"',
+  includes: (v) => MATCHER_ALIASES['contains']?.(v) ?? '',
+  pattern: () => 'use "regex"',
+  regexp: () => 'use "regex"',
+  matches: () => 'use "regex"',
+  equals: () => 'write the plain value',
+  eq: () => 'write the plain value',
+  oneOf: () => 'use "in"',
+  anyOf: () => 'use "in"',
+  gte: () => 'use "min"',
+  lte: () => 'use "max"',
+  present: () => 'use "exists"',
 };
 
 const q = (s: string): string => JSON.stringify(s);
@@ -240,7 +241,7 @@ class Checker {
     const dir = get('dir');
     if (dir !== undefined && dir !== 'in' && dir !== 'out') {
       const s = typeof dir === 'string' ? suggestion(dir, ['in', 'out']) : '';
-      this.add(['dir'], `must be "in" or "out", not ${describe(dir)}${s}`);
+      this.add(['dir'], `must be one of: in, out${s}`);
     }
     for (const k of ['session', 'pn', 'rule']) {
       const v = get(k);
@@ -266,8 +267,13 @@ class Checker {
     const frameOnly = kinds?.length === 1 && kinds[0] === 'frame';
     for (const [name, m] of Object.entries(value)) {
       if (!known.includes(name)) {
-        const of = kinds === undefined ? '' : frameOnly ? ' of a frame' : ` of ${kinds.join('/')}`;
-        this.add(['fields'], `unknown field ${q(name)}${of}${hint(name, known)}`, name);
+        const what =
+          kinds === undefined
+            ? 'field'
+            : frameOnly
+              ? 'frame field'
+              : `field (for kind ${kinds.join(', ')})`;
+        this.add(['fields'], `unknown ${what} ${q(name)}${hint(name, known)}`, name);
       }
       this.matcher(m, ['fields', name], 'value');
     }
@@ -304,8 +310,8 @@ class Checker {
     if (Array.isArray(m) || !isPlain(m)) {
       this.add(
         path,
-        `must be a value or a matcher mapping with ${MATCHER_KEYS.join(', ')}, not ${describe(m)}` +
-          (Array.isArray(m) ? ' (for any of several values use { in: [...] })' : ''),
+        `must be a value or a matcher mapping with ${MATCHER_KEYS.join(', ')}` +
+          (Array.isArray(m) ? '' : ` (got ${describe(m)})`),
       );
       return;
     }
@@ -376,13 +382,17 @@ class Checker {
         if (typeof v !== 'boolean') this.add(at, `must be true or false, not ${describe(v)}`);
         return;
       default: {
-        const alias = MATCHER_ALIASES[key];
-        const h = suggestion(key, MATCHER_KEYS) || (alias ? ` (use ${q(alias)})` : '');
-        this.add(
-          path,
-          `unknown matcher ${q(key)}${h || ` (known: ${MATCHER_KEYS.join(', ')})`}`,
-          key,
-        );
+        const direct = suggestion(key, MATCHER_KEYS);
+        const aliasName = direct ? undefined : closest(key, Object.keys(MATCHER_ALIASES));
+        const instead = aliasName === undefined ? undefined : MATCHER_ALIASES[aliasName]?.(v);
+        const h =
+          direct ||
+          (instead === undefined
+            ? ` (known: ${MATCHER_KEYS.join(', ')})`
+            : aliasName === key
+              ? ` (${instead})`
+              : ` (for ${q(aliasName ?? key)} ${instead})`);
+        this.add(path, `unknown matcher ${q(key)}${h}`, key);
       }
     }
   }

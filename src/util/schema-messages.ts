@@ -41,10 +41,10 @@ export function editDistance(a: string, b: string): number {
 }
 
 /**
- * ` (did you mean "x"?)` for the closest candidate (ignoring case, first one on ties) when it is
- * within `max(1, floor(word.length / 3))` edits, else ``.
+ * The closest candidate to `word` (ignoring case, first one on ties) when it is within
+ * `max(1, floor(word.length / 3))` edits, else undefined.
  */
-export function suggestion(word: string, candidates: Iterable<string>): string {
+export function closest(word: string, candidates: Iterable<string>): string | undefined {
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const c of candidates) {
@@ -55,8 +55,14 @@ export function suggestion(word: string, candidates: Iterable<string>): string {
     }
   }
   return best !== undefined && bestDistance <= Math.max(1, Math.floor(word.length / 3))
-    ? ` (did you mean "${best}"?)`
-    : '';
+    ? best
+    : undefined;
+}
+
+/** ` (did you mean "x"?)` for the {@link closest} candidate, else ``. */
+export function suggestion(word: string, candidates: Iterable<string>): string {
+  const best = closest(word, candidates);
+  return best !== undefined ? ` (did you mean "${best}"?)` : '';
 }
 
 const article = (t: string): string =>
