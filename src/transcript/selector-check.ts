@@ -9,6 +9,7 @@
 import { Cimd2MockError } from '../errors.js';
 import { OPERATIONS, opByName, operationInfo } from '../protocol/operations.js';
 import { STATUS_NAMES } from '../protocol/status-codes.js';
+import type { TextEncoding } from '../protocol/user-data.js';
 import { closest, suggestion } from '../util/schema-messages.js';
 import { humanPath, type DocPath } from '../util/yaml-source.js';
 import { matchOp, matchValue, regexOf, type MatchSpec, type ValueMatcher } from './matcher.js';
@@ -208,7 +209,31 @@ function present(o: object): [string, unknown][] {
   return Object.entries(o).filter(([, v]) => v !== undefined);
 }
 
-type Domain = 'value' | 'op' | 'kind';
+/** Names a field's value must be one of (checked for plain strings and `in` lists). */
+interface NameDomain {
+  readonly what: string;
+  readonly names: readonly string[];
+}
+
+/** What plain values of a matcher must name: anything, an operation, a record kind, or a name. */
+type Domain = 'value' | 'op' | 'kind' | NameDomain;
+
+const ENCODINGS: Record<TextEncoding, true> = {
+  gsm7: true,
+  binary: true,
+  ucs2: true,
+  'iso-8859-1': true,
+  'iso-8859-5': true,
+  'iso-8859-8': true,
+  'wap-push': true,
+};
+
+/** Fields whose values come from a fixed list, so a misspelt value is a mistake too. */
+const FIELD_DOMAINS: Readonly<Record<string, Domain>> = {
+  statusName: { what: 'status', names: STATUS_NAME_LIST },
+  encoding: { what: 'encoding', names: Object.keys(ENCODINGS) },
+  opName: 'op',
+};
 
 class Checker {
   readonly issues: SelectorIssue[] = [];
@@ -275,7 +300,7 @@ class Checker {
               : `field (for kind ${kinds.join(', ')})`;
         this.add(['fields'], `unknown ${what} ${q(name)}${hint(name, known)}`, name);
       }
-      this.matcher(m, ['fields', name], 'value');
+      this.matcher(m, ['fields', name], FIELD_DOMAINS[name] ?? 'value');
     }
   }
 
@@ -328,9 +353,11 @@ class Checker {
     const fits =
       domain === 'op'
         ? OPERATIONS.some((o) => matchOp(spec, o.code)) || matchOp(spec, undefined)
-        : RECORD_KINDS.some((k) => matchValue(spec, k));
+        : (domain === 'kind' ? RECORD_KINDS : domain.names).some((k) => matchValue(spec, k)) ||
+          matchValue(spec, undefined);
     if (!fits) {
-      this.add(path, `matches no ${domain === 'op' ? 'operation' : 'record kind'}`);
+      const what = domain === 'op' ? 'operation' : domain === 'kind' ? 'record kind' : domain.what;
+      this.add(path, `matches no ${what}`);
     }
   }
 
@@ -412,8 +439,19 @@ class Checker {
       }
       return;
     }
-    const message = opProblem(v);
-    if (message !== undefined) this.add(path, message);
+    if (domain === 'op') {
+      const message = opProblem(v);
+      if (message !== undefined) this.add(path, message);
+      return;
+    }
+    if (typeof v !== 'string') {
+      this.add(
+        path,
+        `must be a ${domain.what} name (${domain.names.join(', ')}), not ${describe(v)}`,
+      );
+    } else if (!domain.names.includes(v)) {
+      this.add(path, `unknown ${domain.what} ${q(v)}${hint(v, domain.names)}`);
+    }
   }
 }
 

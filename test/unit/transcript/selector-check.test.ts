@@ -150,6 +150,26 @@ describe('selector checks (library)', () => {
     ]);
   });
 
+  it('checks the values of fields with a fixed list of names: status, encoding, opName', () => {
+    expect(issuesThrown(() => t.frames({ fields: { statusName: 'delivred' } }))).to.deep.equal([
+      'selector.fields.statusName: unknown status "delivred" (did you mean "delivered"?)',
+    ]);
+    expect(
+      issuesThrown(() => t.frames({ fields: { encoding: { in: ['gsm7', 'ucs-2'] } } })),
+    ).to.deep.equal([
+      'selector.fields.encoding.in[1]: unknown encoding "ucs-2" (did you mean "ucs2"?)',
+    ]);
+    expect(issuesThrown(() => t.frames({ fields: { statusName: 4 } }))[0]).to.match(
+      /^selector\.fields\.statusName: must be a status name \(unknown, in-process, .*\), not number 4$/,
+    );
+    expect(
+      issuesThrown(() => t.filter({ kind: 'decision', fields: { opName: 'sumbit' } })),
+    ).to.deep.equal([
+      'selector.fields.opName: unknown operation "sumbit" (did you mean "submit"?)',
+    ]);
+    expect(t.frames({ fields: { statusName: { in: ['delivered', 'failed'] } } })).to.have.length(1);
+  });
+
   it('reports a name pattern that fits no operation or record kind', () => {
     expect(issuesThrown(() => t.frames({ op: { prefix: 'sbumit' } }))).to.deep.equal([
       'selector.op: matches no operation',
