@@ -61,13 +61,15 @@ function withoutKind(filter: RecordFilter): RecordFilter {
 
 /**
  * The records of `pool` that meet most of the filter's conditions (at least one), best first,
- * then in transcript order. A `kind` in the filter restricts the pool and is not scored.
+ * then in transcript order. A `kind` in the filter restricts the pool and is not scored. The
+ * filter is checked first (a `SelectorError` for a mistake).
  */
 export function nearestRecords(
   pool: readonly TranscriptRecord[],
   filter: RecordFilter,
   max = 3,
 ): TranscriptRecord[] {
+  assertValidSelector(filter);
   const kindOk =
     filter.kind === undefined ? () => true : Transcript.predicate({ kind: filter.kind });
   const scoring = withoutKind(filter);

@@ -9,6 +9,7 @@ import {
   expectRuleUsed,
   expectSequence,
   expectStatusReportFor,
+  nearestRecords,
 } from '../../../src/transcript/assertions.js';
 import { runExpectations } from '../../../src/transcript/expectations.js';
 import { Transcript, type RecordFilter } from '../../../src/transcript/query.js';
@@ -186,9 +187,7 @@ describe('selector checks (library)', () => {
     expect(() => {
       expectFrames(empty, bad({ op: 'sumbit' }), 0);
     }).to.throw(SelectorError);
-    expect(() => {
-      expectSequence(empty, []);
-    }).not.to.throw();
+    expect(() => nearestRecords(empty.records, bad({ op: 'sumbit' }))).to.throw(SelectorError);
   });
 
   it('names the step of a sequence, the spec of a status report and a bad count', () => {
