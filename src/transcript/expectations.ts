@@ -8,7 +8,12 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type * as AjvModule from 'ajv/dist/2020.js';
 import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
-import { distinctIssues, schemaIssue, SCHEMA_AJV_OPTIONS } from '../util/schema-messages.js';
+import {
+  distinctIssues,
+  schemaIssue,
+  SCHEMA_AJV_OPTIONS,
+  withoutMisspeltRequired,
+} from '../util/schema-messages.js';
 import { fromPointer, toPointer, YamlSource } from '../util/yaml-source.js';
 import type { DocPath } from '../util/yaml-source.js';
 import {
@@ -144,19 +149,24 @@ function alternativesMessage(e: ErrorObject): string {
   return `must be a status code 0-9 or one of: ${names.map(String).join(', ')}`;
 }
 
-function schemaIssues(source: YamlSource, errors: readonly ErrorObject[]): ExpectationIssue[] {
+function schemaIssues(source: YamlSource, all: readonly ErrorObject[]): ExpectationIssue[] {
+  const errors = withoutMisspeltRequired(all);
   const out: (ExpectationIssue | undefined)[] = [];
   const dropped = new Set<ErrorObject>();
   for (const e of errors) {
     if (e.keyword !== 'oneOf' && e.keyword !== 'anyOf') continue;
-    const subs = errors.filter(
+    const subs = all.filter(
       (x) =>
-        x !== e &&
-        x.instancePath === e.instancePath &&
-        x.schemaPath.startsWith(e.schemaPath.slice(0, -e.keyword.length)),
+        x !== e && x.instancePath === e.instancePath && x.schemaPath.startsWith(`${e.schemaPath}/`),
     );
     const path = fromPointer(e.instancePath, source.data);
     const isObject = isMatchSpec(e.data);
+    if (subs.some((x) => !errors.includes(x))) {
+      // A misspelt check key (`noUnmached`): its unknown-key issue says it all.
+      for (const x of subs) dropped.add(x);
+      dropped.add(e);
+      continue;
+    }
     if (subs.length > 0 && subs.every((x) => x.keyword === 'required')) {
       // The "exactly one check key" rule of an expectation, or count's bounds.
       for (const x of subs) dropped.add(x);

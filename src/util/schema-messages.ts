@@ -186,11 +186,36 @@ export function distinctIssues(issues: Iterable<SourceIssue | undefined>): Sourc
   return sortIssues(out);
 }
 
+/**
+ * The errors without the "missing required key" ones that a misspelt key in the same mapping
+ * explains: `{ mach: … }` where `match` is required is one mistake, reported once, as the unknown
+ * key with its "did you mean".
+ */
+export function withoutMisspeltRequired(errors: readonly ErrorObject[]): ErrorObject[] {
+  const unknownKeys = new Map<string, string[]>();
+  for (const e of errors) {
+    if (e.keyword !== 'additionalProperties') continue;
+    const key = String((e.params as Record<string, unknown>)['additionalProperty']);
+    const list = unknownKeys.get(e.instancePath) ?? [];
+    list.push(key);
+    unknownKeys.set(e.instancePath, list);
+  }
+  if (unknownKeys.size === 0) return [...errors];
+  return errors.filter((e) => {
+    if (e.keyword !== 'required') return true;
+    const missing = String((e.params as Record<string, unknown>)['missingProperty']);
+    const keys = unknownKeys.get(e.instancePath) ?? [];
+    return !keys.some((k) => closest(k, [missing]) !== undefined);
+  });
+}
+
 /** Every ajv error as a located issue: {@link schemaIssue} then {@link distinctIssues}. */
 export function schemaIssues(
   source: YamlSource,
   errors: readonly ErrorObject[],
   override?: MessageOverride,
 ): SourceIssue[] {
-  return distinctIssues(errors.map((e) => schemaIssue(source, e, override)));
+  return distinctIssues(
+    withoutMisspeltRequired(errors).map((e) => schemaIssue(source, e, override)),
+  );
 }

@@ -32,6 +32,15 @@ describe('expectations files: match filters (one located message per mistake)', 
     ]);
   });
 
+  it('a misspelt required key or check key is one line, not a missing-key cascade', () => {
+    expect(issuesOf('- count:\n    mach: { op: submit }\n    equals: 2\n')).to.deep.equal([
+      'expectations.yaml:2:5: [0].count: unknown key "mach" (did you mean "match"?)',
+    ]);
+    expect(issuesOf('- noUnmached: true\n')).to.deep.equal([
+      'expectations.yaml:1:3: [0]: unknown key "noUnmached" (did you mean "noUnmatched"?)',
+    ]);
+  });
+
   it('unknown operation name', () => {
     expect(issuesOf('- count:\n    match: { op: sumbit }\n    equals: 2\n')).to.deep.equal([
       'expectations.yaml:2:18: [0].count.match.op: unknown operation "sumbit" (did you mean "submit"?)',
