@@ -15,6 +15,7 @@ import { CimdClient } from '../../src/testing/cimd-client.js';
 import { ManualClock } from '../../src/testing/manual-clock.js';
 import { expectFrames, expectRecords } from '../../src/transcript/assertions.js';
 import type { FrameRecord } from '../../src/transcript/record.js';
+import { assertValidRecord } from '../unit/transcript/helpers.js';
 
 const SCENARIO = `version: 1
 name: isolation
@@ -169,6 +170,7 @@ describe('isolation between tests (reset and epochs)', () => {
     await clock.advance(20_000);
     expect(reports).to.deep.equal([]);
     expect(mock.transcriptAll.frames({ op: 'status-report' })).to.deep.equal([]);
+    for (const r of mock.transcriptAll.records) assertValidRecord(r);
   });
 
   it('reset() re-arms schedule: the next login of the user gets it again', async () => {
@@ -224,6 +226,7 @@ describe('isolation between tests (reset and epochs)', () => {
     for (const r of closes) expect(r.seq).to.be.below(result.seq);
     expect(mock.transcriptAll.ofKind('reset')[0]).to.deep.include({ sessions: 'close' });
     expect(mock.transcript.ofKind('session-close')).to.deep.equal([]);
+    for (const r of mock.transcriptAll.records) assertValidRecord(r);
 
     // Sessions stay by default.
     const c = await login(mock, 'three');
