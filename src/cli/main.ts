@@ -133,8 +133,9 @@ function program(): Command {
     .description('check a transcript against an expectations file (exit 1 on failure)')
     .argument('<transcript>')
     .argument('<expectations>')
-    .action(async (transcript: string, expectations: string) => {
-      process.exitCode = await assertCommand(transcript, expectations);
+    .option('--all', 'check every record, not only those after the last reset')
+    .action(async (transcript: string, expectations: string, opts: { all?: boolean }) => {
+      process.exitCode = await assertCommand(transcript, expectations, opts);
     });
 
   p.command('diff')

@@ -876,6 +876,25 @@ export class SmscServer extends EventEmitter<ServerEvents> implements SessionHos
     return this.items.size;
   }
 
+  /**
+   * Cancels every item scheduled and not fired yet (status reports, delivers, disconnects),
+   * each reported as `fired` with `cancelled: reason`, oldest first; returns how many.
+   */
+  cancelScheduled(reason: string): number {
+    const pending = [...this.items.values()];
+    this.items.clear();
+    for (const item of pending) {
+      this.clock.clearTimeout(item.handle);
+      this.emit('fired', item.session.info, {
+        id: item.id,
+        action: item.action,
+        at: item.at,
+        cancelled: reason,
+      });
+    }
+    return pending.length;
+  }
+
   private fire(
     id: number,
     origin: Session,
