@@ -911,15 +911,15 @@ describe('control API', () => {
     const STATEFUL = [
       'version: 1',
       'rules:',
-      '  - id: outage',
-      '    whenState: down',
-      '    when: { op: submit }',
-      '    then: [ { error: { code: 300 } } ]',
       '  - id: recover',
       '    whenState: down',
       '    when: { op: submit, destination: "+0" }',
       '    setState: up',
       '    then: [ { respond: {} } ]',
+      '  - id: outage',
+      '    whenState: down',
+      '    when: { op: submit }',
+      '    then: [ { error: { code: 300 } } ]',
       '',
     ].join('\n');
 
