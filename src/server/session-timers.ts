@@ -1,0 +1,170 @@
+/**
+ * The timers of one session: a `TimerSet` (every timer the session owns, cleared at once when
+ * it closes) and `SessionTimers`, the three limits on a connection's life: keep-alive (send a 40
+ * after `keepAliveInterval` without a frame; close when it is not answered), the login timeout
+ * and the idle timeout. All time comes from the injected Clock.
+ */
+import type { Clock, TimerHandle } from '../util/clock.js';
+
+/** Timers owned by one session; `clear()` cancels every one still pending. */
+export class TimerSet {
+  private readonly clock: Clock;
+  private readonly handles = new Set<TimerHandle>();
+
+  constructor(clock: Clock) {
+    this.clock = clock;
+  }
+
+  /** Runs `fn` after `ms` unless cancelled or cleared first. */
+  after(ms: number, fn: () => void): TimerHandle {
+    const handle = this.clock.setTimeout(() => {
+      this.handles.delete(handle);
+      fn();
+    }, ms);
+    this.handles.add(handle);
+    return handle;
+  }
+
+  cancel(handle: TimerHandle): void {
+    this.handles.delete(handle);
+    this.clock.clearTimeout(handle);
+  }
+
+  clear(): void {
+    for (const t of this.handles) this.clock.clearTimeout(t);
+    this.handles.clear();
+  }
+
+  /** Timers pending. */
+  get size(): number {
+    return this.handles.size;
+  }
+}
+
+/** What the session timers need from their session. */
+export interface TimedSession {
+  readonly isOpen: boolean;
+  readonly loggedIn: boolean;
+  /**
+   * Sends a keep-alive 40; resolves true when the 90 came, false when it did not within the
+   * alive timeout; rejects when the session closed meanwhile.
+   */
+  sendAlive(): Promise<boolean>;
+  /** Closes the session because a timer ran out; `limit` names the option when one did. */
+  expire(text: string, limit?: { readonly name: string; readonly value: number }): void;
+}
+
+export interface SessionTimerOptions {
+  /** KeepAliveInterval in ms, read each time it is armed (it may change at run time); 0 = off. */
+  readonly keepAliveMs: () => number;
+  readonly loginTimeoutMs: number;
+  readonly idleTimeoutMs: number;
+}
+
+export class SessionTimers {
+  private readonly clock: Clock;
+  private readonly timers: TimerSet;
+  private readonly session: TimedSession;
+  private readonly options: SessionTimerOptions;
+  private lastActivity: number;
+  private keepAliveTimer: TimerHandle | undefined;
+  private loginTimer: TimerHandle | undefined;
+  private aliveOutstanding = false;
+
+  constructor(clock: Clock, timers: TimerSet, session: TimedSession, options: SessionTimerOptions) {
+    this.clock = clock;
+    this.timers = timers;
+    this.session = session;
+    this.options = options;
+    this.lastActivity = clock.now();
+  }
+
+  /** Arms the three timers (when the session starts reading). */
+  start(): void {
+    this.armKeepAlive();
+    this.armLoginTimeout();
+    this.armIdleTimeout();
+  }
+
+  /** A frame arrived (well-formed or not): the connection is active now. */
+  touch(): void {
+    this.lastActivity = this.clock.now();
+  }
+
+  /** The login succeeded: the login timeout no longer applies. */
+  loggedIn(): void {
+    if (this.loginTimer === undefined) return;
+    this.timers.cancel(this.loginTimer);
+    this.loginTimer = undefined;
+  }
+
+  /** The session closed (its TimerSet is cleared by the session). */
+  stopped(): void {
+    this.keepAliveTimer = undefined;
+    this.loginTimer = undefined;
+  }
+
+  /** (Re)arms the keep-alive timer from the current KeepAliveInterval. */
+  armKeepAlive(): void {
+    if (this.keepAliveTimer !== undefined) {
+      this.timers.cancel(this.keepAliveTimer);
+      this.keepAliveTimer = undefined;
+    }
+    const intervalMs = this.options.keepAliveMs();
+    if (intervalMs <= 0 || !this.session.isOpen) return;
+    const due = this.lastActivity + intervalMs - this.clock.now();
+    this.keepAliveTimer = this.timers.after(Math.max(due, 0), () => {
+      this.keepAliveTimer = undefined;
+      this.onKeepAliveTimer();
+    });
+  }
+
+  private onKeepAliveTimer(): void {
+    if (!this.session.isOpen) return;
+    const intervalMs = this.options.keepAliveMs();
+    if (intervalMs <= 0) return;
+    const idle = this.clock.now() - this.lastActivity;
+    if (idle < intervalMs || this.aliveOutstanding) {
+      this.armKeepAlive();
+      return;
+    }
+    this.aliveOutstanding = true;
+    this.session.sendAlive().then(
+      (answered) => {
+        this.aliveOutstanding = false;
+        if (!answered) this.session.expire('no answer to alive (keepalive timeout)');
+        else this.armKeepAlive();
+      },
+      () => {
+        this.aliveOutstanding = false;
+      },
+    );
+  }
+
+  private armLoginTimeout(): void {
+    const ms = this.options.loginTimeoutMs;
+    if (ms <= 0) return;
+    this.loginTimer = this.timers.after(ms, () => {
+      this.loginTimer = undefined;
+      if (this.session.loggedIn || !this.session.isOpen) return;
+      const text = `no successful login within ${ms} ms (loginTimeoutMs)`;
+      this.session.expire(text, { name: 'loginTimeoutMs', value: ms });
+    });
+  }
+
+  /** Idle = no inbound frame (well-formed or not); bytes outside frames do not count. */
+  private armIdleTimeout(): void {
+    const ms = this.options.idleTimeoutMs;
+    if (ms <= 0 || !this.session.isOpen) return;
+    const due = this.lastActivity + ms - this.clock.now();
+    this.timers.after(Math.max(due, 0), () => {
+      if (!this.session.isOpen) return;
+      if (this.clock.now() - this.lastActivity < ms) {
+        this.armIdleTimeout();
+        return;
+      }
+      const text = `no frame from the client for ${ms} ms (idleTimeoutMs)`;
+      this.session.expire(text, { name: 'idleTimeoutMs', value: ms });
+    });
+  }
+}
