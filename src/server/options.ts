@@ -6,7 +6,6 @@ import { DEFAULT_MAX_FRAME_LENGTH } from '../protocol/constants.js';
 import { ConfigError } from '../errors.js';
 import type { Clock } from '../util/clock.js';
 import type { Responder } from './ports.js';
-import type { ResolvedSessionOptions } from './session.js';
 
 export interface SmscServerOptions {
   /** Time source; default real time. */
@@ -64,6 +63,22 @@ export interface SmscServerOptions {
   readonly maxMultipartSets?: number;
   /** A closing session whose output does not flush within this is destroyed (ms, default 5000). */
   readonly lingerMs?: number;
+}
+
+/** What each session uses of the options (checked, defaults applied). */
+export interface ResolvedSessionOptions {
+  readonly maxFrameLength: number;
+  readonly checksum: boolean;
+  readonly window: number;
+  readonly ackTimeoutMs: number;
+  readonly maxResends: number;
+  readonly aliveTimeoutMs: number;
+  readonly maxPendingRequests: number;
+  readonly maxWriteBufferBytes: number;
+  readonly loginTimeoutMs: number;
+  readonly idleTimeoutMs: number;
+  readonly maxOutstanding: number;
+  readonly lingerMs: number;
 }
 
 /** Every option checked, defaults applied. */

@@ -17,6 +17,8 @@ import type { TimerHandle } from '../util/clock.js';
 import { deferred, type Deferred } from '../util/deferred.js';
 import type { OutboundResult } from './session-types.js';
 import type { TimerSet } from './session-timers.js';
+import type { SessionInfo } from './ports.js';
+import type { ServerSignals } from './signals.js';
 import type { Throttle } from './throttle.js';
 
 /** Server packet-number counter shared by the sessions of one user (never restarts at 000). */
@@ -31,19 +33,13 @@ export interface OutboundOptions {
   readonly maxOutstanding: number;
 }
 
-/** What the window needs from its session. */
-export interface OutboundLink {
+/** The session a window belongs to (ServerSession). */
+export interface WindowOwner {
   readonly id: string;
+  readonly info: SessionInfo;
   readonly isOpen: boolean;
   /** Writes one frame now. */
-  write(frame: Frame): void;
-  limitReached(limit: string, value: number, detail: string): void;
-  /** A request got no answer after its last resend. */
-  ackTimeout(frame: Frame, attempts: number): void;
-  /** A 70/73 arrived for a request of the window. */
-  deliverResponse(pn: number, op: number, errorCode: number): void;
-  /** A response that answers nothing in flight. */
-  unexpectedResponse(frame: Frame): void;
+  writeFrame(frame: Frame): void;
 }
 
 /** Per-request overrides (the keep-alive's 40 uses them). */
@@ -75,16 +71,26 @@ export class OutboundWindow {
   private readonly queue: Item[] = [];
   private readonly inFlight = new Map<number, Item>();
   private counter: PnCounter = { next: 0 };
-  private readonly link: OutboundLink;
+  private readonly link: WindowOwner;
   private readonly options: OutboundOptions;
   private readonly timers: TimerSet;
   private readonly throttle: Throttle;
+  private readonly signals: ServerSignals;
 
-  constructor(link: OutboundLink, options: OutboundOptions, timers: TimerSet, throttle: Throttle) {
-    this.link = link;
+  constructor(
+    owner: WindowOwner,
+    options: OutboundOptions,
+    parts: {
+      readonly timers: TimerSet;
+      readonly throttle: Throttle;
+      readonly signals: ServerSignals;
+    },
+  ) {
+    this.link = owner;
     this.options = options;
-    this.timers = timers;
-    this.throttle = throttle;
+    this.timers = parts.timers;
+    this.throttle = parts.throttle;
+    this.signals = parts.signals;
   }
 
   /** Takes packet numbers from `counter` from now on (the user's, after login). */
@@ -105,7 +111,7 @@ export class OutboundWindow {
     const max = this.options.maxOutstanding;
     if (this.outstanding + count <= max) return undefined;
     const message = `session ${this.link.id} has ${this.outstanding} server requests outstanding; ${count} more would exceed maxOutstanding (${max})`;
-    this.link.limitReached('maxOutstanding', max, `not sent: ${message}`);
+    this.signals.limitReached('maxOutstanding', max, `not sent: ${message}`, this.link.id);
     return new LimitError(message, 'maxOutstanding', max);
   }
 
@@ -149,7 +155,7 @@ export class OutboundWindow {
       item !== undefined &&
       (frame.op === item.op + 50 || frame.op === Op.GeneralError || frame.op === Op.Nack);
     if (item === undefined || !matches) {
-      this.link.unexpectedResponse(frame);
+      this.signals.emit('unexpected-response', this.link.info, frame);
       return;
     }
     if (frame.op === Op.Nack && item.attempts <= item.maxResends) {
@@ -164,7 +170,12 @@ export class OutboundWindow {
         ? CimdError.SyntaxError
         : Number(getParam(frame, Param.ErrorCode) ?? '0') || 0;
     if (frame.op === Op.DeliverMessageResponse || frame.op === Op.DeliverStatusReportResponse)
-      this.link.deliverResponse(frame.pn, frame.op, errorCode);
+      this.signals.emit('deliver-response', {
+        clientId: this.link.id,
+        pn: frame.pn,
+        op: frame.op,
+        errorCode,
+      });
     item.done.resolve({
       pn: item.pn,
       acknowledged: frame.op === item.op + 50,
@@ -208,7 +219,7 @@ export class OutboundWindow {
   private transmit(item: Item): void {
     if (!this.link.isOpen || this.inFlight.get(item.pn) !== item) return;
     item.attempts++;
-    this.link.write({ op: item.op, pn: item.pn, params: item.params });
+    this.link.writeFrame({ op: item.op, pn: item.pn, params: item.params });
     item.timer = this.timers.after(item.ackTimeoutMs, () => {
       item.timer = undefined;
       if (this.inFlight.get(item.pn) !== item) return;
@@ -217,7 +228,8 @@ export class OutboundWindow {
         return;
       }
       this.inFlight.delete(item.pn);
-      this.link.ackTimeout({ op: item.op, pn: item.pn, params: item.params }, item.attempts);
+      const frame = { op: item.op, pn: item.pn, params: item.params };
+      this.signals.emit('ack-timeout', this.link.info, frame, item.attempts);
       item.done.resolve({
         pn: item.pn,
         acknowledged: false,

@@ -4,7 +4,11 @@
  * after `keepAliveInterval` without a frame; close when it is not answered), the login timeout
  * and the idle timeout. All time comes from the injected Clock.
  */
+import { Op } from '../protocol/operations.js';
 import type { Clock, TimerHandle } from '../util/clock.js';
+import type { CloseReason } from './events.js';
+import type { OutboundWindow } from './outbound-window.js';
+import type { ServerSignals } from './signals.js';
 
 /** Timers owned by one session; `clear()` cancels every one still pending. */
 export class TimerSet {
@@ -41,22 +45,19 @@ export class TimerSet {
   }
 }
 
-/** What the session timers need from their session. */
+/** The session the timers belong to (ServerSession). */
 export interface TimedSession {
+  readonly id: string;
   readonly isOpen: boolean;
-  readonly loggedIn: boolean;
-  /**
-   * Sends a keep-alive 40; resolves true when the 90 came, false when it did not within the
-   * alive timeout; rejects when the session closed meanwhile.
-   */
-  sendAlive(): Promise<boolean>;
-  /** Closes the session because a timer ran out; `limit` names the option when one did. */
-  expire(text: string, limit?: { readonly name: string; readonly value: number }): void;
+  readonly state: string;
+  close(reason: CloseReason): void;
 }
 
 export interface SessionTimerOptions {
   /** KeepAliveInterval in ms, read each time it is armed (it may change at run time); 0 = off. */
   readonly keepAliveMs: () => number;
+  /** How long the keep-alive 40 waits for its 90. */
+  readonly aliveTimeoutMs: number;
   readonly loginTimeoutMs: number;
   readonly idleTimeoutMs: number;
 }
@@ -66,17 +67,30 @@ export class SessionTimers {
   private readonly timers: TimerSet;
   private readonly session: TimedSession;
   private readonly options: SessionTimerOptions;
+  private readonly outbound: OutboundWindow;
+  private readonly signals: ServerSignals;
   private lastActivity: number;
   private keepAliveTimer: TimerHandle | undefined;
   private loginTimer: TimerHandle | undefined;
   private aliveOutstanding = false;
 
-  constructor(clock: Clock, timers: TimerSet, session: TimedSession, options: SessionTimerOptions) {
-    this.clock = clock;
-    this.timers = timers;
+  constructor(
+    session: TimedSession,
+    options: SessionTimerOptions,
+    parts: {
+      readonly clock: Clock;
+      readonly timers: TimerSet;
+      readonly outbound: OutboundWindow;
+      readonly signals: ServerSignals;
+    },
+  ) {
     this.session = session;
     this.options = options;
-    this.lastActivity = clock.now();
+    this.clock = parts.clock;
+    this.timers = parts.timers;
+    this.outbound = parts.outbound;
+    this.signals = parts.signals;
+    this.lastActivity = parts.clock.now();
   }
 
   /** Arms the three timers (when the session starts reading). */
@@ -129,10 +143,17 @@ export class SessionTimers {
       return;
     }
     this.aliveOutstanding = true;
-    this.session.sendAlive().then(
-      (answered) => {
+    const alive = this.outbound.request(Op.Alive, [], {
+      ackTimeoutMs: this.options.aliveTimeoutMs,
+      maxResends: 0,
+      throttled: false,
+      unlimited: true,
+    });
+    alive.then(
+      (result) => {
         this.aliveOutstanding = false;
-        if (!answered) this.session.expire('no answer to alive (keepalive timeout)');
+        if (!result.acknowledged)
+          this.session.close({ code: -1, text: 'no answer to alive (keepalive timeout)' });
         else this.armKeepAlive();
       },
       () => {
@@ -146,9 +167,8 @@ export class SessionTimers {
     if (ms <= 0) return;
     this.loginTimer = this.timers.after(ms, () => {
       this.loginTimer = undefined;
-      if (this.session.loggedIn || !this.session.isOpen) return;
-      const text = `no successful login within ${ms} ms (loginTimeoutMs)`;
-      this.session.expire(text, { name: 'loginTimeoutMs', value: ms });
+      if (this.session.state !== 'connected') return;
+      this.expire('loginTimeoutMs', ms, `no successful login within ${ms} ms (loginTimeoutMs)`);
     });
   }
 
@@ -163,8 +183,12 @@ export class SessionTimers {
         this.armIdleTimeout();
         return;
       }
-      const text = `no frame from the client for ${ms} ms (idleTimeoutMs)`;
-      this.session.expire(text, { name: 'idleTimeoutMs', value: ms });
+      this.expire('idleTimeoutMs', ms, `no frame from the client for ${ms} ms (idleTimeoutMs)`);
     });
+  }
+
+  private expire(limit: string, ms: number, text: string): void {
+    this.signals.limitReached(limit, ms, `session closed: ${text}`, this.session.id);
+    this.session.close({ code: -1, text });
   }
 }

@@ -32,6 +32,7 @@ import { answerFor, errorFrames, errorParams, type Answer } from './answers.js';
 import type { CloseReason } from './events.js';
 import type { RequestDecider } from './manual-responder.js';
 import type { MessageStore } from './message-store.js';
+import type { ResolvedSessionOptions } from './options.js';
 import { OutboundWindow } from './outbound-window.js';
 import type { Decision, RequestContext, SessionInfo, TerminalStep } from './ports.js';
 import type { Reassembler } from './reassembler.js';
@@ -44,21 +45,7 @@ import type { Throttle } from './throttle.js';
 
 export type { Session, SessionState, OutboundResult } from './session-types.js';
 export { errorParams } from './answers.js';
-
-export interface ResolvedSessionOptions {
-  readonly maxFrameLength: number;
-  readonly checksum: boolean;
-  readonly window: number;
-  readonly ackTimeoutMs: number;
-  readonly maxResends: number;
-  readonly aliveTimeoutMs: number;
-  readonly maxPendingRequests: number;
-  readonly maxWriteBufferBytes: number;
-  readonly loginTimeoutMs: number;
-  readonly idleTimeoutMs: number;
-  readonly maxOutstanding: number;
-  readonly lingerMs: number;
-}
+export type { ResolvedSessionOptions } from './options.js';
 
 /** The server's parts a session works with (one object shared by every session). */
 export interface SessionParts {
@@ -130,62 +117,20 @@ export class ServerSession implements Session {
         return self.isOpen;
       },
     });
-    this.outbound = new OutboundWindow(
-      {
-        id,
-        get isOpen() {
-          return self.isOpen;
-        },
-        write: (frame) => {
-          this.writeFrame(frame);
-        },
-        limitReached: (limit, value, detail) => {
-          signals.limitReached(limit, value, detail, id);
-        },
-        ackTimeout: (frame, attempts) => {
-          signals.emit('ack-timeout', this.infoValue, frame, attempts);
-        },
-        deliverResponse: (pn, op, errorCode) => {
-          signals.emit('deliver-response', { clientId: id, pn, op, errorCode });
-        },
-        unexpectedResponse: (frame) => {
-          signals.emit('unexpected-response', this.infoValue, frame);
-        },
-      },
-      options,
-      this.timers,
-      parts.throttle,
-    );
+    this.outbound = new OutboundWindow(this, options, {
+      timers: this.timers,
+      throttle: parts.throttle,
+      signals,
+    });
     this.life = new SessionTimers(
-      parts.clock,
-      this.timers,
-      {
-        get isOpen() {
-          return self.isOpen;
-        },
-        get loggedIn() {
-          return self.stateValue === 'authenticated';
-        },
-        sendAlive: async () =>
-          (
-            await this.outbound.request(Op.Alive, [], {
-              ackTimeoutMs: options.aliveTimeoutMs,
-              maxResends: 0,
-              throttled: false,
-              unlimited: true,
-            })
-          ).acknowledged,
-        expire: (text, limit) => {
-          if (limit !== undefined)
-            signals.limitReached(limit.name, limit.value, `session closed: ${text}`, id);
-          this.close({ code: -1, text });
-        },
-      },
+      this,
       {
         keepAliveMs: parts.keepAliveMs,
+        aliveTimeoutMs: options.aliveTimeoutMs,
         loginTimeoutMs: options.loginTimeoutMs,
         idleTimeoutMs: options.idleTimeoutMs,
       },
+      { clock: parts.clock, timers: this.timers, outbound: this.outbound, signals },
     );
   }
 
