@@ -168,11 +168,18 @@ export function errorFrames(request: RequestContext, code: number, text?: string
 
 /** 900 (and 901 with the table text unless given) for an error answer. */
 export function errorParams(code: number, text?: string): Parameter[] {
-  const t = (text ?? errorText(code)).replace(/[\x00-\x1f\x7f-\uffff]/g, ' ').slice(0, 64);
+  const t = clip901((text ?? errorText(code)).replace(/[\x00-\x1f\x7f-\uffff]/g, ' '));
   return [
     { code: Param.ErrorCode, value: String(code) },
     { code: Param.ErrorText, value: t },
   ];
+}
+
+/** At most 64 characters (the 901 limit), cut at a word boundary when a space allows it. */
+export function clip901(text: string): string {
+  if (text.length <= 64) return text;
+  const space = text.lastIndexOf(' ', 64);
+  return (space > 0 ? text.slice(0, space) : text.slice(0, 64)).trimEnd();
 }
 
 /** Defaults overridden by same-code extras; new extras appended in their order. */

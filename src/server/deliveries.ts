@@ -31,7 +31,7 @@ export interface DeliverStatusReport {
   readonly status: number;
   /** 062 status error code. */
   readonly statusErrorCode?: number;
-  /** 063 discharge time; default the server clock now. */
+  /** 063 discharge time; default the server clock now, but never before the 060. */
   readonly dischargeTime?: string;
   readonly pn?: number;
   readonly extraParameters?: readonly Parameter[];
@@ -99,7 +99,10 @@ export class Deliveries {
     ];
     if (report.statusErrorCode !== undefined)
       params.push({ code: Param.StatusErrorCode, value: String(report.statusErrorCode) });
-    params.push({ code: Param.DischargeTime, value: report.dischargeTime ?? this.store.now() });
+    params.push({
+      code: Param.DischargeTime,
+      value: report.dischargeTime ?? this.store.dischargeTime(report.messageTimestamp),
+    });
     params.push(...(report.extraParameters ?? []));
     this.store.setStatus(report.messageTimestamp, report.destination, report.status);
     const result = await window.request(

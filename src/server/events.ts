@@ -104,7 +104,11 @@ export interface SubmitEvent {
   readonly frame: Frame;
 }
 
-/** OnCimd2SubmitMessageCompleted: a whole message, once every part arrived and was answered. */
+/**
+ * OnCimd2SubmitMessageCompleted: a whole message, once every part arrived and was answered
+ * positively (a 53 with 060). Not emitted for a message whose part got an error, nack, drop or
+ * disconnect, unless the client sends that part again and it is accepted.
+ */
 export interface SubmitCompletedEvent {
   readonly clientId: string;
   readonly user: string | undefined;
@@ -119,7 +123,7 @@ export interface SubmitCompletedEvent {
   readonly reference?: number;
   /** Client packet numbers of the parts in part order. */
   readonly packetNumbers: readonly number[];
-  /** 060 of each part's 53 in part order (undefined where the part was not answered positively). */
+  /** 060 of each part's positive 53 in part order (never undefined since every part was accepted). */
   readonly timestamps: readonly (string | undefined)[];
 }
 

@@ -37,6 +37,14 @@ export class MessageStore {
     return this.timestamps.now();
   }
 
+  /**
+   * The default 063 of a report about the message with 060 `messageTimestamp`: the clock, never
+   * before that 060 and never before an earlier default 063 (see TimestampAllocator).
+   */
+  dischargeTime(messageTimestamp: string): string {
+    return this.timestamps.dischargeTime(messageTimestamp);
+  }
+
   /** A 060 fixed by a scenario: allocation never repeats it for that destination. */
   reserve(destination: string, timestamp: string): void {
     try {

@@ -105,7 +105,7 @@ export type Afterward =
       readonly status: number;
       /** 062 status error code. */
       readonly errorCode?: number;
-      /** 063 as yymmddhhmmss; default: the clock when the report fires. */
+      /** 063 as yymmddhhmmss; default: the clock when the report fires, never before the 060. */
       readonly dischargeTime?: string;
       readonly target?: 'session' | 'user';
     }

@@ -15,7 +15,7 @@ export interface SubmittedPart {
   readonly concat?: { readonly ref: number; readonly total: number; readonly seq: number };
 }
 
-/** A whole message: all parts received and answered. */
+/** A whole message: all parts received and answered positively. */
 export interface AssembledMessage {
   readonly clientId: string;
   readonly user: string | undefined;
@@ -27,12 +27,13 @@ export interface AssembledMessage {
   readonly parts: number;
   readonly reference?: number;
   readonly packetNumbers: readonly number[];
-  readonly timestamps: readonly (string | undefined)[];
+  /** 060 of each part's positive 53, in part order. */
+  readonly timestamps: readonly string[];
 }
 
 interface PartState {
   part: SubmittedPart;
-  answered: boolean;
+  /** 060 of the part's positive answer; undefined while unanswered or answered negatively. */
   timestamp: string | undefined;
 }
 
@@ -45,15 +46,20 @@ interface PartSet {
 
 /** Handle given back for a received part, to report its answer. */
 export interface PartTicket {
-  /** Call once the part's answer went out (timestamp = 060 of a positive 53). */
+  /**
+   * Call once the part's answer went out: `timestamp` is the 060 of a positive 53, undefined for
+   * any other outcome (error, nack, drop, disconnect).
+   */
   answered(timestamp: string | undefined): void;
 }
 
 /**
  * Multipart reassembly keyed by (user or session, originator, destination, reference, total).
- * Parts may arrive in any order; the message completes once every part arrived and was answered;
- * an incomplete set expires `ttlMs` after its first part. Single-part messages complete at once
- * when answered. A repeated part (same seq) replaces the earlier copy. At most `maxSets`
+ * Parts may arrive in any order; the message completes once every part arrived and was answered
+ * positively (a 53 with 060); an incomplete set expires `ttlMs` after its first part. A part
+ * answered otherwise (error, nack, drop, disconnect) does not count: the set waits for the client
+ * to send that part again (a repeated part, same seq, replaces the earlier copy) or expires.
+ * Single-part messages complete at once when answered positively, and are forgotten otherwise. At most `maxSets`
  * incomplete sets are held: a new set over the limit expires the oldest one at once (reported
  * like a TTL expiry, then `onEvict`).
  */
@@ -94,7 +100,7 @@ export class Reassembler {
     if (c === undefined || c.total <= 1 || c.seq < 1 || c.seq > c.total) {
       return {
         answered: (timestamp) => {
-          this.onComplete(assemble([{ part, answered: true, timestamp }], undefined));
+          if (timestamp !== undefined) this.onComplete(assemble([{ part, timestamp }], undefined));
         },
       };
     }
@@ -120,14 +126,13 @@ export class Reassembler {
         this.expire(s);
       }, this.ttlMs);
     }
-    const state: PartState = { part, answered: false, timestamp: undefined };
+    const state: PartState = { part, timestamp: undefined };
     set.parts[c.seq - 1] = state;
     const s = set;
     return {
       answered: (timestamp) => {
-        state.answered = true;
         state.timestamp = timestamp;
-        this.check(s);
+        if (timestamp !== undefined) this.check(s);
       },
     };
   }
@@ -149,7 +154,7 @@ export class Reassembler {
 
   private check(set: PartSet): void {
     if (this.sets.get(set.key) !== set) return;
-    for (const p of set.parts) if (p?.answered !== true) return;
+    for (const p of set.parts) if (p?.timestamp === undefined) return;
     this.sets.delete(set.key);
     if (set.timer !== undefined) this.clock.clearTimeout(set.timer);
     const first = set.parts[0];
@@ -171,6 +176,7 @@ export class Reassembler {
   }
 }
 
+/** `states` all answered positively (timestamp set). */
 function assemble(states: readonly PartState[], reference: number | undefined): AssembledMessage {
   const first = states[0];
   if (first === undefined) throw new Error('assemble: no parts');
@@ -186,7 +192,7 @@ function assemble(states: readonly PartState[], reference: number | undefined): 
     encoding: p.encoding,
     parts: states.length,
     packetNumbers: states.map((s) => s.part.pn),
-    timestamps: states.map((s) => s.timestamp),
+    timestamps: states.map((s) => s.timestamp ?? ''),
   };
   if (reference !== undefined) message.reference = reference;
   if (states.length === 1 && p.text !== undefined) message.text = p.text;

@@ -44,7 +44,7 @@ import type { ServerSignals } from './signals.js';
 import type { Throttle } from './throttle.js';
 
 export type { Session, SessionState, OutboundResult } from './session-types.js';
-export { errorParams } from './answers.js';
+export { clip901, errorParams } from './answers.js';
 export type { ResolvedSessionOptions } from './options.js';
 
 /** The server's parts a session works with (one object shared by every session). */

@@ -1,4 +1,4 @@
-import { formatTimestamp } from '../protocol/values.js';
+import { formatTimestamp, parseTimestamp } from '../protocol/values.js';
 import type { Clock } from '../util/clock.js';
 
 /**
@@ -14,6 +14,10 @@ export class TimestampAllocator {
   private readonly last = new Map<string, number>();
   private readonly pruneAbove: number;
   private pruneAt: number;
+  /** Latest second handed out by `allocate` (how far 060 may run ahead of the clock). */
+  private highest = -Infinity;
+  /** Floor of the next default 063 (epoch seconds), so 063s never go backwards. */
+  private lastDischarge = -Infinity;
 
   constructor(clock: Clock, options: { timeZone?: string; pruneAbove?: number } = {}) {
     this.clock = clock;
@@ -28,6 +32,7 @@ export class TimestampAllocator {
     const prev = this.last.get(destination);
     const sec = prev === undefined || prev < nowSec ? nowSec : prev + 1;
     this.last.set(destination, sec);
+    if (sec > this.highest) this.highest = sec;
     if (this.last.size > this.pruneAt) {
       this.prune(nowSec);
       // Entries of the current second cannot go: grow the threshold so pruning stays amortised.
@@ -50,6 +55,30 @@ export class TimestampAllocator {
   /** The current time as yymmddhhmmss in the allocator's time zone. */
   now(): string {
     return formatTimestamp(this.clock.now(), this.timeZone);
+  }
+
+  /**
+   * The default 063 (discharge time) of a status report about the message whose 060 is
+   * `messageTimestamp`: the clock, but never before that 060 (which `allocate` may have moved
+   * ahead of the clock) and never before an earlier default 063, so reports read in the order
+   * they were sent have non-decreasing 063s. A 060 beyond every second this allocator handed
+   * out (fixed by a scenario or given to the control API) lifts only its own report's 063.
+   * A 060 that is not a time is ignored.
+   */
+  dischargeTime(messageTimestamp: string): string {
+    const nowSec = Math.floor(this.clock.now() / 1000);
+    let messageSec = -Infinity;
+    try {
+      messageSec = Math.floor(parseTimestamp(messageTimestamp, this.timeZone).getTime() / 1000);
+    } catch {
+      /* not a yymmddhhmmss time: only the clock counts */
+    }
+    const sec = Math.max(nowSec, messageSec, this.lastDischarge);
+    this.lastDischarge = Math.max(
+      this.lastDischarge,
+      Math.min(sec, Math.max(nowSec, this.highest)),
+    );
+    return formatTimestamp(sec * 1000, this.timeZone);
   }
 
   /** Entries in the past can go: the current second is unique for them anyway. */

@@ -319,10 +319,9 @@ describe('TranscriptRecorder', () => {
       'decision',
       'unmatched',
       'frame',
-      'assembled',
     ]);
-    // The server completes a refused single-part message too: its 060 is null.
-    expect(records()[8]).to.deep.include({ parts: 1, timestamps: [null], text: 'x' });
+    // A refused message is not recorded as assembled.
+    expect(ofKind('assembled')).to.have.length(0);
     expect(records()[2]).to.deep.include({ rule: 'login-ok', explanation: 'rule login-ok' });
     expect(records()[5]).to.deep.include({
       pn: 3,
