@@ -16,7 +16,7 @@ import { LimitError, SessionClosedError } from '../errors.js';
 import type { TimerHandle } from '../util/clock.js';
 import { deferred, type Deferred } from '../util/deferred.js';
 import type { OutboundResult } from './session-types.js';
-import type { TimerSet } from './session-timers.js';
+import type { TimerSet } from './timer-set.js';
 import type { SessionInfo } from './ports.js';
 import type { ServerSignals } from './signals.js';
 import type { Throttle } from './throttle.js';

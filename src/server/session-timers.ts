@@ -1,6 +1,5 @@
 /**
- * The timers of one session: a `TimerSet` (every timer the session owns, cleared at once when
- * it closes) and `SessionTimers`, the three limits on a connection's life: keep-alive (send a 40
+ * `SessionTimers`: the three limits on a connection's life: keep-alive (send a 40
  * after `keepAliveInterval` without a frame; close when it is not answered), the login timeout
  * and the idle timeout. All time comes from the injected Clock.
  */
@@ -9,41 +8,7 @@ import type { Clock, TimerHandle } from '../util/clock.js';
 import type { CloseReason } from './events.js';
 import type { OutboundWindow } from './outbound-window.js';
 import type { ServerSignals } from './signals.js';
-
-/** Timers owned by one session; `clear()` cancels every one still pending. */
-export class TimerSet {
-  private readonly clock: Clock;
-  private readonly handles = new Set<TimerHandle>();
-
-  constructor(clock: Clock) {
-    this.clock = clock;
-  }
-
-  /** Runs `fn` after `ms` unless cancelled or cleared first. */
-  after(ms: number, fn: () => void): TimerHandle {
-    const handle = this.clock.setTimeout(() => {
-      this.handles.delete(handle);
-      fn();
-    }, ms);
-    this.handles.add(handle);
-    return handle;
-  }
-
-  cancel(handle: TimerHandle): void {
-    this.handles.delete(handle);
-    this.clock.clearTimeout(handle);
-  }
-
-  clear(): void {
-    for (const t of this.handles) this.clock.clearTimeout(t);
-    this.handles.clear();
-  }
-
-  /** Timers pending. */
-  get size(): number {
-    return this.handles.size;
-  }
-}
+import type { TimerSet } from './timer-set.js';
 
 /** The session the timers belong to (ServerSession). */
 export interface TimedSession {

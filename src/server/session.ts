@@ -39,7 +39,8 @@ import type { Reassembler } from './reassembler.js';
 import type { SessionRegistry } from './registry.js';
 import { decodeRequest, submittedPart, submitEvent, type DecodedRequest } from './request.js';
 import type { Session, SessionState } from './session-types.js';
-import { SessionTimers, TimerSet } from './session-timers.js';
+import { SessionTimers } from './session-timers.js';
+import { TimerSet } from './timer-set.js';
 import type { ServerSignals } from './signals.js';
 import type { Throttle } from './throttle.js';
 
