@@ -69,6 +69,12 @@ export {
   type TranscriptFilter,
 } from './query.js';
 export {
+  assertValidSelector,
+  SelectorError,
+  validateSelector,
+  type SelectorCheckOptions,
+} from './selector-check.js';
+export {
   describeMatcher,
   matchOp,
   matchValue,
