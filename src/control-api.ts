@@ -19,7 +19,7 @@ import {
 } from './errors.js';
 import type { DeliverRequest, MockSmsc, StatusReportRequest } from './mock-smsc.js';
 import { STATUS_NAMES, statusByName } from './protocol/status-codes.js';
-import type { TextEncoding } from './protocol/user-data.js';
+import { TEXT_ENCODINGS, type TextEncoding } from './protocol/encodings.js';
 import { ScenarioError } from './scenario/index.js';
 
 /** Options of {@link startControlApi}. */
@@ -52,15 +52,7 @@ export interface ControlApi {
 export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
 
 /** The text encodings `POST /deliver` accepts (PROTOCOL.md §7). */
-export const DELIVER_ENCODINGS: readonly TextEncoding[] = [
-  'gsm7',
-  'binary',
-  'ucs2',
-  'iso-8859-1',
-  'iso-8859-5',
-  'iso-8859-8',
-  'wap-push',
-];
+export const DELIVER_ENCODINGS: readonly TextEncoding[] = TEXT_ENCODINGS;
 
 /**
  * True for hosts that only this machine can reach: `localhost`, `127.0.0.0/8`, `::1` (also

@@ -34,6 +34,7 @@ export {
   type DeliverMessage,
   type DeliverStatusReport,
   type DeliverResult,
+  type LoginScheduleItem,
 } from './server/smsc-server.js';
 export type { Session, OutboundResult } from './server/session.js';
 export type {

@@ -50,8 +50,6 @@ import {
 import { offsetClock, systemClock, type Clock } from './util/clock.js';
 import { AssertionError } from 'node:assert';
 
-const SEEN_USERS_LIMIT = 10_000;
-
 /** Package version, read once from package.json (works from src/ and dist/). */
 export const VERSION: string = (
   JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
@@ -206,7 +204,6 @@ export class MockSmsc extends EventEmitter<MockSmscEvents> {
   private readonly fileSink: FileSink | undefined;
   private watcher: ScenarioWatcher | undefined;
   private addr: { host: string; port: number } = { host: '', port: 0 };
-  private readonly seenUsers = new Set<string>();
   private sessionsTotal = 0;
   private readonly framesIn: Record<string, number> = {};
   private readonly framesOut: Record<string, number> = {};
@@ -268,9 +265,8 @@ export class MockSmsc extends EventEmitter<MockSmscEvents> {
     this.server.on('session-opened', () => {
       this.sessionsTotal++;
     });
-    this.server.on('logged-in', (info) => {
-      this.onLogin(info);
-    });
+    // The scenario's `schedule` starts at each user's first login (the server's Scheduler).
+    this.server.useLoginSchedule(() => this.engine.scenario.schedule);
   }
 
   /** Starts a mock SMSC (see {@link createMockSmsc}). */
@@ -561,7 +557,7 @@ export class MockSmsc extends EventEmitter<MockSmscEvents> {
       });
     }
     this.engine.reset();
-    this.seenUsers.clear();
+    this.server.forgetLogins();
     const epoch = ++this.epochNumber;
     const record = this.recorder.record('reset', { epoch, sessions, cancelled });
     this.epochStartSeq = record.seq;
@@ -666,32 +662,6 @@ export class MockSmsc extends EventEmitter<MockSmscEvents> {
     });
     await watcher.start();
     this.watcher = watcher;
-  }
-
-  private onLogin(info: SessionInfo): void {
-    const user = info.user;
-    if (user === undefined || this.seenUsers.has(user)) return;
-    const items = this.engine.scenario.schedule.filter(
-      (i) => i.user === undefined || i.user === user,
-    );
-    if (items.length === 0) return;
-    this.seenUsers.add(user);
-    // Bounded: only users a schedule applies to are kept, at most SEEN_USERS_LIMIT of them (a
-    // forgotten user's next first login starts its schedule again).
-    if (this.seenUsers.size > SEEN_USERS_LIMIT) {
-      const oldest = this.seenUsers.values().next();
-      if (oldest.done !== true) this.seenUsers.delete(oldest.value);
-    }
-    for (const item of items) {
-      const first = this.server.session(info.id);
-      if (first === undefined) continue;
-      // A scheduled deliver goes to the user's oldest logged-in session when it fires.
-      const action =
-        item.action.kind === 'disconnect'
-          ? item.action
-          : { ...item.action, target: 'user' as const };
-      this.server.schedule(first, action, { user, session: info.id });
-    }
   }
 }
 
