@@ -126,7 +126,13 @@ export interface MockSmscOptions extends Omit<
   readonly port?: number;
   /** JSONL transcript file; absent = in memory only. */
   readonly transcript?: string;
-  /** Records kept in memory for `transcript`, `waitFor` and the control API (default 200 000; older ones are dropped). */
+  /**
+   * Byte budget of the transcript kept in memory for `transcript`, `waitFor` and the control
+   * API (default 64 MiB of JSONL); the oldest records leave first and views that lost records
+   * say `truncated` (the file keeps everything).
+   */
+  readonly memoryTranscriptBytes?: number;
+  /** Also keep at most about this many records in memory (default: only the byte budget). */
   readonly memoryRecords?: number;
   /** A Clock, or a start time (ISO string, Date, ms) from which the mock's clock runs in real time. */
   readonly clock?: Clock | string | Date | number;
@@ -248,7 +254,18 @@ export class MockSmsc extends EventEmitter<MockSmscEvents> {
       redactPasswords: options.redactPasswords ?? false,
     });
     this.recorder.attach(this.server, { scenario: scenario.file, version: VERSION });
-    this.memory.subscribe((r) => this.emit('record', r));
+    // `record` events are parsed from the kept lines only while someone listens.
+    let unsubscribe: (() => void) | undefined;
+    const emitter = this as EventEmitter;
+    emitter.on('newListener', (event: string | symbol) => {
+      if (event === 'record') unsubscribe ??= this.memory.subscribe((r) => this.emit('record', r));
+    });
+    emitter.on('removeListener', (event: string | symbol) => {
+      if (event === 'record' && this.listenerCount('record') === 0) {
+        unsubscribe?.();
+        unsubscribe = undefined;
+      }
+    });
     this.server.on('frame-in', (_s, result) => {
       if (result.ok) bump(this.framesIn, opName(result.frame.op));
     });
@@ -280,7 +297,12 @@ export class MockSmsc extends EventEmitter<MockSmscEvents> {
             limit,
           );
     const clock = resolveClock(options.clock);
-    const memory = new MemorySink({ limit: options.memoryRecords ?? 200_000 });
+    const memory = new MemorySink({
+      ...(options.memoryTranscriptBytes !== undefined
+        ? { maxBytes: options.memoryTranscriptBytes }
+        : {}),
+      ...(options.memoryRecords !== undefined ? { limit: options.memoryRecords } : {}),
+    });
     const file =
       options.transcript === undefined ? undefined : await openTranscript(options.transcript);
     const mock = new MockSmsc(options, scenario, clock, { memory, file });
@@ -343,15 +365,21 @@ export class MockSmsc extends EventEmitter<MockSmscEvents> {
 
   /**
    * The live transcript of the current epoch: the records kept in memory after the last
-   * `reset` record (all of them before the first reset).
+   * `reset` record (all of them before the first reset). `truncated` when records of the epoch
+   * left memory (the `memoryTranscriptBytes` budget).
    */
   get transcript(): Transcript {
-    return new Transcript(this.epochRecords());
+    return this.memory.transcript(this.epochStartSeq);
   }
 
   /** The live transcript across every epoch (every record kept in memory, resets included). */
   get transcriptAll(): Transcript {
-    return new Transcript(this.memory.records);
+    return this.memory.transcript();
+  }
+
+  /** True when records with seq > `since` left memory (the byte budget); the file keeps them. */
+  truncatedSince(since = 0): boolean {
+    return this.memory.evictedThroughSeq > since;
   }
 
   /** The current epoch: 0 until the first `reset()`, then 1, 2, … */
@@ -366,21 +394,12 @@ export class MockSmsc extends EventEmitter<MockSmscEvents> {
 
   /** Records with seq > `since`, oldest first, across epochs (seq never restarts). */
   recordsSince(since = 0): readonly TranscriptRecord[] {
-    return this.memory.records.filter((r) => r.seq > since);
+    return this.memory.recordsAfter(since);
   }
 
   /** Records of the current epoch (the memory sink's records are in seq order). */
   private epochRecords(): readonly TranscriptRecord[] {
-    const records = this.memory.records;
-    if (this.epochStartSeq === 0) return records;
-    let lo = 0;
-    let hi = records.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if ((records[mid]?.seq ?? 0) <= this.epochStartSeq) lo = mid + 1;
-      else hi = mid;
-    }
-    return records.slice(lo);
+    return this.memory.recordsAfter(this.epochStartSeq);
   }
 
   /**

@@ -16,3 +16,4 @@ export * from './encodings.js';
 export * from './user-data.js';
 export * from './segment.js';
 export * from './deliver-parts.js';
+export * from './fields.js';

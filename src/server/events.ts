@@ -4,6 +4,7 @@
  * stream the transcript recorder and the facade subscribe to.
  */
 import type { DecodeResult } from '../protocol/decoder.js';
+import type { FrameDecode } from '../protocol/fields.js';
 import type { Frame } from '../protocol/frame.js';
 import type { Afterward, Decision, RequestContext, SessionInfo, TextEncoding } from './ports.js';
 
@@ -166,6 +167,22 @@ export interface LimitReachedEvent {
   readonly clientId?: string;
 }
 
+/**
+ * The answer the server gave to an inbound frame that did not decode: a 99 (checksum error), a
+ * 98 carrying `errorCode`, or closing the session (a frame over `maxFrameLength`).
+ */
+export type BadFrameAnswer =
+  | { readonly op: 99; readonly pn: number }
+  | { readonly op: 98; readonly pn: number; readonly errorCode: number }
+  | { readonly close: true };
+
+/**
+ * What the session made of an inbound frame, beside the decode result of `frame-in`: the
+ * frame's one decode of its fields (a frame that decoded), or the answer given to it (one that
+ * did not).
+ */
+export type FrameInDetail = FrameDecode | BadFrameAnswer;
+
 export interface ServerEvents {
   'tcp-connected': [request: ConnectionRequest];
   'tcp-disconnected': [clientId: string, reason: CloseReason];
@@ -180,7 +197,7 @@ export interface ServerEvents {
   'session-opened': [session: SessionInfo];
   'session-closed': [session: SessionInfo, reason: CloseReason];
   'logged-in': [session: SessionInfo];
-  'frame-in': [session: SessionInfo, result: DecodeResult];
+  'frame-in': [session: SessionInfo, result: DecodeResult, detail: FrameInDetail];
   'frame-out': [session: SessionInfo, frame: Frame, raw: Buffer];
   decision: [session: SessionInfo, request: RequestContext, decision: Decision];
   scheduled: [session: SessionInfo, item: ScheduledItemEvent];

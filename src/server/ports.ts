@@ -6,6 +6,7 @@
  */
 import type { Frame, Parameter } from '../protocol/frame.js';
 import type { TextEncoding } from '../protocol/encodings.js';
+import type { RequestFields } from '../protocol/fields.js';
 
 export type { Clock, TimerHandle } from '../util/clock.js';
 
@@ -22,31 +23,7 @@ export interface SessionInfo {
 /** Text encodings of user data (the component's seven; the list is TEXT_ENCODINGS). */
 export type { TextEncoding };
 
-/** Decoded fields of an inbound request; absent when the frame does not carry them. */
-export interface RequestFields {
-  readonly user?: string;
-  readonly password?: string;
-  /** First destination (021). */
-  readonly destination?: string;
-  /** All destinations (021 may repeat in a submit). */
-  readonly destinations?: readonly string[];
-  /** 023, or 027 when only the alphanumeric originator is present. */
-  readonly originator?: string;
-  /** Decoded text (Unicode) for text encodings. */
-  readonly text?: string;
-  /** Uppercase hex of binary user data. */
-  readonly binary?: string;
-  readonly encoding?: TextEncoding;
-  readonly dcs?: number;
-  /** Uppercase hex of the UDH including UDHL. */
-  readonly udh?: string;
-  /** Total parts of a concatenated message (1 when not concatenated). */
-  readonly parts?: number;
-  /** Status report request bit field (056). */
-  readonly statusReportRequest?: number;
-  /** 060 carried by the request (enquire, cancel). */
-  readonly timestamp?: string;
-}
+export type { RequestFields } from '../protocol/fields.js';
 
 /** Everything the Responder sees about one inbound request. */
 export interface RequestContext {

@@ -18,10 +18,9 @@
 import type { Duplex } from 'node:stream';
 import { FrameDecoder, type DecodeResult } from '../protocol/decoder.js';
 import { encodeFrame } from '../protocol/encoder.js';
+import { FrameDecode, type DecodedRequest } from '../protocol/fields.js';
 import type { Frame } from '../protocol/frame.js';
-import { getParam } from '../protocol/frame.js';
 import { Op, isRequestOp, opName, operationInfo } from '../protocol/operations.js';
-import { Param } from '../protocol/parameters.js';
 import { CimdError } from '../protocol/status-codes.js';
 import { validateParameters } from '../protocol/validate.js';
 import { ChecksumError, FrameTooLongError, SessionClosedError } from '../errors.js';
@@ -29,7 +28,8 @@ import type { Clock } from '../util/clock.js';
 import { deferred } from '../util/deferred.js';
 import { AnswerQueue, type AnswerSlot } from './answer-queue.js';
 import { answerFor, errorFrames, errorParams, type Answer } from './answers.js';
-import type { CloseReason } from './events.js';
+import type { BadFrameAnswer, CloseReason } from './events.js';
+import { answerHeld } from './manual-answer.js';
 import type { RequestDecider } from './manual-responder.js';
 import type { MessageStore } from './message-store.js';
 import type { ResolvedSessionOptions } from './options.js';
@@ -37,7 +37,7 @@ import { OutboundWindow } from './outbound-window.js';
 import type { Decision, RequestContext, SessionInfo, TerminalStep } from './ports.js';
 import type { Reassembler } from './reassembler.js';
 import type { SessionRegistry } from './registry.js';
-import { decodeRequest, submittedPart, submitEvent, type DecodedRequest } from './request.js';
+import { submittedPart, submitEvent } from './submit-event.js';
 import type { Session, SessionState } from './session-types.js';
 import { SessionTimers } from './session-timers.js';
 import { TimerSet } from './timer-set.js';
@@ -241,33 +241,16 @@ export class ServerSession implements Session {
   /** The state check: which frames are answered how before any decision. */
   private onResult(result: DecodeResult): void {
     const { signals } = this.parts;
-    signals.emit('frame-in', this.infoValue, result);
-    if (signals.tracing)
-      signals.trace(
-        this.id,
-        this.remote,
-        'in',
-        result.ok ? result.frame.op : (result.op ?? -1),
-        result.raw,
-      );
-    this.life.touch();
     if (!result.ok) {
-      const { error } = result;
-      if (error instanceof FrameTooLongError) {
-        const max = this.parts.options.maxFrameLength;
-        signals.limitReached('maxFrameLength', max, `session closed: ${error.message}`, this.id);
-        this.close({ code: -1, text: error.message });
-        return;
-      }
-      const pn = result.pn ?? 0;
-      const answer =
-        error instanceof ChecksumError
-          ? { op: Op.Nack, pn, params: [] }
-          : { op: Op.GeneralError, pn, params: errorParams(error.cimdErrorCode) };
-      this.answers.answerNow(pn, -1, [answer]);
+      this.onBadFrame(result);
       return;
     }
     const frame = result.frame;
+    // The frame's one decode: the recorder's fields and the Responder's request fields.
+    const decode = new FrameDecode(frame);
+    signals.emit('frame-in', this.infoValue, result, decode);
+    if (signals.tracing) signals.trace(this.id, this.remote, 'in', frame.op, result.raw);
+    this.life.touch();
     const info = operationInfo(frame.op);
     if (info?.isResponse === true || frame.op === Op.GeneralError || frame.op === Op.Nack) {
       this.outbound.onResponse(frame);
@@ -291,12 +274,35 @@ export class ServerSession implements Session {
       this.answers.answerNow(frame.pn, frame.op, [{ op: frame.op + 50, pn: frame.pn, params }]);
       return;
     }
-    this.onRequest(frame, result.raw);
+    this.onRequest(frame, result.raw, decode.request);
   }
 
-  private onRequest(frame: Frame, raw: Buffer): void {
+  /** A frame that did not decode: a 99 for a bad checksum, a 98 else; an overlong one closes. */
+  private onBadFrame(result: Extract<DecodeResult, { ok: false }>): void {
+    const { signals } = this.parts;
+    const { error } = result;
+    const pn = result.pn ?? 0;
+    const answer: BadFrameAnswer =
+      error instanceof FrameTooLongError
+        ? { close: true }
+        : error instanceof ChecksumError
+          ? { op: Op.Nack, pn }
+          : { op: Op.GeneralError, pn, errorCode: error.cimdErrorCode };
+    signals.emit('frame-in', this.infoValue, result, answer);
+    if (signals.tracing) signals.trace(this.id, this.remote, 'in', result.op ?? -1, result.raw);
+    this.life.touch();
+    if ('close' in answer) {
+      const max = this.parts.options.maxFrameLength;
+      signals.limitReached('maxFrameLength', max, `session closed: ${error.message}`, this.id);
+      this.close({ code: -1, text: error.message });
+      return;
+    }
+    const params = answer.op === Op.Nack ? [] : errorParams(answer.errorCode);
+    this.answers.answerNow(pn, -1, [{ op: answer.op, pn, params }]);
+  }
+
+  private onRequest(frame: Frame, raw: Buffer, decoded: DecodedRequest): void {
     const { signals, registry } = this.parts;
-    const decoded = decodeRequest(frame);
     const forUser = frame.op === Op.Login ? decoded.fields.user : this.userValue;
     const ctx: RequestContext = {
       session: this.infoValue,
@@ -313,13 +319,14 @@ export class ServerSession implements Session {
     if (held) slot.held = ctx;
     switch (frame.op) {
       case Op.Login:
-        signals.emit('login', {
-          clientId: this.id,
-          pn: frame.pn,
-          user: decoded.fields.user ?? '',
-          password: decoded.fields.password ?? '',
-          frame,
-        });
+        if (signals.listens('login'))
+          signals.emit('login', {
+            clientId: this.id,
+            pn: frame.pn,
+            user: decoded.fields.user ?? '',
+            password: decoded.fields.password ?? '',
+            frame,
+          });
         break;
       case Op.Submit:
         this.emitSubmit(frame, decoded, slot);
@@ -333,7 +340,7 @@ export class ServerSession implements Session {
       case Op.Alive:
         break;
       default:
-        signals.emit('raw', this.id, frame, raw);
+        if (signals.listens('raw')) signals.emit('raw', this.id, frame, raw);
     }
     if (held || slot.done || !this.isOpen) return;
     const decision = decider.decide(ctx);
@@ -346,7 +353,10 @@ export class ServerSession implements Session {
       slot.ticket = this.parts.reassembler.add(
         submittedPart(this.id, this.userValue, frame, decoded),
       );
-    this.parts.signals.emit('submit', submitEvent(this.id, this.userValue, frame, decoded));
+    const { signals } = this.parts;
+    // Built only for a listener: the event costs more than the rest of the submit's bookkeeping.
+    if (signals.listens('submit'))
+      signals.emit('submit', submitEvent(this.id, this.userValue, frame, decoded));
   }
 
   // ------------------------------------------------------------- decisions
@@ -419,22 +429,16 @@ export class ServerSession implements Session {
    */
   answer(frame: Frame): void {
     if (!this.isOpen) throw new SessionClosedError(`session ${this.id} is closed`);
-    const slot = this.answers.find(frame.pn, frame.op - 50);
-    if (slot === undefined) {
-      this.writeFrame(frame);
-      return;
-    }
-    const ctx = slot.held;
-    if (ctx !== undefined) {
-      const code = Number(getParam(frame, Param.ErrorCode) ?? '0');
-      if (frame.op === Op.LoginResponse && code === 0) this.markLoggedIn(ctx.fields.user ?? '');
-      if (frame.op === Op.SubmitResponse) {
-        const ts = code === 0 ? getParam(frame, Param.ServiceCentreTimeStamp) : undefined;
-        if (ts !== undefined) this.parts.store.accepted(ts, ctx.fields.destination ?? '');
-        slot.ticket?.answered(ts);
-      }
-    }
-    this.answers.fill(slot, [frame]);
+    answerHeld(frame, {
+      answers: this.answers,
+      store: this.parts.store,
+      write: (f) => {
+        this.writeFrame(f);
+      },
+      loggedIn: (user) => {
+        this.markLoggedIn(user);
+      },
+    });
   }
 
   // -------------------------------------------------------------- writing

@@ -19,6 +19,11 @@ export class ServerSignals {
     (this.emitter.emit as (event: K, ...args: ServerEvents[K]) => boolean)(event, ...args);
   }
 
+  /** True when someone listens to `event` (an event nobody hears need not be built). */
+  listens(event: keyof ServerEvents): boolean {
+    return this.emitter.listenerCount(event) > 0;
+  }
+
   /** True when a `trace` listener is attached (tracing costs a hex conversion per frame). */
   get tracing(): boolean {
     return this.emitter.listenerCount('trace') > 0;

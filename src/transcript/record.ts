@@ -9,6 +9,7 @@
  * U+0000–U+00FF); UDH and binary user data are uppercase hex.
  */
 import type { TextEncoding } from '../protocol/user-data.js';
+import type { FrameFields } from '../protocol/fields.js';
 
 /** Any JSON value (the shape of free-form record members such as scheduled actions). */
 export type JsonValue =
@@ -26,47 +27,7 @@ export type ChecksumState = 'valid' | 'absent' | 'invalid';
 /** One parameter as `[code, value]`: code as three digits ("021"), value as on the wire. */
 export type ParamPair = readonly [code: string, value: string];
 
-/**
- * Decoded parameters of a frame, by name. Only members the frame carries are present.
- * `text` is Unicode, decoded per the DCS (033 CIMD text, 034 UCS2/ISO/packed GSM, PROTOCOL.md
- * §7); `binary` is the 034 octets as uppercase hex when they do not read as text.
- */
-export interface FrameFields {
-  /** 010 user identity. */
-  readonly user?: string;
-  /** First 021 destination address. */
-  readonly destination?: string;
-  /** Every 021 when the frame carries more than one. */
-  readonly destinations?: readonly string[];
-  /** 023 originating address, else 027 alphanumeric originating address. */
-  readonly originator?: string;
-  readonly text?: string;
-  readonly binary?: string;
-  /** Encoding of the user data (from 033/034 and the DCS). */
-  readonly encoding?: TextEncoding;
-  /** 030 data coding scheme (0 when user data is present without 030). */
-  readonly dcs?: number;
-  /** 032 user data header as uppercase hex, UDHL included. */
-  readonly udh?: string;
-  /** Concatenation from the UDH: total parts, this part (1-based), reference. */
-  readonly parts?: number;
-  readonly part?: number;
-  readonly reference?: number;
-  /** Why the user data could not be decoded (the frame's values are still in `params`). */
-  readonly userDataError?: string;
-  /** 060 service centre time stamp as on the wire. */
-  readonly timestamp?: string;
-  /** 063 discharge time as on the wire. */
-  readonly dischargeTime?: string;
-  /** 061 status code and its name (PROTOCOL.md §5.2). */
-  readonly statusCode?: number;
-  readonly statusName?: string;
-  /** 062 status error code (PROTOCOL.md §5.3). */
-  readonly statusErrorCode?: number;
-  /** 900 error code and 901 error text (PROTOCOL.md §5.1). */
-  readonly errorCode?: number;
-  readonly errorText?: string;
-}
+export type { FrameFields } from '../protocol/fields.js';
 
 /** `{ code, text }` of a close as OnTcpDisconnected: 0 orderly, −1 protocol error, >0 errno. */
 export interface CloseInfo {

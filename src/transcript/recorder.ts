@@ -9,26 +9,34 @@
 import type { EventEmitter } from 'node:events';
 import { checksumTrailer } from '../protocol/checksum.js';
 import type { DecodeResult } from '../protocol/decoder.js';
-import type { Frame, Parameter } from '../protocol/frame.js';
-import { paramKey } from '../protocol/frame.js';
+import { FrameDecode } from '../protocol/fields.js';
+import type { Frame } from '../protocol/frame.js';
 import { opName } from '../protocol/operations.js';
 import { Param } from '../protocol/parameters.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import type {
+  BadFrameAnswer,
   CloseReason,
+  FrameInDetail,
   MultipartExpiredEvent,
   ScheduledItemEvent,
   ServerEvents,
   SubmitCompletedEvent,
 } from '../server/events.js';
-import type { Afterward, Decision, RequestContext, SessionInfo, Step } from '../server/ports.js';
-import { frameFields, paramPairs, redactRaw } from './frame-fields.js';
+import type { Decision, RequestContext, SessionInfo } from '../server/ports.js';
+import { redactRaw } from './frame-fields.js';
+import {
+  afterwardJson,
+  assembledLine,
+  decisionLine,
+  frameLine,
+  frameRecord,
+  type LineHead,
+} from './lines.js';
 import type {
   ChecksumState,
-  DecisionAction,
   FrameErrorAnswer,
   FrameFields,
-  JsonValue,
   RecordKind,
   RecordOf,
   TranscriptCounts,
@@ -66,41 +74,24 @@ export interface AttachOptions {
 /** Checksum state of encoded bytes STX…ETX (PROTOCOL.md §1.2). */
 export const checksumOf: (raw: Uint8Array) => ChecksumState = checksumTrailer;
 
-function paramsJson(params: readonly Parameter[]): JsonValue[] {
-  return params.map((p) => [paramKey(p.code), p.value]);
+/** The record's form of the answer the server gave to a bad frame. */
+function answerJson(answer: BadFrameAnswer): FrameErrorAnswer {
+  if ('close' in answer) return { close: true };
+  return answer.op === 99
+    ? { op: 99, opName: 'nack', pn: answer.pn }
+    : { op: 98, opName: 'general-error', pn: answer.pn, errorCode: answer.errorCode };
 }
 
-function stepJson(step: Step): DecisionAction {
-  switch (step.kind) {
-    case 'respond': {
-      const out: Record<string, JsonValue> = { kind: 'respond' };
-      if (step.params !== undefined) out['params'] = paramsJson(step.params);
-      if (step.timestamp !== undefined) out['timestamp'] = step.timestamp;
-      return out as DecisionAction;
-    }
-    case 'delay':
-    case 'error':
-    case 'nack':
-    case 'generalError':
-    case 'drop':
-    case 'disconnect':
-      return { ...step };
-  }
-}
-
-function afterwardJson(a: Afterward): DecisionAction {
-  return { ...a };
-}
-
-function answerFor(result: Extract<DecodeResult, { ok: false }>): FrameErrorAnswer {
+/** The answer the server's fixed rules give to a bad frame (for callers without the session's). */
+function ruledAnswer(result: Extract<DecodeResult, { ok: false }>): BadFrameAnswer {
   const pn = result.pn ?? 0;
   switch (result.error.code) {
     case 'ERR_CIMD_FRAME_TOO_LONG':
       return { close: true };
     case 'ERR_CIMD_CHECKSUM':
-      return { op: 99, opName: 'nack', pn };
+      return { op: 99, pn };
     default:
-      return { op: 98, opName: 'general-error', pn, errorCode: result.error.cimdErrorCode };
+      return { op: 98, pn, errorCode: result.error.cimdErrorCode };
   }
 }
 
@@ -110,8 +101,9 @@ function answerFor(result: Extract<DecodeResult, { ok: false }>): FrameErrorAnsw
  *
  * Guarantees: `seq` runs 1, 2, 3 … without a gap across everything recorded; `ts` is the
  * clock's time as ISO-8601 UTC with milliseconds; the records of one session keep wire order;
- * each frame costs one decode of its fields and one latin1 conversion of its bytes, and the
- * record is handed to the sink synchronously (the sink batches the I/O).
+ * an inbound frame's fields come from the server's one decode (the `frame-in` detail), and a
+ * record is handed to the sink synchronously as its JSONL line, written by the writer of its
+ * kind (lines.ts) without building the record object (the sink batches the I/O).
  */
 export class TranscriptRecorder {
   readonly sink: TranscriptSink;
@@ -127,11 +119,18 @@ export class TranscriptRecorder {
   private tsText = '';
   private unmatched = 0;
   private readonly detachers = new Set<() => void>();
+  private readonly writeLine: (line: string, seq: number) => void;
 
   constructor(sink: TranscriptSink, options: TranscriptRecorderOptions = {}) {
     this.sink = sink;
     this.clock = options.clock ?? systemClock;
     this.redact = options.redactPasswords ?? false;
+    this.writeLine =
+      sink.writeLine !== undefined
+        ? sink.writeLine.bind(sink)
+        : (line) => {
+            sink.write(JSON.parse(line) as TranscriptRecord);
+          };
   }
 
   /** The `seq` of the last record written (0 before the first). */
@@ -163,7 +162,17 @@ export class TranscriptRecorder {
 
   private commit(record: TranscriptRecord): void {
     this.count(record);
-    this.sink.write(record);
+    this.writeLine(JSON.stringify(record), record.seq);
+  }
+
+  private head(session: string): LineHead {
+    return { seq: ++this.seq, ts: this.timestamp(), session };
+  }
+
+  private countFrame(dir: 'in' | 'out', op: number): void {
+    const by = dir === 'in' ? this.framesIn : this.framesOut;
+    const name = opName(op);
+    by[name] = (by[name] ?? 0) + 1;
   }
 
   private count(r: TranscriptRecord): void {
@@ -197,32 +206,65 @@ export class TranscriptRecorder {
     raw: Buffer,
     checksumState: ChecksumState = checksumOf(raw),
   ): RecordOf<'frame'> {
-    const hasPassword = this.redact && frame.params.some((p) => p.code === Param.Password);
-    const fields: FrameFields = frameFields(frame);
-    const rawText = raw.toString('latin1');
-    // A literal in record key order: frames are most of the records.
-    const record: RecordOf<'frame'> = {
-      seq: ++this.seq,
-      ts: this.timestamp(),
-      kind: 'frame',
-      session,
+    const redact = this.redacts(frame);
+    const h = this.head(session);
+    const record = frameRecord(
+      h,
       dir,
-      op: frame.op,
-      opName: opName(frame.op),
-      pn: frame.pn,
-      params: paramPairs(frame, hasPassword),
-      fields,
-      checksum: checksumState,
-      raw: hasPassword ? redactRaw(rawText) : rawText,
-    };
-    this.commit(record);
+      frame,
+      new FrameDecode(frame).fields,
+      checksumState,
+      this.rawText(raw, redact),
+      redact,
+    );
+    this.countFrame(dir, frame.op);
+    this.writeLine(JSON.stringify(record), h.seq);
     return record;
   }
 
-  /** Records an inbound decode result: a `frame`, or a `frame-error` with the answer it gets. */
-  recordDecodeResult(session: string, result: DecodeResult): TranscriptRecord {
-    if (result.ok)
-      return this.recordFrame(session, 'in', result.frame, result.raw, result.checksum);
+  /** Writes a frame record as its line (no record object); `fields` from the frame's decode. */
+  private frame(
+    session: string,
+    dir: 'in' | 'out',
+    frame: Frame,
+    fields: FrameFields,
+    raw: Buffer,
+    checksumState: ChecksumState,
+  ): void {
+    const redact = this.redacts(frame);
+    const h = this.head(session);
+    this.countFrame(dir, frame.op);
+    this.writeLine(
+      frameLine(h, dir, frame, fields, checksumState, this.rawText(raw, redact), redact),
+      h.seq,
+    );
+  }
+
+  private redacts(frame: Frame): boolean {
+    if (!this.redact) return false;
+    for (const p of frame.params) if (p.code === Param.Password) return true;
+    return false;
+  }
+
+  private rawText(raw: Buffer, redact: boolean): string {
+    const text = raw.toString('latin1');
+    return redact ? redactRaw(text) : text;
+  }
+
+  /**
+   * Records an inbound decode result: a `frame`, or a `frame-error` with the answer it got
+   * (`detail`: the session's decode of the frame, or its answer to the bad frame; without it,
+   * the fields are decoded here and the answer is the server's fixed rule).
+   */
+  recordDecodeResult(session: string, result: DecodeResult, detail?: FrameInDetail): void {
+    if (result.ok) {
+      const fields =
+        detail instanceof FrameDecode ? detail.fields : new FrameDecode(result.frame).fields;
+      this.frame(session, 'in', result.frame, fields, result.raw, result.checksum);
+      return;
+    }
+    const answer =
+      detail !== undefined && !(detail instanceof FrameDecode) ? detail : ruledAnswer(result);
     const rawText = result.raw.toString('latin1');
     const body: RecordBody<'frame-error'> = {
       dir: 'in',
@@ -232,33 +274,21 @@ export class TranscriptRecorder {
       ...(result.op !== undefined ? { op: result.op, opName: opName(result.op) } : {}),
       ...(result.pn !== undefined ? { pn: result.pn } : {}),
       raw: this.redact ? redactRaw(rawText) : rawText,
-      answer: answerFor(result),
+      answer: answerJson(answer),
     };
-    return this.record('frame-error', body, session);
+    this.record('frame-error', body, session);
   }
 
   /** Records a decision, then an `unmatched` record when no rule matched. */
   recordDecision(session: string, request: RequestContext, decision: Decision): void {
     const { frame } = request;
-    const name = opName(frame.op);
-    const record: RecordOf<'decision'> = {
-      seq: ++this.seq,
-      ts: this.timestamp(),
-      kind: 'decision',
-      session,
-      pn: frame.pn,
-      op: frame.op,
-      opName: name,
-      rule: decision.ruleId,
-      explanation: decision.explanation,
-      actions: decision.steps.map(stepJson),
-      afterwards: decision.afterwards.map(afterwardJson),
-    };
-    this.commit(record);
+    const h = this.head(session);
+    this.decisions++;
+    this.writeLine(decisionLine(h, frame, decision), h.seq);
     if (decision.unmatched !== undefined) {
       this.record(
         'unmatched',
-        { pn: frame.pn, op: frame.op, opName: name, explanation: decision.unmatched },
+        { pn: frame.pn, op: frame.op, opName: opName(frame.op), explanation: decision.unmatched },
         session,
       );
     }
@@ -284,24 +314,8 @@ export class TranscriptRecorder {
   }
 
   private assembled(e: SubmitCompletedEvent): void {
-    // Built member by member in record key order (one per submit: conditional spreads cost).
-    const r: Record<string, unknown> = {
-      seq: ++this.seq,
-      ts: this.timestamp(),
-      kind: 'assembled',
-      session: e.clientId,
-    };
-    if (e.user !== undefined) r['user'] = e.user;
-    r['destination'] = e.destination;
-    if (e.originator !== undefined) r['originator'] = e.originator;
-    if (e.text !== undefined) r['text'] = e.text;
-    else if (e.bytes !== undefined) r['binary'] = e.bytes.toString('hex').toUpperCase();
-    r['encoding'] = e.encoding;
-    r['parts'] = e.parts;
-    if (e.reference !== undefined) r['reference'] = e.reference;
-    r['packetNumbers'] = [...e.packetNumbers];
-    r['timestamps'] = e.timestamps.map((t) => t ?? null);
-    this.commit(r as unknown as RecordOf<'assembled'>);
+    const seq = ++this.seq;
+    this.writeLine(assembledLine(seq, this.timestamp(), e), seq);
   }
 
   private expired(e: MultipartExpiredEvent): void {
@@ -338,11 +352,11 @@ export class TranscriptRecorder {
       'session-closed': (s: SessionInfo, reason: CloseReason) => {
         this.record('session-close', { code: reason.code, reason: reason.text }, s.id);
       },
-      'frame-in': (s, result) => {
-        this.recordDecodeResult(s.id, result);
+      'frame-in': (s, result, detail) => {
+        this.recordDecodeResult(s.id, result, detail);
       },
       'frame-out': (s, frame, raw) => {
-        this.recordFrame(s.id, 'out', frame, raw);
+        this.frame(s.id, 'out', frame, new FrameDecode(frame).fields, raw, checksumOf(raw));
       },
       decision: (s, request, decision) => {
         this.recordDecision(s.id, request, decision);

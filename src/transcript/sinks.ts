@@ -1,12 +1,11 @@
 /**
  * Where records go. `FileSink` appends JSONL to a file, batching the lines of up to
- * {@link FILE_SINK_BATCH_MS} ms into one write; `MemorySink` keeps records in an array and
- * wakes `waitFor` callers; `TeeSink` writes to several.
+ * {@link FILE_SINK_BATCH_MS} ms into one write; `MemorySink` keeps the JSONL lines in a bounded
+ * ring (memory-ring.ts) and wakes `waitFor` callers; `TeeSink` writes to several.
  */
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import { TranscriptError } from './errors.js';
-import { Transcript, type RecordFilter } from './query.js';
 import type { TranscriptRecord } from './record.js';
 
 /**
@@ -17,6 +16,11 @@ import type { TranscriptRecord } from './record.js';
  */
 export interface TranscriptSink {
   write(record: TranscriptRecord): void;
+  /**
+   * Optional fast path: the record as its JSONL line (no newline) and its `seq`, exactly
+   * `JSON.stringify(record)`. The recorder uses it when present (no record object is built).
+   */
+  writeLine?(line: string, seq: number): void;
   flush(): Promise<void>;
   flushSync(): void;
   close(): Promise<void>;
@@ -135,8 +139,13 @@ export class FileSink extends EventEmitter<FileSinkEvents> implements Transcript
   }
 
   write(record: TranscriptRecord): void {
+    this.writeLine(JSON.stringify(record));
+  }
+
+  /** Appends one serialised record (`JSON.stringify` of it, no newline). */
+  writeLine(line: string): void {
     if (this.ended || this.failed) return;
-    this.append(JSON.stringify(record));
+    this.append(line);
     if (this.inFlight === undefined) this.schedule();
   }
 
@@ -300,122 +309,7 @@ function writeAllSync(fd: number, buf: Buffer, position: number): void {
   }
 }
 
-/** Options of {@link MemorySink.waitFor}. */
-export interface WaitForOptions {
-  /** Reject after this many ms of real time (default 5000). */
-  readonly timeoutMs?: number;
-  /** Only records with a greater `seq` count. */
-  readonly afterSeq?: number;
-  readonly signal?: AbortSignal;
-}
-
-/** Options of {@link MemorySink}. */
-export interface MemorySinkOptions {
-  /**
-   * Keep at least the newest `limit` records; older ones are dropped in batches (so between
-   * `limit` and `limit` + 1/8 are kept). Default: keep everything.
-   */
-  readonly limit?: number;
-}
-
-/**
- * Keeps records in memory, in order. `waitFor` resolves with the first record (already kept
- * or still to come) that matches; `subscribe` sees every record as it is written.
- */
-export class MemorySink implements TranscriptSink {
-  private kept: TranscriptRecord[] = [];
-  private readonly limit: number;
-  private readonly slack: number;
-  private readonly subscribers = new Set<(record: TranscriptRecord) => void>();
-
-  constructor(options: MemorySinkOptions = {}) {
-    this.limit = options.limit ?? Infinity;
-    this.slack = Number.isFinite(this.limit) ? Math.max(1, Math.ceil(this.limit / 8)) : 0;
-  }
-
-  /** The records kept, oldest first. */
-  get records(): readonly TranscriptRecord[] {
-    return this.kept;
-  }
-
-  write(record: TranscriptRecord): void {
-    this.kept.push(record);
-    if (this.kept.length > this.limit + this.slack) {
-      this.kept = this.kept.slice(this.kept.length - this.limit);
-    }
-    for (const s of this.subscribers) s(record);
-  }
-
-  /** Calls `fn` for every record written from now on; returns the unsubscribe function. */
-  subscribe(fn: (record: TranscriptRecord) => void): () => void {
-    this.subscribers.add(fn);
-    return () => {
-      this.subscribers.delete(fn);
-    };
-  }
-
-  /** A queryable view of the records kept so far. */
-  transcript(): Transcript {
-    return new Transcript([...this.kept]);
-  }
-
-  /**
-   * Resolves with the first record matching `match` (a filter as in `Transcript.filter`, or a
-   * predicate). Rejects with an Error listing the records seen after `timeoutMs`, or when
-   * `signal` aborts.
-   */
-  waitFor(
-    match: RecordFilter | ((record: TranscriptRecord) => boolean),
-    options: WaitForOptions = {},
-  ): Promise<TranscriptRecord> {
-    const test = typeof match === 'function' ? match : Transcript.predicate(match);
-    const after = options.afterSeq ?? 0;
-    const hit = this.kept.find((r) => r.seq > after && test(r));
-    if (hit !== undefined) return Promise.resolve(hit);
-    return new Promise((resolve, reject) => {
-      const timeoutMs = options.timeoutMs ?? 5000;
-      const finish = (): void => {
-        unsubscribe();
-        clearTimeout(timer);
-        options.signal?.removeEventListener('abort', onAbort);
-      };
-      const unsubscribe = this.subscribe((r) => {
-        if (r.seq > after && test(r)) {
-          finish();
-          resolve(r);
-        }
-      });
-      const timer = setTimeout(() => {
-        finish();
-        reject(
-          new Error(
-            `no matching transcript record within ${timeoutMs} ms (${this.kept.length} records kept)`,
-          ),
-        );
-      }, timeoutMs);
-      const onAbort = (): void => {
-        finish();
-        reject(
-          options.signal?.reason instanceof Error ? options.signal.reason : new Error('aborted'),
-        );
-      };
-      options.signal?.addEventListener('abort', onAbort, { once: true });
-    });
-  }
-
-  flush(): Promise<void> {
-    return Promise.resolve();
-  }
-
-  flushSync(): void {
-    /* nothing buffered */
-  }
-
-  close(): Promise<void> {
-    this.subscribers.clear();
-    return Promise.resolve();
-  }
-}
+export { MemorySink, type MemorySinkOptions, type WaitForOptions } from './memory-ring.js';
 
 /** Writes every record to each of its sinks, in the order given. */
 export class TeeSink implements TranscriptSink {
@@ -425,6 +319,13 @@ export class TeeSink implements TranscriptSink {
   }
   write(record: TranscriptRecord): void {
     for (const s of this.sinks) s.write(record);
+  }
+  writeLine(line: string, seq: number): void {
+    let parsed: TranscriptRecord | undefined;
+    for (const s of this.sinks) {
+      if (s.writeLine !== undefined) s.writeLine(line, seq);
+      else s.write((parsed ??= JSON.parse(line) as TranscriptRecord));
+    }
   }
   async flush(): Promise<void> {
     await Promise.all(this.sinks.map((s) => s.flush()));

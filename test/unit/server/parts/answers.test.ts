@@ -7,7 +7,7 @@ import {
   type AnswerServices,
 } from '../../../../src/server/answers.js';
 import type { RequestContext } from '../../../../src/server/ports.js';
-import { decodeRequest } from '../../../../src/server/request.js';
+import { decodeRequest } from '../../../../src/protocol/fields.js';
 
 function request(frame: Frame): RequestContext {
   return {

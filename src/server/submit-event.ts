@@ -1,14 +1,14 @@
 /**
- * Turns an inbound request frame into the decoded fields the Responder and the events see.
- * User-data problems become a CIMD2 error code (302/303/304) for the 53, not a throw.
+ * The submit events of a decoded 03: `submit` (OnCimd2SubmitMessageReceived) and the part the
+ * reassembler gets. The fields come from the frame's one decode (protocol/fields.ts).
  */
 import type { Frame } from '../protocol/frame.js';
-import { getAllParams, getParam } from '../protocol/frame.js';
+import { getParam } from '../protocol/frame.js';
+import type { DecodedRequest } from '../protocol/fields.js';
 import { Param } from '../protocol/parameters.js';
 import { relativeValidityToMs } from '../protocol/values.js';
-import { decodeUserData, type DecodedUserData } from '../protocol/user-data.js';
+import type { DecodedUserData } from '../protocol/user-data.js';
 import type { SubmitEvent, SubmitOptions, SubmitTime } from './events.js';
-import type { RequestFields } from './ports.js';
 import type { SubmittedPart } from './reassembler.js';
 
 const THIRTY_ONE_DAYS = 31 * 24 * 3600 * 1000;
@@ -36,76 +36,11 @@ const SUBMIT_KNOWN = new Set<number>([
   Param.Priority,
 ]);
 
-export interface DecodedRequest {
-  readonly fields: RequestFields;
-  /** Set when the user data could not be decoded: the CIMD2 error code to answer with. */
-  readonly userDataError?: { readonly code: number; readonly message: string };
-  readonly userData?: DecodedUserData;
-}
-
 function intParam(frame: Frame, code: number): number | undefined {
   const v = getParam(frame, code);
   if (v === undefined || v === '') return undefined;
   const n = Number(v);
   return Number.isInteger(n) ? n : undefined;
-}
-
-/** Decodes the fields of any request (login, submit, enquire, cancel …). */
-export function decodeRequest(frame: Frame): DecodedRequest {
-  const fields: {
-    -readonly [K in keyof RequestFields]: RequestFields[K];
-  } = {};
-  const user = getParam(frame, Param.UserIdentity);
-  if (user !== undefined) fields.user = user;
-  const password = getParam(frame, Param.Password);
-  if (password !== undefined) fields.password = password;
-  const destinations = getAllParams(frame, Param.DestinationAddress);
-  const first = destinations[0];
-  if (first !== undefined) {
-    fields.destination = first;
-    fields.destinations = destinations;
-  }
-  const originator =
-    getParam(frame, Param.OriginatingAddress) ??
-    getParam(frame, Param.AlphanumericOriginatingAddress);
-  if (originator !== undefined) fields.originator = originator;
-  const timestamp = getParam(frame, Param.ServiceCentreTimeStamp);
-  if (timestamp !== undefined) fields.timestamp = timestamp;
-  const srr = intParam(frame, Param.StatusReportRequest);
-  if (srr !== undefined) fields.statusReportRequest = srr;
-
-  const ud = getParam(frame, Param.UserData);
-  const udb = getParam(frame, Param.UserDataBinary);
-  const udh = getParam(frame, Param.UserDataHeader);
-  const dcsRaw = getParam(frame, Param.DataCodingScheme);
-  if (ud === undefined && udb === undefined && udh === undefined && dcsRaw === undefined) {
-    return { fields };
-  }
-  try {
-    const input: { dcs?: number; udh?: string; userData?: string; userDataBinary?: string } = {};
-    const dcs = intParam(frame, Param.DataCodingScheme);
-    if (dcs !== undefined) input.dcs = dcs;
-    if (udh !== undefined) input.udh = udh;
-    if (ud !== undefined) input.userData = ud;
-    if (udb !== undefined) input.userDataBinary = udb;
-    const decoded = decodeUserData(input);
-    fields.encoding = decoded.encoding;
-    fields.dcs = decoded.dcs;
-    if (decoded.text !== undefined) fields.text = decoded.text;
-    if (decoded.bytes !== undefined) fields.binary = decoded.bytes.toString('hex').toUpperCase();
-    if (decoded.udh !== undefined) fields.udh = decoded.udh.toString('hex').toUpperCase();
-    fields.parts = decoded.udhInfo?.concat?.total ?? 1;
-    return { fields, userData: decoded };
-  } catch (error) {
-    const code =
-      typeof (error as { cimdErrorCode?: unknown }).cimdErrorCode === 'number'
-        ? (error as { cimdErrorCode: number }).cimdErrorCode
-        : 302;
-    return {
-      fields,
-      userDataError: { code, message: error instanceof Error ? error.message : String(error) },
-    };
-  }
 }
 
 function submitTime(frame: Frame, relCode: number, absCode: number): SubmitTime | undefined {

@@ -1,0 +1,328 @@
+/**
+ * The in-memory transcript: a bounded ring of serialised JSONL chunks, parsed only when queried.
+ *
+ * Records arrive as their JSONL lines (the recorder's per-kind writers, or `JSON.stringify` of a
+ * record). Lines gather in an open chunk; a full chunk is sealed into one UTF-8 Buffer (off the
+ * JavaScript heap: a million records cost the garbage collector nothing). Queries (`records`,
+ * `recordsAfter`, `transcript`, `waitFor`) parse the chunks they need; subscribers get each
+ * record parsed as it is written, and only while someone subscribes.
+ *
+ * Bounds: at most `maxBytes` bytes of JSONL (default 64 MiB) and, when `limit` is set, at least
+ * the newest `limit` records; the oldest chunks are evicted first, whole (batches of about
+ * 1/8 of the budget or less), and the sink remembers what it evicted (`truncated`,
+ * `evictedThroughSeq`) so that a view that lost records can say so.
+ */
+import { Transcript, type RecordFilter } from './query.js';
+import type { TranscriptRecord } from './record.js';
+
+/** Default byte budget of the in-memory transcript (64 MiB). */
+export const DEFAULT_MEMORY_TRANSCRIPT_BYTES = 64 * 1024 * 1024;
+
+/** Largest chunk (bytes of JSONL) sealed at once. */
+const CHUNK_BYTES = 256 * 1024;
+/** Parsed records kept for repeated queries; a bigger ring is parsed afresh each time. */
+const CACHE_MAX = 50_000;
+
+/** Options of {@link MemorySink.waitFor}. */
+export interface WaitForOptions {
+  /** Reject after this many ms of real time (default 5000). */
+  readonly timeoutMs?: number;
+  /** Only records with a greater `seq` count. */
+  readonly afterSeq?: number;
+  readonly signal?: AbortSignal;
+}
+
+/** Options of {@link MemorySink}. */
+export interface MemorySinkOptions {
+  /** Byte budget of the kept JSONL (UTF-8, newlines included). Default 64 MiB. */
+  readonly maxBytes?: number;
+  /**
+   * Keep at least the newest `limit` records; older ones are dropped in batches (so between
+   * `limit` and `limit` + 1/8 are kept). Default: no record limit (the byte budget applies).
+   */
+  readonly limit?: number;
+}
+
+interface Chunk {
+  /** The lines, each followed by "\n". */
+  readonly buf: Buffer;
+  readonly count: number;
+  readonly firstSeq: number;
+  readonly lastSeq: number;
+}
+
+function parseChunk(text: string): TranscriptRecord[] {
+  const out: TranscriptRecord[] = [];
+  let start = 0;
+  for (;;) {
+    const nl = text.indexOf('\n', start);
+    if (nl < 0) break;
+    out.push(JSON.parse(text.slice(start, nl)) as TranscriptRecord);
+    start = nl + 1;
+  }
+  return out;
+}
+
+/**
+ * Keeps the JSONL of the records in memory, in order, within a byte budget. `waitFor` resolves
+ * with the first record (already kept or still to come) that matches; `subscribe` sees every
+ * record as it is written.
+ */
+export class MemorySink {
+  /** The byte budget. */
+  readonly maxBytes: number;
+  private readonly limit: number;
+  private readonly slack: number;
+  private readonly chunkBytes: number;
+  private sealed: Chunk[] = [];
+  private sealedBytes = 0;
+  private sealedCount = 0;
+  /** The open chunk: lines not sealed yet, their UTF-16 length (+1 per newline), seq range. */
+  private open: string[] = [];
+  private openChars = 0;
+  private openFirstSeq = 0;
+  private openLastSeq = 0;
+  private evictedCount = 0;
+  private evictedThrough = 0;
+  private readonly subscribers = new Set<(record: TranscriptRecord) => void>();
+  /** Parsed records from global line index `cacheStart` on (valid while `cacheOk`). */
+  private cache: TranscriptRecord[] = [];
+  private cacheStart = 0;
+
+  constructor(options: MemorySinkOptions = {}) {
+    this.maxBytes = options.maxBytes ?? DEFAULT_MEMORY_TRANSCRIPT_BYTES;
+    if (!(this.maxBytes > 0))
+      throw new RangeError(`maxBytes must be positive, got ${this.maxBytes}`);
+    this.limit = options.limit ?? Infinity;
+    this.slack = Number.isFinite(this.limit) ? Math.max(1, Math.ceil(this.limit / 8)) : Infinity;
+    this.chunkBytes = Math.max(1, Math.min(CHUNK_BYTES, Math.floor(this.maxBytes / 8)));
+  }
+
+  /** Records kept now. */
+  get size(): number {
+    return this.sealedCount + this.open.length;
+  }
+
+  /** Bytes of JSONL kept now (the open chunk counted by UTF-16 length). */
+  get bytes(): number {
+    return this.sealedBytes + this.openChars;
+  }
+
+  /** True once older records were evicted to stay within the budget. */
+  get truncated(): boolean {
+    return this.evictedCount > 0;
+  }
+
+  /** Records evicted so far. */
+  get evicted(): number {
+    return this.evictedCount;
+  }
+
+  /** `seq` of the newest evicted record (0: none evicted). A view after it lost nothing. */
+  get evictedThroughSeq(): number {
+    return this.evictedThrough;
+  }
+
+  /** The records kept, oldest first (parsed now). */
+  get records(): readonly TranscriptRecord[] {
+    return this.parsed(0);
+  }
+
+  /** The records kept with `seq` > `after`, oldest first. */
+  recordsAfter(after: number): TranscriptRecord[] {
+    return this.parsed(after);
+  }
+
+  write(record: TranscriptRecord): void {
+    this.writeLine(JSON.stringify(record), record.seq);
+  }
+
+  /** Keeps one serialised record (`JSON.stringify` of it, no newline) with its `seq`. */
+  writeLine(line: string, seq: number): void {
+    if (this.open.length === 0) this.openFirstSeq = seq;
+    this.open.push(line);
+    this.openChars += line.length + 1;
+    this.openLastSeq = seq;
+    if (this.openChars >= this.chunkBytes || this.open.length >= this.slack) this.seal();
+    if (this.subscribers.size > 0) {
+      const record = JSON.parse(line) as TranscriptRecord;
+      for (const s of this.subscribers) s(record);
+    }
+  }
+
+  private seal(): void {
+    const buf = Buffer.from(`${this.open.join('\n')}\n`, 'utf8');
+    this.sealed.push({
+      buf,
+      count: this.open.length,
+      firstSeq: this.openFirstSeq,
+      lastSeq: this.openLastSeq,
+    });
+    this.sealedBytes += buf.length;
+    this.sealedCount += this.open.length;
+    this.open = [];
+    this.openChars = 0;
+    this.evict();
+  }
+
+  private evict(): void {
+    let drop = 0;
+    let bytes = this.sealedBytes + this.openChars;
+    let count = this.size;
+    const overCount = count > this.limit + this.slack;
+    for (const c of this.sealed) {
+      const overBytes = bytes > this.maxBytes;
+      const countWants = overCount && count - c.count >= this.limit;
+      if (!overBytes && !countWants) break;
+      drop++;
+      bytes -= c.buf.length;
+      count -= c.count;
+    }
+    if (drop === 0) return;
+    const gone = this.sealed.splice(0, drop);
+    for (const c of gone) {
+      this.sealedBytes -= c.buf.length;
+      this.sealedCount -= c.count;
+      this.evictedCount += c.count;
+      this.evictedThrough = Math.max(this.evictedThrough, c.lastSeq);
+    }
+  }
+
+  /** Records with seq > `after`, parsed (from the cache when it is small enough to keep). */
+  private parsed(after: number): TranscriptRecord[] {
+    const total = this.evictedCount + this.size;
+    if (this.size > CACHE_MAX) {
+      this.cache = [];
+      this.cacheStart = total;
+      return this.parseAfter(after);
+    }
+    // Drop what was evicted, then parse what is new since the last query.
+    if (this.cacheStart < this.evictedCount) {
+      this.cache.splice(0, this.evictedCount - this.cacheStart);
+      this.cacheStart = this.evictedCount;
+    }
+    if (this.cacheStart > this.evictedCount || this.cacheStart + this.cache.length > total) {
+      this.cache = [];
+      this.cacheStart = this.evictedCount;
+    }
+    const have = this.cacheStart + this.cache.length;
+    if (have < total) for (const r of this.linesFrom(have - this.evictedCount)) this.cache.push(r);
+    const cache = this.cache;
+    if (after <= 0) return cache.slice();
+    // The ring is in seq order when fed by one recorder; fall back to a filter when it is not.
+    let lo = 0;
+    let hi = cache.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((cache[mid]?.seq ?? 0) <= after) lo = mid + 1;
+      else hi = mid;
+    }
+    const tail = cache.slice(lo);
+    return tail.every((r) => r.seq > after) ? tail : cache.filter((r) => r.seq > after);
+  }
+
+  /** Parses the kept lines from index `from` (0 = oldest kept) on. */
+  private linesFrom(from: number): TranscriptRecord[] {
+    const out: TranscriptRecord[] = [];
+    let index = 0;
+    for (const c of this.sealed) {
+      if (index + c.count <= from) {
+        index += c.count;
+        continue;
+      }
+      const records = parseChunk(c.buf.toString('utf8'));
+      for (const r of records.slice(Math.max(0, from - index))) out.push(r);
+      index += c.count;
+    }
+    for (const line of this.open.slice(Math.max(0, from - index)))
+      out.push(JSON.parse(line) as TranscriptRecord);
+    return out;
+  }
+
+  /** Parses only the chunks that can hold records with seq > `after`. */
+  private parseAfter(after: number): TranscriptRecord[] {
+    const out: TranscriptRecord[] = [];
+    for (const c of this.sealed) {
+      if (c.lastSeq <= after && c.firstSeq <= after) continue;
+      for (const r of parseChunk(c.buf.toString('utf8'))) if (r.seq > after) out.push(r);
+    }
+    for (const line of this.open) {
+      const r = JSON.parse(line) as TranscriptRecord;
+      if (r.seq > after) out.push(r);
+    }
+    return out;
+  }
+
+  /** Calls `fn` for every record written from now on; returns the unsubscribe function. */
+  subscribe(fn: (record: TranscriptRecord) => void): () => void {
+    this.subscribers.add(fn);
+    return () => {
+      this.subscribers.delete(fn);
+    };
+  }
+
+  /**
+   * A queryable view of the records kept so far (`truncated` when older records were evicted),
+   * or of those with seq > `after`(`truncated` when records after it were evicted).
+   */
+  transcript(after = 0): Transcript {
+    return new Transcript(this.parsed(after), { truncated: this.evictedThrough > after });
+  }
+
+  /**
+   * Resolves with the first record matching `match` (a filter as in `Transcript.filter`, or a
+   * predicate). Rejects with an Error listing the records seen after `timeoutMs`, or when
+   * `signal` aborts.
+   */
+  waitFor(
+    match: RecordFilter | ((record: TranscriptRecord) => boolean),
+    options: WaitForOptions = {},
+  ): Promise<TranscriptRecord> {
+    const test = typeof match === 'function' ? match : Transcript.predicate(match);
+    const after = options.afterSeq ?? 0;
+    const hit = this.parsed(after).find((r) => r.seq > after && test(r));
+    if (hit !== undefined) return Promise.resolve(hit);
+    return new Promise((resolve, reject) => {
+      const timeoutMs = options.timeoutMs ?? 5000;
+      const finish = (): void => {
+        unsubscribe();
+        clearTimeout(timer);
+        options.signal?.removeEventListener('abort', onAbort);
+      };
+      const unsubscribe = this.subscribe((r) => {
+        if (r.seq > after && test(r)) {
+          finish();
+          resolve(r);
+        }
+      });
+      const timer = setTimeout(() => {
+        finish();
+        reject(
+          new Error(
+            `no matching transcript record within ${timeoutMs} ms (${this.size} records kept)`,
+          ),
+        );
+      }, timeoutMs);
+      const onAbort = (): void => {
+        finish();
+        reject(
+          options.signal?.reason instanceof Error ? options.signal.reason : new Error('aborted'),
+        );
+      };
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  flush(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  flushSync(): void {
+    /* nothing buffered */
+  }
+
+  close(): Promise<void> {
+    this.subscribers.clear();
+    return Promise.resolve();
+  }
+}
