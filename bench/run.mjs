@@ -3,11 +3,16 @@
 // reload and start-up. Prints the tables and writes bench/RESULTS.md. Everything on 127.0.0.1.
 //
 //   node bench/run.mjs [--quick] [--reps N] [--seconds S] [--sessions N] [--out FILE | --no-write]
+//                      [--baseline DIR] [--only throughput,million,sustained,scale,reload,startup]
+//
+// --baseline DIR: a built checkout of an earlier commit (`git worktree add /tmp/bench-baseline
+// <commit> && cd /tmp/bench-baseline && npm ci && npm run build`); its CLI runs beside this one,
+// interleaved in the same repetitions, so "new / baseline" is a ratio measured side by side.
 //
 // Needs the build (`npm run build`; `npm run bench` does it). Absolute numbers are noisy on a
 // shared machine; the ratios, measured side by side, are what count.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -36,13 +41,27 @@ const { values: argv } = parseArgs({
     sessions: { type: 'string' },
     out: { type: 'string' },
     'no-write': { type: 'boolean', default: false },
+    baseline: { type: 'string' },
+    only: { type: 'string' },
+    million: { type: 'string' },
   },
 });
+const BASELINE = argv.baseline === undefined ? undefined : join(argv.baseline, 'bin/cimd2-mock.js');
+if (BASELINE !== undefined && !existsSync(join(argv.baseline, 'dist/cli/main.js'))) {
+  process.stderr.write(
+    `--baseline ${argv.baseline}: no dist/cli/main.js there (npm ci && npm run build)\n`,
+  );
+  process.exit(2);
+}
+const ONLY = argv.only === undefined ? undefined : new Set(argv.only.split(','));
+const runs = (name) => ONLY === undefined || ONLY.has(name);
+/** Submits of the one-process run (1,000,000; --quick 200,000). */
 const QUICK = argv.quick;
 const REPS = Number(argv.reps ?? (QUICK ? 2 : 5));
 const SECONDS = Number(argv.seconds ?? (QUICK ? 0.5 : 1.5));
 const SESSIONS = Number(argv.sessions ?? (QUICK ? 500 : 5000));
 const EDITS = QUICK ? 5 : 20;
+const MILLION = Number(argv.million ?? (QUICK ? 200_000 : 1_000_000));
 const SPAWNS = QUICK ? 3 : 10;
 const OUT = argv['no-write']
   ? undefined
@@ -77,8 +96,8 @@ let exitCode = 0;
 const started = performance.now();
 const servers = [];
 
-function mockArgs(extra) {
-  return [CLI, '--port', '0', '--no-watch', '--quiet', ...extra];
+function mockArgs(extra, cli = CLI) {
+  return [cli, '--port', '0', '--no-watch', '--quiet', ...extra];
 }
 
 async function start(name, args, opts) {
@@ -128,6 +147,18 @@ const MOCKS = {
     args: () => mockArgs(['--transcript', join(tmp, 'on.jsonl')]),
   },
   'mock-nofile': { label: 'cimd2-mock, transcript file OFF', args: () => mockArgs([]) },
+  ...(BASELINE === undefined
+    ? {}
+    : {
+        'base-file': {
+          label: 'baseline build, transcript file ON',
+          args: () => mockArgs(['--transcript', join(tmp, 'base.jsonl')], BASELINE),
+        },
+        'base-nofile': {
+          label: 'baseline build, transcript file OFF',
+          args: () => mockArgs([], BASELINE),
+        },
+      }),
   'mock-rules': {
     label: 'cimd2-mock, 10-rule scenario, transcript ON',
     args: () =>
@@ -145,6 +176,7 @@ async function freshMocks(targets) {
     await targets[key]?.server.stop();
     rmSync(join(tmp, 'on.jsonl'), { force: true });
     rmSync(join(tmp, 'rules.jsonl'), { force: true });
+    rmSync(join(tmp, 'base.jsonl'), { force: true });
     targets[key] = { label: m.label, server: await start(key, m.args()) };
     await measure(targets[key], 1, 32, Math.min(0.5, SECONDS));
   }
@@ -173,6 +205,9 @@ async function throughput() {
   for (const key of ['mock-file', 'mock-nofile', 'limit', 'smpp'])
     for (const [c, w] of shapes) configs.push({ key, c, w });
   configs.push({ key: 'mock-rules', c: 1, w: 1 }, { key: 'mock-rules', c: 1, w: 32 });
+  if (BASELINE !== undefined)
+    for (const key of ['base-file', 'base-nofile'])
+      for (const [c, w] of shapes) configs.push({ key, c, w });
   const id = (k) => `${k.key} ${k.c}x${k.w}`;
 
   log('  warm-up');
@@ -228,6 +263,16 @@ async function throughput() {
     p99: ratio('mock-file 1x32', 'limit 1x32', (x) => x.p99),
     rules: ratio('mock-rules 1x32', 'mock-file 1x32'),
     rulesW1: ratio('mock-rules 1x1', 'mock-file 1x1'),
+    ...(BASELINE === undefined
+      ? {}
+      : {
+          baseOn: ratio('mock-file 1x32', 'base-file 1x32'),
+          baseOff: ratio('mock-nofile 1x32', 'base-nofile 1x32'),
+          baseW1: ratio('mock-file 1x1', 'base-file 1x1'),
+          baseC4: ratio('mock-file 4x32', 'base-file 4x32'),
+          baseUs: ratio('mock-file 1x32', 'base-file 1x32', (x) => x.serverUsPerSubmit),
+          baseP99: ratio('mock-file 1x32', 'base-file 1x32', (x) => x.p99),
+        }),
   };
   return { rows, ratios };
 }
@@ -256,6 +301,56 @@ async function sustained() {
   const first = runs[0];
   const last = runs[runs.length - 1];
   return { runs, ratio: last.throughput / first.throughput, submits };
+}
+
+// ---------------------------------------------------------------- one million submits
+
+/**
+ * ONE mock process (transcript file ON, window 32) takes MILLION submits in blocks of a tenth:
+ * throughput and server CPU per block, RSS at the end. The first and last blocks compare how
+ * the per-submit cost holds as the transcript ring, message store and file grow.
+ */
+async function million() {
+  const block = Math.round(MILLION / 10);
+  log(`[+] ${f0(MILLION)} submits in one mock process, 10 blocks of ${f0(block)}, window 32`);
+  const target = {
+    server: await start('mock-million', mockArgs(['--transcript', join(tmp, 'million.jsonl')])),
+  };
+  const blocks = [];
+  let submits = 0;
+  for (let i = 0; i < 10; i++) {
+    const cpu0 = cpuMs(target.server.pid);
+    const r = await runLoad({
+      port: target.server.port,
+      user: 'bench',
+      password: 'bench',
+      connections: 1,
+      window: 32,
+      count: block,
+      timeoutMs: 5000,
+    });
+    const cpu = cpuMs(target.server.pid) - cpu0;
+    submits += r.answered;
+    blocks.push({
+      throughput: r.throughput,
+      serverUs: (cpu * 1000) / Math.max(1, r.answered),
+      p99: r.latency.p99,
+      errors: r.errors,
+      rss: rssBytes(target.server.pid),
+      submits,
+    });
+  }
+  const rss = rssBytes(target.server.pid);
+  await target.server.stop();
+  const first = blocks[0];
+  const last = blocks[blocks.length - 1];
+  return {
+    blocks,
+    submits,
+    rss,
+    ratio: last.throughput / first.throughput,
+    errors: blocks.reduce((n, b) => n + b.errors, 0),
+  };
 }
 
 // ---------------------------------------------------------------- 5: scale
@@ -456,28 +551,64 @@ function machine(loadAtStart) {
   ].join('\n');
 }
 
-function report(t, d, s, h, u, loadAtStart) {
-  const { rows, ratios } = t;
+const SKIPPED = { error: 'not run (--only)' };
+
+function report(t, d, m, s, h, u, loadAtStart) {
+  const { rows, ratios } = t.rows === undefined ? { rows: [], ratios: {} } : t;
+  const row = (id) => rows.find((r) => r.id === id) ?? {};
   const table = [
-    '| server | conns × window | submits/s | p50 ms | p90 ms | p99 ms | max ms | server CPU µs/submit | server CPU % | client CPU % |',
+    '| server | conns × window | submits/s | server CPU µs/submit | p50 ms | p90 ms | p99 ms | max ms | server CPU % | client CPU % |',
     '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...rows.map(
       (r) =>
-        `| ${r.label} | ${r.connections} × ${r.window} | ${f0(r.throughput)} | ${f2(r.p50)} | ${f2(r.p90)} | ${f2(r.p99)} | ${f2(r.max)} | ${f2(r.serverUs)} | ${f0(r.serverCpuPct)} | ${f0(r.clientCpuPct)} |`,
+        `| ${r.label} | ${r.connections} × ${r.window} | ${f0(r.throughput)} | ${f2(r.serverUs)} | ${f2(r.p50)} | ${f2(r.p90)} | ${f2(r.p99)} | ${f2(r.max)} | ${f0(r.serverCpuPct)} | ${f0(r.clientCpuPct)} |`,
     ),
   ].join('\n');
+  const on = row('mock-file 1x32');
+  const off = row('mock-nofile 1x32');
+  const w1 = row('mock-file 1x1');
+  const us = (r) => `${f2(r.serverUs)} µs/submit`;
+  const base = row('base-file 1x32');
+  const mLast = m.blocks?.at(-1);
   const targets = [
     '| figure | target | measured | |',
     '|---|---|---|---|',
-    `| window 32, 1 conn, transcript OFF | ≥ 0.6 × runtime limit | ${x(ratios.w32off)} | ${verdict(ratios.w32off >= 0.6)} |`,
-    `| window 32, 1 conn, transcript ON | ≥ 0.35 × runtime limit | ${x(ratios.w32on)} | ${verdict(ratios.w32on >= 0.35)} |`,
-    `| window 32, 1 conn, transcript ON | ≥ 5 × SMPP peer | ${x(ratios.w32onPeer)} | ${verdict(ratios.w32onPeer >= 5)} |`,
-    `| window 1, 1 conn, transcript ON (round-trip bound) | ≥ 0.8 × runtime limit | ${x(ratios.w1on)} (OFF: ${x(ratios.w1off)}) | ${verdict(ratios.w1on >= 0.8)} |`,
-    `| p99 latency, window 32, transcript ON | ≤ 2 × runtime limit's p99 | ${x(ratios.p99)} | ${verdict(ratios.p99 <= 2)} |`,
+    ...(ratios.baseOn === undefined
+      ? [`| window 32, 1 conn, transcript ON | ≥ 2 × baseline build | (no --baseline) | – |`]
+      : [
+          `| window 32, 1 conn, transcript ON | ≥ 2 × baseline build (same run) | ${x(ratios.baseOn)}: ${f0(on.throughput)}/s, ${us(on)} vs ${f0(base.throughput)}/s, ${us(base)} | ${verdict(ratios.baseOn >= 2)} |`,
+        ]),
+    `| window 32, 1 conn, transcript ON | ≥ 0.15 × runtime limit | ${x(ratios.w32on)} | ${verdict(ratios.w32on >= 0.15)} |`,
+    `| window 32, 1 conn, transcript ON | ≥ 1.5 × SMPP peer | ${x(ratios.w32onPeer)} | ${verdict(ratios.w32onPeer >= 1.5)} |`,
+    `| window 32, 1 conn, transcript OFF | ≥ 100,000 submits/s | ${f0(off.throughput)}/s, ${us(off)} | ${verdict(off.throughput >= 100_000)} |`,
+    `| p99 latency, window 32, 1 conn, transcript ON | ≤ 1 ms | ${f2(on.p99)} ms | ${verdict(on.p99 <= 1)} |`,
+    `| window 1, 1 conn, transcript ON (round-trip bound) | ≥ 0.85 × runtime limit | ${x(ratios.w1on)}: ${f0(w1.throughput)}/s, ${us(w1)} (OFF: ${x(ratios.w1off)}) | ${verdict(ratios.w1on >= 0.85)} |`,
+    `| ${f0(MILLION)} submits in one process | RSS ≤ 300 MB at the end; last tenth within 10 % of the first | ${m.error ?? `RSS ${mb(m.rss)}; last / first ${x(m.ratio)} (${f0(mLast?.throughput)}/s, ${f2(mLast?.serverUs)} µs/submit)`} | ${verdict(m.rss <= 300 * 2 ** 20 && m.ratio >= 0.9 && m.errors === 0)} |`,
     `| 10-rule scenario vs default (window 32, transcript ON) | ≥ 0.85 × | ${x(ratios.rules)} (window 1: ${x(ratios.rulesW1)}) | ${verdict(ratios.rules >= 0.85)} |`,
-    `| ${f0(s.sessions)} sessions | RSS ≤ 400 MB, no error, p99 ≤ 5 ms | RSS ${mb(s.peakRss)}, ${f0(s.errors)} errors, p99 ${f2(s.p99)} ms | ${verdict(s.peakRss <= 400 * 2 ** 20 && s.errors === 0 && s.p99 <= 5 && s.peakSessions >= s.sessions)} |`,
-    `| hot reload write → effect | p95 ≤ 250 ms | p95 ${f2(h.p95)} ms (p50 ${f2(h.p50)} ms) | ${verdict(h.p95 <= 250 && h.failures === 0)} |`,
-    `| start-up to readiness line | median ≤ 400 ms | ${f2(u.median)} ms | ${verdict(u.median <= 400)} |`,
+    `| ${f0(s.sessions)} sessions | RSS ≤ 400 MB, no error, p99 ≤ 5 ms | ${s.error ?? `RSS ${mb(s.peakRss)}, ${f0(s.errors)} errors, p99 ${f2(s.p99)} ms`} | ${verdict(s.peakRss <= 400 * 2 ** 20 && s.errors === 0 && s.p99 <= 5 && s.peakSessions >= s.sessions)} |`,
+    `| hot reload write → effect | p95 ≤ 250 ms | ${h.error ?? `p95 ${f2(h.p95)} ms (p50 ${f2(h.p50)} ms)`} | ${verdict(h.p95 <= 250 && h.failures === 0)} |`,
+    `| start-up to readiness line | median ≤ 400 ms | ${u.error ?? `${f2(u.median)} ms`} | ${verdict(u.median <= 400)} |`,
+  ].join('\n');
+  const baselineTable =
+    ratios.baseOn === undefined
+      ? 'Not measured: run with `--baseline DIR` (a built checkout of the commit to compare with).'
+      : [
+          '| new / baseline (medians of per-repetition ratios) | value |',
+          '|---|---:|',
+          `| throughput, window 32, 1 conn, transcript ON | ${x(ratios.baseOn)} |`,
+          `| throughput, window 32, 1 conn, transcript OFF | ${x(ratios.baseOff)} |`,
+          `| throughput, window 1, 1 conn, transcript ON | ${x(ratios.baseW1)} |`,
+          `| throughput, window 32, 4 conns, transcript ON | ${x(ratios.baseC4)} |`,
+          `| server CPU µs/submit, window 32, 1 conn, transcript ON | ${x(ratios.baseUs)} |`,
+          `| p99 latency, window 32, 1 conn, transcript ON | ${x(ratios.baseP99)} |`,
+        ].join('\n');
+  const millionTable = [
+    '| block | submits/s | server CPU µs/submit | p99 ms | RSS after | submits so far |',
+    '|---:|---:|---:|---:|---:|---:|',
+    ...(m.blocks ?? []).map(
+      (b, i) =>
+        `| ${i + 1} | ${f0(b.throughput)} | ${f2(b.serverUs)} | ${f2(b.p99)} | ${mb(b.rss)} | ${f0(b.submits)} |`,
+    ),
   ].join('\n');
   const others = [
     '| ratio | value |',
@@ -524,6 +655,10 @@ Ratios are medians of per-repetition ratios (both figures measured in the same r
 
 ${targets}
 
+## New build vs baseline
+
+${baselineTable}
+
 ## Throughput and latency
 
 Medians of ${REPS} interleaved repetitions of ${SECONDS} s each (after a warm-up pass); every
@@ -543,6 +678,14 @@ last / first = ${x(d.ratio)} after ${f0(d.submits)} submits (no target in the is
 1× means some state grows with the traffic).
 
 ${failed(d, sustainedTable)}
+
+## ${f0(MILLION)} submits in one process
+
+One mock process (transcript file ON, window 32, 1 connection) takes ${f0(MILLION)} submits in 10
+blocks; the in-memory transcript stays within its byte budget (64 MiB) and the message store
+within its bound.
+
+${failed(m, millionTable)}
 
 ## Scale
 
@@ -587,18 +730,19 @@ const loadAtStart = os
   .map((l) => l.toFixed(2))
   .join(' ');
 try {
-  const t = await throughput();
-  const d = await section('sustained', sustained);
-  const s = await section('scale', scale);
-  const h = await section('hot reload', hotReload);
-  const u = await section('start-up', startup);
-  const md = report(t, d, s, h, u, loadAtStart);
+  const t = runs('throughput') ? await throughput() : SKIPPED;
+  const m = runs('million') ? await section('million', million) : SKIPPED;
+  const d = runs('sustained') ? await section('sustained', sustained) : SKIPPED;
+  const s = runs('scale') ? await section('scale', scale) : SKIPPED;
+  const h = runs('reload') ? await section('hot reload', hotReload) : SKIPPED;
+  const u = runs('startup') ? await section('start-up', startup) : SKIPPED;
+  const md = report(t, d, m, s, h, u, loadAtStart);
   process.stdout.write(`${md}\n`);
   if (OUT !== undefined) {
     writeFileSync(OUT, md);
     log(`wrote ${OUT}`);
   }
-  const bad = t.rows.filter((r) => r.errors > 0);
+  const bad = (t.rows ?? []).filter((r) => r.errors > 0);
   if (bad.length > 0) {
     log(`errors during: ${bad.map((r) => r.id).join(', ')}`);
     exitCode = 1;

@@ -2,6 +2,11 @@
  * The messages the server has accepted: the 060 allocator (unique per destination, see
  * timestamps.ts) and the status of each (060, destination) for enquiries (op 4) and reports.
  * Bounded: at most 100 000 messages (+ 10 000 slack, evicted in batches, oldest first).
+ *
+ * Layout (compact, no object or key string per message): the messages sit in insertion order in
+ * a ring of parallel arrays (060, destination, status), indexed by an open-addressing hash
+ * table in an Int32Array; updating a status moves the message to the newest end (as a Map's
+ * delete + set would). Eviction and compaction rebuild the table in one pass.
  */
 import { parseTimestamp } from '../protocol/values.js';
 import type { Clock } from '../util/clock.js';
@@ -13,18 +18,154 @@ const DEFAULT_SLACK = 10_000;
 /** Status 061 "in process" (the status of a message just accepted). */
 const IN_PROCESS = 1;
 
+const EMPTY = 0;
+const TOMBSTONE = -1;
+
+function hashOf(timestamp: string, destination: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < timestamp.length; i++) h = Math.imul(h ^ timestamp.charCodeAt(i), 0x01000193);
+  h = Math.imul(h ^ 0xff, 0x01000193);
+  for (let i = 0; i < destination.length; i++)
+    h = Math.imul(h ^ destination.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+/**
+ * (060, destination) → status, in insertion order, bounded: more than `limit + slack` live
+ * entries evict the oldest down to `limit`.
+ */
+export class StatusTable {
+  private readonly limit: number;
+  private readonly slack: number;
+  /** Ring slots (live and dead entries between `head` and `tail`, oldest first). */
+  private readonly capacity: number;
+  private ts: (string | undefined)[];
+  private dest: (string | undefined)[];
+  private readonly stat: Int32Array;
+  private head = 0;
+  private tail = 0;
+  private live = 0;
+  /** Hash table: slot + 1, EMPTY or TOMBSTONE. */
+  private table: Int32Array;
+  private mask: number;
+
+  constructor(limit: number, slack: number) {
+    this.limit = Math.max(1, limit);
+    this.slack = Math.max(1, slack);
+    this.capacity = 2 * (this.limit + this.slack);
+    this.ts = new Array<string | undefined>(this.capacity).fill(undefined);
+    this.dest = new Array<string | undefined>(this.capacity).fill(undefined);
+    this.stat = new Int32Array(this.capacity);
+    let size = 16;
+    while (size < this.capacity * 2) size *= 2;
+    this.table = new Int32Array(size);
+    this.mask = size - 1;
+  }
+
+  get size(): number {
+    return this.live;
+  }
+
+  /** The table cell of (timestamp, destination), or -1. */
+  private find(timestamp: string, destination: string): number {
+    const { table, mask } = this;
+    for (let i = hashOf(timestamp, destination) & mask; ; i = (i + 1) & mask) {
+      const v = table[i] ?? EMPTY;
+      if (v === EMPTY) return -1;
+      if (v !== TOMBSTONE && this.ts[v - 1] === timestamp && this.dest[v - 1] === destination)
+        return i;
+    }
+  }
+
+  private place(slot: number): void {
+    const { table, mask } = this;
+    const timestamp = this.ts[slot] ?? '';
+    const destination = this.dest[slot] ?? '';
+    let i = hashOf(timestamp, destination) & mask;
+    while ((table[i] ?? EMPTY) > 0) i = (i + 1) & mask;
+    table[i] = slot + 1;
+  }
+
+  get(timestamp: string, destination: string): number | undefined {
+    const cell = this.find(timestamp, destination);
+    if (cell < 0) return undefined;
+    return this.stat[(this.table[cell] ?? 1) - 1];
+  }
+
+  set(timestamp: string, destination: string, status: number): void {
+    const cell = this.find(timestamp, destination);
+    if (cell >= 0) {
+      const old = (this.table[cell] ?? 1) - 1;
+      this.table[cell] = TOMBSTONE;
+      this.ts[old] = undefined;
+      this.dest[old] = undefined;
+      this.live--;
+    }
+    if (this.tail - this.head === this.capacity) this.compact();
+    const slot = this.tail % this.capacity;
+    this.ts[slot] = timestamp;
+    this.dest[slot] = destination;
+    this.stat[slot] = status;
+    this.tail++;
+    this.live++;
+    this.place(slot);
+    if (this.live > this.limit + this.slack) this.evict(this.live - this.limit);
+  }
+
+  /** Drops the `n` oldest live entries, then rebuilds the table. */
+  private evict(n: number): void {
+    while (n > 0 && this.head < this.tail) {
+      const slot = this.head % this.capacity;
+      if (this.ts[slot] !== undefined) {
+        this.ts[slot] = undefined;
+        this.dest[slot] = undefined;
+        this.live--;
+        n--;
+      }
+      this.head++;
+    }
+    this.rebuild();
+  }
+
+  /** The ring is full of live and dead entries: move the live ones together, oldest first. */
+  private compact(): void {
+    const ts = new Array<string | undefined>(this.capacity).fill(undefined);
+    const dest = new Array<string | undefined>(this.capacity).fill(undefined);
+    let n = 0;
+    for (let i = this.head; i < this.tail; i++) {
+      const slot = i % this.capacity;
+      const t = this.ts[slot];
+      if (t === undefined) continue;
+      ts[n] = t;
+      dest[n] = this.dest[slot];
+      this.stat[n] = this.stat[slot] ?? 0;
+      n++;
+    }
+    this.ts = ts;
+    this.dest = dest;
+    this.head = 0;
+    this.tail = n;
+    this.rebuild();
+  }
+
+  private rebuild(): void {
+    this.table.fill(EMPTY);
+    for (let i = this.head; i < this.tail; i++) {
+      const slot = i % this.capacity;
+      if (this.ts[slot] !== undefined) this.place(slot);
+    }
+  }
+}
+
 export class MessageStore {
   readonly timestamps: TimestampAllocator;
   private readonly timeZone: string;
-  private readonly statuses = new Map<string, number>();
-  private readonly limit: number;
-  private readonly slack: number;
+  private readonly statuses: StatusTable;
 
   constructor(clock: Clock, options: { timeZone?: string; limit?: number; slack?: number } = {}) {
     this.timeZone = options.timeZone ?? 'UTC';
     this.timestamps = new TimestampAllocator(clock, { timeZone: this.timeZone });
-    this.limit = options.limit ?? DEFAULT_LIMIT;
-    this.slack = options.slack ?? DEFAULT_SLACK;
+    this.statuses = new StatusTable(options.limit ?? DEFAULT_LIMIT, options.slack ?? DEFAULT_SLACK);
   }
 
   /** A fresh 060 for a message to `destination` (never handed out twice for it). */
@@ -64,23 +205,12 @@ export class MessageStore {
 
   /** Records the status a report announced for a message. */
   setStatus(timestamp: string, destination: string, status: number): void {
-    const key = `${timestamp}\u0000${destination}`;
-    if (this.statuses.has(key)) this.statuses.delete(key);
-    this.statuses.set(key, status);
-    // Evict in batches: deleting one oldest entry per insert walks an ever longer run of
-    // deleted slots at the front of the Map (throughput halved after ~100k submits).
-    if (this.statuses.size > this.limit + this.slack) {
-      let excess = this.statuses.size - this.limit;
-      for (const k of this.statuses.keys()) {
-        if (excess-- <= 0) break;
-        this.statuses.delete(k);
-      }
-    }
+    this.statuses.set(timestamp, destination, status);
   }
 
   /** The last status of the message, or undefined when unknown (or evicted). */
   status(timestamp: string, destination: string): number | undefined {
-    return this.statuses.get(`${timestamp}\u0000${destination}`);
+    return this.statuses.get(timestamp, destination);
   }
 
   /** Messages remembered. */

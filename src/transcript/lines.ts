@@ -1,7 +1,8 @@
 /**
  * The JSONL writers of the hot record kinds (`frame`, `decision`, `assembled`; the rare kinds
- * are `JSON.stringify` of their record): each returns exactly `JSON.stringify` of the record the recorder would otherwise build,
- * without building it (no intermediate objects where raw bytes and a few fields suffice).
+ * are `JSON.stringify` of their record): each writes, as UTF-8 bytes into a {@link JsonBytes},
+ * exactly `JSON.stringify` of the record the recorder would otherwise build, without building
+ * it (no intermediate objects where raw bytes and a few fields suffice).
  * `test/unit/transcript/lines.test.ts` checks every writer against `JSON.stringify` of the
  * corresponding record builder below, over generated inputs.
  */
@@ -12,15 +13,8 @@ import { Param } from '../protocol/parameters.js';
 import type { SubmitCompletedEvent } from '../server/events.js';
 import type { Afterward, Decision, Step } from '../server/ports.js';
 import { REDACTED } from './frame-fields.js';
+import type { JsonBytes } from './json-bytes.js';
 import type { ChecksumState, DecisionAction, JsonValue, ParamPair, RecordOf } from './record.js';
-
-/** JSON of a string. */
-const q = JSON.stringify as (s: string) => string;
-
-/** JSON of a number (as JSON.stringify: non-finite numbers are null). */
-function num(n: number): string {
-  return Number.isFinite(n) ? String(n) : 'null';
-}
 
 /** The members every record starts with; `ts` is an ISO-8601 time (nothing to escape). */
 export interface LineHead {
@@ -29,54 +23,80 @@ export interface LineHead {
   readonly session: string;
 }
 
-function head(h: LineHead, kind: string): string {
-  return `{"seq":${num(h.seq)},"ts":"${h.ts}","kind":"${kind}","session":${q(h.session)}`;
+function head(w: JsonBytes, h: LineHead, kind: string): void {
+  w.ascii('{"seq":');
+  w.num(h.seq);
+  w.ascii(',"ts":"');
+  w.ascii(h.ts);
+  w.ascii('","kind":"');
+  w.ascii(kind);
+  w.ascii('","session":');
+  w.str(h.session);
 }
 
-function paramsLine(params: readonly Parameter[], redact: boolean): string {
-  let out = '[';
+function paramsJsonBytes(w: JsonBytes, params: readonly Parameter[], redact: boolean): void {
+  w.ascii('[');
   let first = true;
   for (const p of params) {
-    if (!first) out += ',';
+    w.ascii(first ? '["' : ',["');
     first = false;
-    const value = redact && p.code === Param.Password ? REDACTED : p.value;
-    out += `["${paramKey(p.code)}",${q(value)}]`;
+    w.ascii(paramKey(p.code));
+    w.ascii('",');
+    w.str(redact && p.code === Param.Password ? REDACTED : p.value);
+    w.ascii(']');
   }
-  return `${out}]`;
+  w.ascii(']');
 }
 
-/** JSON of a `fields` object (strings, numbers and one array of strings), member order kept. */
-export function fieldsLine(fields: FrameFields): string {
-  let out = '{';
+/** Writes a `fields` object (strings, numbers and arrays of strings), member order kept. */
+export function writeFields(w: JsonBytes, fields: FrameFields): void {
+  w.ascii('{');
   let first = true;
   for (const key in fields) {
     const v = (fields as Record<string, unknown>)[key];
-    let json: string;
-    if (typeof v === 'string') json = q(v);
-    else if (typeof v === 'number') json = num(v);
-    else if (v === undefined) continue;
-    else json = JSON.stringify(v);
-    out += `${first ? '' : ','}${q(key)}:${json}`;
+    if (v === undefined) continue;
+    w.ascii(first ? '"' : ',"');
     first = false;
+    w.ascii(key);
+    w.ascii('":');
+    if (typeof v === 'string') w.str(v);
+    else if (typeof v === 'number') w.num(v);
+    else w.json(JSON.stringify(v));
   }
-  return `${out}}`;
+  w.ascii('}');
 }
 
-/** The line of a `frame` record. `raw` is the latin1 text of the bytes (already redacted). */
-export function frameLine(
+/**
+ * Writes the line of a `frame` record: `raw` is the frame's bytes, written as their latin1
+ * reading (or `redactedRaw`, the redacted text, when passwords are redacted).
+ */
+export function writeFrame(
+  w: JsonBytes,
   h: LineHead,
   dir: 'in' | 'out',
   frame: Frame,
   fields: FrameFields,
   checksum: ChecksumState,
-  raw: string,
-  redact: boolean,
-): string {
-  return (
-    `${head(h, 'frame')},"dir":"${dir}","op":${num(frame.op)},"opName":${q(opName(frame.op))},` +
-    `"pn":${num(frame.pn)},"params":${paramsLine(frame.params, redact)},` +
-    `"fields":${fieldsLine(fields)},"checksum":"${checksum}","raw":${q(raw)}}`
-  );
+  raw: Uint8Array,
+  redactedRaw?: string,
+): void {
+  head(w, h, 'frame');
+  w.ascii(dir === 'in' ? ',"dir":"in","op":' : ',"dir":"out","op":');
+  w.num(frame.op);
+  w.ascii(',"opName":');
+  w.str(opName(frame.op));
+  w.ascii(',"pn":');
+  w.num(frame.pn);
+  w.ascii(',"params":');
+  paramsJsonBytes(w, frame.params, redactedRaw !== undefined);
+  w.ascii(',"fields":');
+  writeFields(w, fields);
+  w.ascii(',"checksum":"');
+  w.ascii(checksum);
+  w.ascii('","raw":');
+  if (redactedRaw !== undefined) w.str(redactedRaw);
+  else w.latin1(raw);
+  w.ascii('}');
 }
 
 /** The `frame` record {@link frameLine} writes. */
@@ -137,29 +157,47 @@ export function afterwardJson(a: Afterward): DecisionAction {
   return { ...a };
 }
 
-function stepLine(step: Step): string {
-  if (step.kind !== 'respond') return JSON.stringify(step);
-  let out = '{"kind":"respond"';
-  if (step.params !== undefined) out += `,"params":${paramsLine(step.params, false)}`;
-  if (step.timestamp !== undefined) out += `,"timestamp":${q(step.timestamp)}`;
-  return `${out}}`;
+function writeStep(w: JsonBytes, step: Step): void {
+  if (step.kind !== 'respond') {
+    w.json(JSON.stringify(step));
+    return;
+  }
+  w.ascii('{"kind":"respond"');
+  if (step.params !== undefined) {
+    w.ascii(',"params":');
+    paramsJsonBytes(w, step.params, false);
+  }
+  if (step.timestamp !== undefined) {
+    w.ascii(',"timestamp":');
+    w.str(step.timestamp);
+  }
+  w.ascii('}');
 }
 
-function listLine<T>(items: readonly T[], line: (item: T) => string): string {
-  let out = '';
-  for (const item of items) out += (out === '' ? '' : ',') + line(item);
-  return `[${out}]`;
-}
-
-/** The line of a `decision` record. */
-export function decisionLine(h: LineHead, frame: Frame, decision: Decision): string {
-  const rule = decision.ruleId === null ? 'null' : q(decision.ruleId);
-  return (
-    `${head(h, 'decision')},"pn":${num(frame.pn)},"op":${num(frame.op)},` +
-    `"opName":${q(opName(frame.op))},"rule":${rule},"explanation":${q(decision.explanation)},` +
-    `"actions":${listLine(decision.steps, stepLine)},` +
-    `"afterwards":${listLine(decision.afterwards, (a) => JSON.stringify(a))}}`
-  );
+/** Writes the line of a `decision` record. */
+export function writeDecision(w: JsonBytes, h: LineHead, frame: Frame, decision: Decision): void {
+  head(w, h, 'decision');
+  w.ascii(',"pn":');
+  w.num(frame.pn);
+  w.ascii(',"op":');
+  w.num(frame.op);
+  w.ascii(',"opName":');
+  w.str(opName(frame.op));
+  w.ascii(',"rule":');
+  if (decision.ruleId === null) w.ascii('null');
+  else w.str(decision.ruleId);
+  w.ascii(',"explanation":');
+  w.str(decision.explanation);
+  w.ascii(',"actions":[');
+  let first = true;
+  for (const step of decision.steps) {
+    if (!first) w.ascii(',');
+    first = false;
+    writeStep(w, step);
+  }
+  w.ascii('],"afterwards":');
+  w.json(JSON.stringify(decision.afterwards));
+  w.ascii('}');
 }
 
 /** The `decision` record {@link decisionLine} writes. */
@@ -183,19 +221,56 @@ export function decisionRecord(
   };
 }
 
-/** The line of an `assembled` record (session = the event's clientId). */
-export function assembledLine(seq: number, ts: string, e: SubmitCompletedEvent): string {
-  let out = head({ seq, ts, session: e.clientId }, 'assembled');
-  if (e.user !== undefined) out += `,"user":${q(e.user)}`;
-  out += `,"destination":${q(e.destination)}`;
-  if (e.originator !== undefined) out += `,"originator":${q(e.originator)}`;
-  if (e.text !== undefined) out += `,"text":${q(e.text)}`;
-  else if (e.bytes !== undefined) out += `,"binary":"${e.bytes.toString('hex').toUpperCase()}"`;
-  out += `,"encoding":${q(e.encoding)},"parts":${num(e.parts)}`;
-  if (e.reference !== undefined) out += `,"reference":${num(e.reference)}`;
-  out += `,"packetNumbers":${listLine(e.packetNumbers, num)}`;
-  out += `,"timestamps":${listLine(e.timestamps, (t) => (t === undefined ? 'null' : q(t)))}}`;
-  return out;
+/** Writes the line of an `assembled` record (session = the event's clientId). */
+export function writeAssembled(
+  w: JsonBytes,
+  seq: number,
+  ts: string,
+  e: SubmitCompletedEvent,
+): void {
+  head(w, { seq, ts, session: e.clientId }, 'assembled');
+  if (e.user !== undefined) {
+    w.ascii(',"user":');
+    w.str(e.user);
+  }
+  w.ascii(',"destination":');
+  w.str(e.destination);
+  if (e.originator !== undefined) {
+    w.ascii(',"originator":');
+    w.str(e.originator);
+  }
+  if (e.text !== undefined) {
+    w.ascii(',"text":');
+    w.str(e.text);
+  } else if (e.bytes !== undefined) {
+    w.ascii(',"binary":"');
+    w.ascii(e.bytes.toString('hex').toUpperCase());
+    w.ascii('"');
+  }
+  w.ascii(',"encoding":');
+  w.str(e.encoding);
+  w.ascii(',"parts":');
+  w.num(e.parts);
+  if (e.reference !== undefined) {
+    w.ascii(',"reference":');
+    w.num(e.reference);
+  }
+  w.ascii(',"packetNumbers":[');
+  let first = true;
+  for (const pn of e.packetNumbers) {
+    if (!first) w.ascii(',');
+    first = false;
+    w.num(pn);
+  }
+  w.ascii('],"timestamps":[');
+  first = true;
+  for (const t of e.timestamps) {
+    if (!first) w.ascii(',');
+    first = false;
+    if (t === undefined) w.ascii('null');
+    else w.str(t);
+  }
+  w.ascii(']}');
 }
 
 /** The `assembled` record {@link assembledLine} writes. */

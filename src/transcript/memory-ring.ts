@@ -1,9 +1,9 @@
 /**
  * The in-memory transcript: a bounded ring of serialised JSONL chunks, parsed only when queried.
  *
- * Records arrive as their JSONL lines (the recorder's per-kind writers, or `JSON.stringify` of a
- * record). Lines gather in an open chunk; a full chunk is sealed into one UTF-8 Buffer (off the
- * JavaScript heap: a million records cost the garbage collector nothing). Queries (`records`,
+ * Records arrive as the UTF-8 bytes of their JSONL lines (the recorder's per-kind writers, or
+ * `JSON.stringify` of a record) and are copied into the open chunk, a Buffer off the JavaScript
+ * heap (a million records cost the garbage collector nothing); a full chunk is sealed as is. Queries (`records`,
  * `recordsAfter`, `transcript`, `waitFor`) parse the chunks they need; subscribers get each
  * record parsed as it is written, and only while someone subscribes.
  *
@@ -77,9 +77,10 @@ export class MemorySink {
   private sealed: Chunk[] = [];
   private sealedBytes = 0;
   private sealedCount = 0;
-  /** The open chunk: lines not sealed yet, their UTF-16 length (+1 per newline), seq range. */
-  private open: string[] = [];
-  private openChars = 0;
+  /** The open chunk: `cur` filled up to `used` with `count` lines, seq range. */
+  private cur: Buffer;
+  private used = 0;
+  private count = 0;
   private openFirstSeq = 0;
   private openLastSeq = 0;
   private evictedCount = 0;
@@ -95,17 +96,18 @@ export class MemorySink {
       throw new RangeError(`maxBytes must be positive, got ${this.maxBytes}`);
     this.limit = options.limit ?? Infinity;
     this.slack = Number.isFinite(this.limit) ? Math.max(1, Math.ceil(this.limit / 8)) : Infinity;
-    this.chunkBytes = Math.max(1, Math.min(CHUNK_BYTES, Math.floor(this.maxBytes / 8)));
+    this.chunkBytes = Math.max(64, Math.min(CHUNK_BYTES, Math.floor(this.maxBytes / 8)));
+    this.cur = Buffer.allocUnsafe(this.chunkBytes);
   }
 
   /** Records kept now. */
   get size(): number {
-    return this.sealedCount + this.open.length;
+    return this.sealedCount + this.count;
   }
 
-  /** Bytes of JSONL kept now (the open chunk counted by UTF-16 length). */
+  /** Bytes of JSONL kept now. */
   get bytes(): number {
-    return this.sealedBytes + this.openChars;
+    return this.sealedBytes + this.used;
   }
 
   /** True once older records were evicted to stay within the budget. */
@@ -134,40 +136,52 @@ export class MemorySink {
   }
 
   write(record: TranscriptRecord): void {
-    this.writeLine(JSON.stringify(record), record.seq);
+    this.writeBytes(Buffer.from(JSON.stringify(record), 'utf8'), record.seq);
   }
 
-  /** Keeps one serialised record (`JSON.stringify` of it, no newline) with its `seq`. */
-  writeLine(line: string, seq: number): void {
-    if (this.open.length === 0) this.openFirstSeq = seq;
-    this.open.push(line);
-    this.openChars += line.length + 1;
+  /** Keeps one record as the UTF-8 bytes of its line (no newline; copied now) with its `seq`. */
+  writeBytes(line: Uint8Array, seq: number): void {
+    const need = line.length + 1;
+    if (this.cur.length - this.used < need) {
+      this.seal();
+      if (this.cur.length < need) this.cur = Buffer.allocUnsafe(need);
+    }
+    if (this.count === 0) this.openFirstSeq = seq;
+    this.cur.set(line, this.used);
+    this.used += line.length;
+    this.cur[this.used++] = 0x0a;
+    this.count++;
     this.openLastSeq = seq;
-    if (this.openChars >= this.chunkBytes || this.open.length >= this.slack) this.seal();
+    if (this.count >= this.slack) this.seal();
     if (this.subscribers.size > 0) {
-      const record = JSON.parse(line) as TranscriptRecord;
+      const record = JSON.parse(Buffer.from(line).toString('utf8')) as TranscriptRecord;
       for (const s of this.subscribers) s(record);
     }
   }
 
+  /** Closes the open chunk (keeping its bytes as they are) and opens a fresh one. */
   private seal(): void {
-    const buf = Buffer.from(`${this.open.join('\n')}\n`, 'utf8');
-    this.sealed.push({
-      buf,
-      count: this.open.length,
-      firstSeq: this.openFirstSeq,
-      lastSeq: this.openLastSeq,
-    });
-    this.sealedBytes += buf.length;
-    this.sealedCount += this.open.length;
-    this.open = [];
-    this.openChars = 0;
+    // A chunk sealed early (the record limit) is copied out so the open Buffer is reused.
+    const early = this.used < this.cur.length / 2;
+    if (this.count > 0) {
+      this.sealed.push({
+        buf: early ? Buffer.from(this.cur.subarray(0, this.used)) : this.cur.subarray(0, this.used),
+        count: this.count,
+        firstSeq: this.openFirstSeq,
+        lastSeq: this.openLastSeq,
+      });
+      this.sealedBytes += this.used;
+      this.sealedCount += this.count;
+    }
+    if (!early || this.cur.length > this.chunkBytes) this.cur = Buffer.allocUnsafe(this.chunkBytes);
+    this.used = 0;
+    this.count = 0;
     this.evict();
   }
 
   private evict(): void {
     let drop = 0;
-    let bytes = this.sealedBytes + this.openChars;
+    let bytes = this.sealedBytes + this.used;
     let count = this.size;
     const overCount = count > this.limit + this.slack;
     for (const c of this.sealed) {
@@ -234,8 +248,8 @@ export class MemorySink {
       for (const r of records.slice(Math.max(0, from - index))) out.push(r);
       index += c.count;
     }
-    for (const line of this.open.slice(Math.max(0, from - index)))
-      out.push(JSON.parse(line) as TranscriptRecord);
+    const open = parseChunk(this.cur.toString('utf8', 0, this.used));
+    for (const r of open.slice(Math.max(0, from - index))) out.push(r);
     return out;
   }
 
@@ -246,10 +260,8 @@ export class MemorySink {
       if (c.lastSeq <= after && c.firstSeq <= after) continue;
       for (const r of parseChunk(c.buf.toString('utf8'))) if (r.seq > after) out.push(r);
     }
-    for (const line of this.open) {
-      const r = JSON.parse(line) as TranscriptRecord;
+    for (const r of parseChunk(this.cur.toString('utf8', 0, this.used)))
       if (r.seq > after) out.push(r);
-    }
     return out;
   }
 

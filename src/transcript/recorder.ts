@@ -25,12 +25,13 @@ import type {
 } from '../server/events.js';
 import type { Decision, RequestContext, SessionInfo } from '../server/ports.js';
 import { redactRaw } from './frame-fields.js';
+import { JsonBytes } from './json-bytes.js';
 import {
   afterwardJson,
-  assembledLine,
-  decisionLine,
-  frameLine,
   frameRecord,
+  writeAssembled,
+  writeDecision,
+  writeFrame,
   type LineHead,
 } from './lines.js';
 import type {
@@ -119,17 +120,21 @@ export class TranscriptRecorder {
   private tsText = '';
   private unmatched = 0;
   private readonly detachers = new Set<() => void>();
-  private readonly writeLine: (line: string, seq: number) => void;
+  private readonly out: (line: Uint8Array, seq: number) => void;
+  /** Where each line is written before the sink copies it. */
+  private readonly lineBuffer = new JsonBytes();
+  /** True while a sink takes a line (a subscriber recording from inside gets its own buffer). */
+  private busy = false;
 
   constructor(sink: TranscriptSink, options: TranscriptRecorderOptions = {}) {
     this.sink = sink;
     this.clock = options.clock ?? systemClock;
     this.redact = options.redactPasswords ?? false;
-    this.writeLine =
-      sink.writeLine !== undefined
-        ? sink.writeLine.bind(sink)
+    this.out =
+      sink.writeBytes !== undefined
+        ? sink.writeBytes.bind(sink)
         : (line) => {
-            sink.write(JSON.parse(line) as TranscriptRecord);
+            sink.write(JSON.parse(Buffer.from(line).toString('utf8')) as TranscriptRecord);
           };
   }
 
@@ -162,7 +167,31 @@ export class TranscriptRecorder {
 
   private commit(record: TranscriptRecord): void {
     this.count(record);
-    this.writeLine(JSON.stringify(record), record.seq);
+    this.writeText(JSON.stringify(record), record.seq);
+  }
+
+  /** Hands a line given as text to the sink. */
+  private writeText(line: string, seq: number): void {
+    const w = this.begin();
+    w.json(line);
+    this.emitLine(w, seq);
+  }
+
+  /** An empty line buffer (the shared one unless a sink is taking a line right now). */
+  private begin(): JsonBytes {
+    const w = this.busy ? new JsonBytes(1024) : this.lineBuffer;
+    w.begin();
+    return w;
+  }
+
+  private emitLine(w: JsonBytes, seq: number): void {
+    const outer = this.busy;
+    this.busy = true;
+    try {
+      this.out(w.bytes(), seq);
+    } finally {
+      this.busy = outer;
+    }
   }
 
   private head(session: string): LineHead {
@@ -218,7 +247,7 @@ export class TranscriptRecorder {
       redact,
     );
     this.countFrame(dir, frame.op);
-    this.writeLine(JSON.stringify(record), h.seq);
+    this.writeText(JSON.stringify(record), h.seq);
     return record;
   }
 
@@ -231,13 +260,13 @@ export class TranscriptRecorder {
     raw: Buffer,
     checksumState: ChecksumState,
   ): void {
-    const redact = this.redacts(frame);
     const h = this.head(session);
     this.countFrame(dir, frame.op);
-    this.writeLine(
-      frameLine(h, dir, frame, fields, checksumState, this.rawText(raw, redact), redact),
-      h.seq,
-    );
+    const w = this.begin();
+    if (this.redacts(frame))
+      writeFrame(w, h, dir, frame, fields, checksumState, raw, this.rawText(raw, true));
+    else writeFrame(w, h, dir, frame, fields, checksumState, raw);
+    this.emitLine(w, h.seq);
   }
 
   private redacts(frame: Frame): boolean {
@@ -284,7 +313,9 @@ export class TranscriptRecorder {
     const { frame } = request;
     const h = this.head(session);
     this.decisions++;
-    this.writeLine(decisionLine(h, frame, decision), h.seq);
+    const w = this.begin();
+    writeDecision(w, h, frame, decision);
+    this.emitLine(w, h.seq);
     if (decision.unmatched !== undefined) {
       this.record(
         'unmatched',
@@ -315,7 +346,9 @@ export class TranscriptRecorder {
 
   private assembled(e: SubmitCompletedEvent): void {
     const seq = ++this.seq;
-    this.writeLine(assembledLine(seq, this.timestamp(), e), seq);
+    const w = this.begin();
+    writeAssembled(w, seq, this.timestamp(), e);
+    this.emitLine(w, seq);
   }
 
   private expired(e: MultipartExpiredEvent): void {

@@ -17,10 +17,11 @@ import type { TranscriptRecord } from './record.js';
 export interface TranscriptSink {
   write(record: TranscriptRecord): void;
   /**
-   * Optional fast path: the record as its JSONL line (no newline) and its `seq`, exactly
-   * `JSON.stringify(record)`. The recorder uses it when present (no record object is built).
+   * Optional fast path: the record as the UTF-8 bytes of its JSONL line (no newline), exactly
+   * `JSON.stringify(record)`, and its `seq`. The bytes are a view valid only during the call
+   * (copy what you keep). The recorder uses it when present (no record object is built).
    */
-  writeLine?(line: string, seq: number): void;
+  writeBytes?(line: Uint8Array, seq: number): void;
   flush(): Promise<void>;
   flushSync(): void;
   close(): Promise<void>;
@@ -146,6 +147,26 @@ export class FileSink extends EventEmitter<FileSinkEvents> implements Transcript
   writeLine(line: string): void {
     if (this.ended || this.failed) return;
     this.append(line);
+    if (this.inFlight === undefined) this.schedule();
+  }
+
+  /** Appends one record as the UTF-8 bytes of its line (no newline; copied now). */
+  writeBytes(line: Uint8Array): void {
+    if (this.ended || this.failed) return;
+    const need = line.length + 1;
+    let chunk = this.chunk;
+    if (chunk === undefined || chunk.length - this.used < need) {
+      if (chunk !== undefined && this.used > 0) {
+        this.full.push(chunk.subarray(0, this.used));
+        this.fullBytes += this.used;
+      }
+      chunk = Buffer.allocUnsafe(Math.max(CHUNK_BYTES, need));
+      this.chunk = chunk;
+      this.used = 0;
+    }
+    chunk.set(line, this.used);
+    this.used += line.length;
+    chunk[this.used++] = 0x0a;
     if (this.inFlight === undefined) this.schedule();
   }
 
@@ -320,11 +341,11 @@ export class TeeSink implements TranscriptSink {
   write(record: TranscriptRecord): void {
     for (const s of this.sinks) s.write(record);
   }
-  writeLine(line: string, seq: number): void {
+  writeBytes(line: Uint8Array, seq: number): void {
     let parsed: TranscriptRecord | undefined;
     for (const s of this.sinks) {
-      if (s.writeLine !== undefined) s.writeLine(line, seq);
-      else s.write((parsed ??= JSON.parse(line) as TranscriptRecord));
+      if (s.writeBytes !== undefined) s.writeBytes(line, seq);
+      else s.write((parsed ??= JSON.parse(Buffer.from(line).toString('utf8')) as TranscriptRecord));
     }
   }
   async flush(): Promise<void> {

@@ -1,0 +1,151 @@
+/**
+ * A JSON writer straight into UTF-8 bytes: the recorder's per-kind writers (lines.ts) append
+ * one record at a time and hand the sinks a view of its bytes, so a record costs no object, no
+ * intermediate string and no string flattening. Escaping follows `JSON.stringify` exactly
+ * (short escapes for \b \f \n \r \t, `\u00xx` for other control characters, `\udxxx` for lone
+ * surrogates, everything else as UTF-8).
+ */
+
+const HEX = '0123456789abcdef';
+
+export class JsonBytes {
+  private buf: Buffer;
+  private pos = 0;
+  private start = 0;
+
+  constructor(initialBytes = 64 * 1024) {
+    this.buf = Buffer.allocUnsafe(initialBytes);
+  }
+
+  /** Starts a line (the previous one's bytes may be reused from now on). */
+  begin(): void {
+    this.pos = 0;
+    this.start = 0;
+  }
+
+  /** The bytes written since `begin()` (a view: valid until the next `begin()`). */
+  bytes(): Buffer {
+    return this.buf.subarray(this.start, this.pos);
+  }
+
+  /** The line so far as a string (tests, and sinks without a byte path). */
+  text(): string {
+    return this.buf.toString('utf8', this.start, this.pos);
+  }
+
+  private room(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
+    this.buf.copy(next, 0, 0, this.pos);
+    this.buf = next;
+  }
+
+  /** Appends ASCII text that needs no escaping (keys, punctuation, digits, ISO times). */
+  ascii(s: string): void {
+    const n = s.length;
+    this.room(n);
+    const buf = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < n; i++) buf[p++] = s.charCodeAt(i);
+    this.pos = p;
+  }
+
+  /** Appends a number as `JSON.stringify` writes it. */
+  num(n: number): void {
+    if ((n | 0) === n && n >= 0 && n < 10) {
+      this.room(1);
+      this.buf[this.pos++] = 0x30 + n;
+    } else this.ascii(Number.isFinite(n) ? String(n) : 'null');
+  }
+
+  private escapeUnit(c: number): void {
+    const buf = this.buf;
+    buf[this.pos++] = 0x5c;
+    switch (c) {
+      case 0x22:
+      case 0x5c:
+        buf[this.pos++] = c;
+        return;
+      case 0x08:
+        buf[this.pos++] = 0x62;
+        return;
+      case 0x0c:
+        buf[this.pos++] = 0x66;
+        return;
+      case 0x0a:
+        buf[this.pos++] = 0x6e;
+        return;
+      case 0x0d:
+        buf[this.pos++] = 0x72;
+        return;
+      case 0x09:
+        buf[this.pos++] = 0x74;
+        return;
+      default:
+        buf[this.pos++] = 0x75;
+        buf[this.pos++] = HEX.charCodeAt((c >> 12) & 15);
+        buf[this.pos++] = HEX.charCodeAt((c >> 8) & 15);
+        buf[this.pos++] = HEX.charCodeAt((c >> 4) & 15);
+        buf[this.pos++] = HEX.charCodeAt(c & 15);
+    }
+  }
+
+  /** Appends `s` as a JSON string. */
+  str(s: string): void {
+    const n = s.length;
+    // Worst case: 6 bytes per UTF-16 unit (\uXXXX), plus the quotes.
+    this.room(n * 6 + 2);
+    const buf = this.buf;
+    buf[this.pos++] = 0x22;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c < 0x80) {
+        if (c < 0x20 || c === 0x22 || c === 0x5c) this.escapeUnit(c);
+        else buf[this.pos++] = c;
+      } else if (c < 0x800) {
+        buf[this.pos++] = 0xc0 | (c >> 6);
+        buf[this.pos++] = 0x80 | (c & 0x3f);
+      } else if (c >= 0xd800 && c <= 0xdfff) {
+        const d = i + 1 < n ? s.charCodeAt(i + 1) : 0;
+        if (c <= 0xdbff && d >= 0xdc00 && d <= 0xdfff) {
+          const cp = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
+          buf[this.pos++] = 0xf0 | (cp >> 18);
+          buf[this.pos++] = 0x80 | ((cp >> 12) & 0x3f);
+          buf[this.pos++] = 0x80 | ((cp >> 6) & 0x3f);
+          buf[this.pos++] = 0x80 | (cp & 0x3f);
+          i++;
+        } else this.escapeUnit(c);
+      } else {
+        buf[this.pos++] = 0xe0 | (c >> 12);
+        buf[this.pos++] = 0x80 | ((c >> 6) & 0x3f);
+        buf[this.pos++] = 0x80 | (c & 0x3f);
+      }
+    }
+    buf[this.pos++] = 0x22;
+  }
+
+  /** Appends bytes read as latin1 (one code point per byte) as a JSON string. */
+  latin1(bytes: Uint8Array): void {
+    const n = bytes.length;
+    this.room(n * 6 + 2);
+    const buf = this.buf;
+    buf[this.pos++] = 0x22;
+    for (let i = 0; i < n; i++) {
+      const c = bytes[i] ?? 0;
+      if (c < 0x80) {
+        if (c < 0x20 || c === 0x22 || c === 0x5c) this.escapeUnit(c);
+        else buf[this.pos++] = c;
+      } else {
+        buf[this.pos++] = 0xc0 | (c >> 6);
+        buf[this.pos++] = 0x80 | (c & 0x3f);
+      }
+    }
+    buf[this.pos++] = 0x22;
+  }
+
+  /** Appends text that is already JSON (e.g. `JSON.stringify` of a rare member). */
+  json(text: string): void {
+    this.room(text.length * 3);
+    this.pos += this.buf.write(text, this.pos, 'utf8');
+  }
+}
