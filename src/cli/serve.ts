@@ -1,7 +1,7 @@
 /** `cimd2-mock [serve]`: start the mock, print the readiness lines, stop cleanly on SIGINT/SIGTERM. */
 import { existsSync, watch, writeFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
-import { intIn, isoTime, numberAtLeast } from './args.js';
+import { intIn, isoTime, numberAtLeast, seconds } from './args.js';
 import { startControlApi, type ControlApi } from '../control-api.js';
 import { createMockSmsc, type MockSmsc, type MockSmscOptions } from '../mock-smsc.js';
 import { formatIssue } from '../scenario/index.js';
@@ -62,7 +62,7 @@ export function addServeOptions(cmd: Command, defaults: { port?: number } = {}):
       new Option(
         '--keepalive <seconds>',
         'send alive (40) after this many idle seconds; 0 = off',
-      ).argParser(numberAtLeast('keepalive')),
+      ).argParser(seconds('keepalive')),
     )
     .addOption(
       new Option('--throttle <n>', 'server-sent messages per second; 0 = unlimited').argParser(
@@ -92,19 +92,19 @@ export function addServeOptions(cmd: Command, defaults: { port?: number } = {}):
       new Option(
         '--login-timeout <seconds>',
         'close a connection without a successful login after this long (0 = off; default 30)',
-      ).argParser(numberAtLeast('login timeout')),
+      ).argParser(seconds('login timeout')),
     )
     .addOption(
       new Option(
         '--idle-timeout <seconds>',
         'close a session from which no frame came for this long (0 = off, the default)',
-      ).argParser(numberAtLeast('idle timeout')),
+      ).argParser(seconds('idle timeout')),
     )
     .addOption(
       new Option(
         '--ack-timeout <seconds>',
         'resend a deliver (20) or status report (23) not answered within this long (default 10)',
-      ).argParser(numberAtLeast('ack timeout', { positive: true })),
+      ).argParser(seconds('ack timeout', { positive: true })),
     )
     .addOption(
       new Option(
