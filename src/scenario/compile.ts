@@ -220,7 +220,9 @@ class Compiler {
     }
     return {
       statusReportDelayMs: this.statusReportDelayMs,
-      ...(s.keepAlive !== undefined && { keepAliveMs: this.ms(s.keepAlive, 0, ['server', 'keepAlive']) }),
+      ...(s.keepAlive !== undefined && {
+        keepAliveMs: this.ms(s.keepAlive, 0, ['server', 'keepAlive']),
+      }),
       ...(s.throttle !== undefined && { throttle: s.throttle }),
       ...(s.timezone !== undefined && { timezone: s.timezone }),
     };
@@ -337,7 +339,9 @@ class Compiler {
           break;
         case 'rate': {
           const r = value as NonNullable<WhenDoc['rate']>;
-          out.push(rateMatcher(r.over, this.ms(r.per, 0, [...path, key, 'per']), r.scope ?? 'session'));
+          out.push(
+            rateMatcher(r.over, this.ms(r.per, 0, [...path, key, 'per']), r.scope ?? 'session'),
+          );
           break;
         }
       }
@@ -467,7 +471,12 @@ class Compiler {
     if (doc.deliver !== undefined) {
       return [this.deliver(doc.deliver, [...path, 'deliver'], TEMPLATE_NAMES)];
     }
-    return [{ kind: 'disconnect', afterMs: this.ms(doc.disconnect?.after, 0, [...path, 'disconnect', 'after']) }];
+    return [
+      {
+        kind: 'disconnect',
+        afterMs: this.ms(doc.disconnect?.after, 0, [...path, 'disconnect', 'after']),
+      },
+    ];
   }
 
   private status(doc: StatusDoc, path: DocPath): StatusChoice | undefined {

@@ -34,11 +34,7 @@ export interface LongTimer {
  * armed as a chain of timers of at most that length. A negative or NaN delay counts as 0; an
  * infinite one never fires.
  */
-export function longTimeout<T>(
-  timers: TimerPrimitives<T>,
-  fn: () => void,
-  ms: number,
-): LongTimer {
+export function longTimeout<T>(timers: TimerPrimitives<T>, fn: () => void, ms: number): LongTimer {
   let left = Number.isNaN(ms) ? 0 : Math.max(0, ms);
   let current: T | undefined;
   let cancelled = false;
