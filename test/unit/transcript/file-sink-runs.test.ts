@@ -47,11 +47,11 @@ describe('transcript file: runs on the same path', () => {
     const recs = records(path);
     const seqs = recs.map((r) => r.seq);
     expect(seqs).to.deep.equal([1, 2, 3, 4, 5, 6]);
-    const starts = recs.filter((r) => r.kind === 'server-start');
-    expect(starts.map((r) => r.kind === 'server-start' && r.runId)).to.deep.equal([first, second]);
-    const stops = recs.filter((r) => r.kind === 'server-stop');
+    const runIds = recs.flatMap((r) => (r.kind === 'server-start' ? [r.runId] : []));
+    expect(runIds).to.deep.equal([first, second]);
     // Each run counts its own records.
-    expect(stops.map((r) => r.kind === 'server-stop' && r.counts.records)).to.deep.equal([2, 2]);
+    const counted = recs.flatMap((r) => (r.kind === 'server-stop' ? [r.counts.records] : []));
+    expect(counted).to.deep.equal([2, 2]);
   });
 
   it('append mode refuses a file that holds no transcript record', async () => {

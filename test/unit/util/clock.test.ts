@@ -28,9 +28,10 @@ function fakeTimers(): TimerPrimitives<number> & {
       pending.delete(t);
     },
     run() {
-      const [[id, fn]] = [...pending];
-      pending.delete(id);
-      fn();
+      const first = [...pending][0];
+      if (first === undefined) throw new Error('no timer armed');
+      pending.delete(first[0]);
+      first[1]();
     },
   };
 }
