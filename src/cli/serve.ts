@@ -289,12 +289,12 @@ export async function startServing(opts: ServeOptions): Promise<Running> {
     name: mock.scenario.name,
     rules: mock.scenario.rules.length,
   });
-  mock.on('scenario-loaded', (s) => {
-    log.info('scenario reloaded', { scenario: s.file, rules: s.rules.length });
+  mock.on('scenario-loaded', (s, source) => {
+    log.info('scenario reloaded', { scenario: s.file, rules: s.rules.length, source });
   });
-  mock.on('scenario-rejected', (issues) => {
+  mock.on('scenario-rejected', (issues, _file, source) => {
     for (const i of issues)
-      log.warn(`scenario rejected, keeping the previous one: ${formatIssue(i)}`);
+      log.warn(`scenario rejected (${source}), keeping the previous one: ${formatIssue(i)}`);
   });
   mock.on('error', (e) => {
     log.error(e.message);
@@ -335,15 +335,22 @@ export function hostPort(host: string, port: number): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
-/** The shutdown summary printed to stderr. */
+/**
+ * The shutdown summary printed to stderr. "rules used" lists every rule that answered during the
+ * run (across hot reloads and resets, in first-use order); "rules unused" the rules of the
+ * current scenario that never did.
+ */
 export function summary(mock: MockSmsc): string {
   const s = mock.stats();
   const ops = (m: Readonly<Record<string, number>>): string =>
     Object.entries(m)
       .map(([k, v]) => `${k} ${v}`)
       .join(', ') || 'none';
-  const used = s.rules.filter((r) => r.uses > 0).map((r) => `${r.id} ×${r.uses}`);
-  const unused = s.rules.filter((r) => r.uses === 0).map((r) => r.id);
+  // Over the whole run: rules used before a reload or reset count too.
+  const usage = mock.engine.ruleUsage();
+  const used = usage.map((r) => `${r.id} ×${r.uses}`);
+  const everUsed = new Set(usage.map((r) => r.id));
+  const unused = mock.engine.scenario.rules.filter((r) => !everUsed.has(r.id)).map((r) => r.id);
   return [
     'cimd2-mock summary',
     `  sessions: ${s.sessionsTotal}`,
