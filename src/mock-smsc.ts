@@ -10,6 +10,7 @@
  * `reset()` starts a new epoch (a `reset` record): the default views (`transcript`, `waitFor`)
  * only look at the records after it, so tests in a row do not see each other's traffic.
  */
+import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
@@ -41,9 +42,11 @@ import {
   MemorySink,
   TeeSink,
   Transcript,
+  TranscriptError,
   TranscriptRecorder,
   type RecordSelector,
   type ScenarioOrigin,
+  type TranscriptFileMode,
   type TranscriptRecord,
   type TranscriptSink,
 } from './transcript/index.js';
@@ -126,6 +129,12 @@ export interface MockSmscOptions extends Omit<
   readonly port?: number;
   /** JSONL transcript file; absent = in memory only. */
   readonly transcript?: string;
+  /**
+   * What to do with a transcript file already at `transcript`: `replace` (default) starts it
+   * afresh; `append` keeps its records and continues their `seq` (refused when the file holds
+   * no record to continue from).
+   */
+  readonly transcriptMode?: TranscriptFileMode;
   /**
    * Byte budget of the transcript kept in memory for `transcript`, `waitFor` and the control
    * API (default 64 MiB of JSONL); the oldest records leave first and views that lost records
@@ -215,6 +224,8 @@ export class MockSmsc extends EventEmitter<MockSmscEvents> {
   private readonly framesOut: Record<string, number> = {};
   private stopped: Promise<void> | undefined;
   private scenarioFile: string | undefined;
+  /** Id of this run, written in `server-start` (`runId`). */
+  readonly runId: string = randomUUID();
   private scenarioOrigin: ScenarioOrigin = 'file';
   private epochNumber = 0;
   /** `seq` of the last `reset` record (0: no reset yet). */
@@ -252,8 +263,13 @@ export class MockSmsc extends EventEmitter<MockSmscEvents> {
     this.recorder = new TranscriptRecorder(sink, {
       clock,
       redactPasswords: options.redactPasswords ?? false,
+      seqBase: sinks.file?.lastSeq ?? 0,
     });
-    this.recorder.attach(this.server, { scenario: scenario.file, version: VERSION });
+    this.recorder.attach(this.server, {
+      scenario: scenario.file,
+      version: VERSION,
+      runId: this.runId,
+    });
     // `record` events are parsed from the kept lines only while someone listens.
     let unsubscribe: (() => void) | undefined;
     const emitter = this as EventEmitter;
@@ -304,7 +320,9 @@ export class MockSmsc extends EventEmitter<MockSmscEvents> {
       ...(options.memoryRecords !== undefined ? { limit: options.memoryRecords } : {}),
     });
     const file =
-      options.transcript === undefined ? undefined : await openTranscript(options.transcript);
+      options.transcript === undefined
+        ? undefined
+        : await openTranscript(options.transcript, options.transcriptMode ?? 'replace');
     const mock = new MockSmsc(options, scenario, clock, { memory, file });
     mock.scenarioFile = scenarioPath(options.scenario);
     mock.scenarioOrigin =
@@ -641,6 +659,11 @@ export class MockSmsc extends EventEmitter<MockSmscEvents> {
     };
   }
 
+  /** The transcript file's sink (undefined without `transcript`): `reopen()`, `'reopened'`. */
+  get transcriptFile(): FileSink | undefined {
+    return this.fileSink;
+  }
+
   /** Records that could not be written to the transcript file (0 when healthy). */
   get transcriptWriteErrors(): number {
     return this.fileSink?.errors.length ?? 0;
@@ -784,13 +807,22 @@ function scenarioPath(option: ScenarioSourceOption | undefined): string | undefi
 }
 
 /** Opens the transcript file, creating its folder first (`--transcript out/t.jsonl` just works). */
-async function openTranscript(path: string): Promise<FileSink> {
+async function openTranscript(path: string, mode: TranscriptFileMode): Promise<FileSink> {
   try {
     await mkdir(dirname(path), { recursive: true });
   } catch {
     // FileSink.open reports the path and the OS reason.
   }
-  return FileSink.open(path);
+  const sink = await FileSink.open(path, { mode });
+  if (mode === 'append' && sink.previousBytes > 0 && sink.lastSeq === undefined) {
+    await sink.close();
+    throw new TranscriptError(
+      `cannot append to transcript file "${path}": no transcript record (a JSON line with a seq) near its end; use --transcript-mode replace or another path`,
+      'ERR_TRANSCRIPT_OPEN',
+      path,
+    );
+  }
+  return sink;
 }
 
 function isCompiled(x: object): x is CompiledScenario {

@@ -197,7 +197,7 @@ export interface ServerEvents {
   'session-opened': [session: SessionInfo];
   'session-closed': [session: SessionInfo, reason: CloseReason];
   'logged-in': [session: SessionInfo];
-  'frame-in': [session: SessionInfo, result: DecodeResult, detail: FrameInDetail];
+  'frame-in': [session: SessionInfo, result: DecodeResult, detail?: FrameInDetail];
   'frame-out': [session: SessionInfo, frame: Frame, raw: Buffer];
   decision: [session: SessionInfo, request: RequestContext, decision: Decision];
   scheduled: [session: SessionInfo, item: ScheduledItemEvent];
