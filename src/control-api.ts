@@ -472,12 +472,15 @@ async function getTranscript(r: Request): Promise<void> {
       : mock.transcript.records.filter((rec) => rec.seq > since);
   const records = matching.length > limit ? matching.slice(0, limit) : matching;
   const last = records.at(-1)?.seq ?? since;
+  // Records after `since` that left memory (the --memory-transcript budget): the file has them.
+  const truncated = mock.truncatedSince(since) && (all === 'true' || mock.transcript.truncated);
   const { res } = r;
   res.writeHead(200, {
     'Content-Type': 'application/x-ndjson; charset=utf-8',
     'Cache-Control': 'no-store',
     'X-Last-Seq': String(last),
     'X-More': matching.length > limit ? 'true' : 'false',
+    'X-Truncated': truncated ? 'true' : 'false',
   });
   // Serialised a batch at a time, yielding to the event loop between batches and waiting for the
   // client to drain: a large answer (or several at once) never holds up CIMD2 traffic for long,

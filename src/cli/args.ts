@@ -56,3 +56,28 @@ export function isoTime(value: string): string {
   }
   return value;
 }
+
+const SIZE_UNITS: Readonly<Record<string, number>> = {
+  '': 1,
+  b: 1,
+  kib: 2 ** 10,
+  mib: 2 ** 20,
+  gib: 2 ** 30,
+  kb: 1e3,
+  mb: 1e6,
+  gb: 1e9,
+};
+
+/** A size in bytes: `67108864`, `64MiB`, `512KiB`, `1GiB` (binary) or `64MB` (decimal), at least `min`. */
+export function byteSize(what: string, min = 1024): (value: string) => number {
+  return (value) => {
+    const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(value);
+    const unit = SIZE_UNITS[(m?.[2] ?? '?').toLowerCase()];
+    const n = m === null || unit === undefined ? NaN : Math.floor(Number(m[1]) * unit);
+    if (!Number.isFinite(n) || n < min || n > 2 ** 40)
+      throw new InvalidArgumentError(
+        `${what} must be a size such as 64MiB, 512KiB or 1GiB (at least ${min} bytes).`,
+      );
+    return n;
+  };
+}

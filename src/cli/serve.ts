@@ -4,7 +4,7 @@
  */
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
-import { intIn, isoTime, numberAtLeast, seconds } from './args.js';
+import { byteSize, intIn, isoTime, numberAtLeast, seconds } from './args.js';
 import { startControlApi, type ControlApi } from '../control-api.js';
 import { createMockSmsc, type MockSmsc, type MockSmscOptions } from '../mock-smsc.js';
 import { formatIssue } from '../scenario/index.js';
@@ -37,6 +37,7 @@ export interface ServeOptions {
   logFormat: LogFormat;
   quiet: boolean;
   redactPasswords?: boolean;
+  memoryTranscript?: number;
   maxSessions?: number;
   loginTimeout?: number;
   idleTimeout?: number;
@@ -110,6 +111,12 @@ export function addServeOptions(cmd: Command, defaults: { port?: number } = {}):
     )
     .option('--ready-file <file>', 'write {"host","port","adminPort","pid"} here once listening')
     .option('--redact-passwords', 'write *** instead of passwords in the transcript')
+    .addOption(
+      new Option(
+        '--memory-transcript <size>',
+        'bytes of transcript kept in memory for the control API, e.g. 64MiB (the default); the oldest records leave first',
+      ).argParser(byteSize('memory transcript')),
+    )
     .addOption(
       new Option(
         '--max-sessions <n>',
@@ -232,6 +239,9 @@ export async function startServing(opts: ServeOptions): Promise<Running> {
     ...(opts.clock !== undefined ? { clock: opts.clock } : {}),
     ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
     ...(opts.redactPasswords === true ? { redactPasswords: true } : {}),
+    ...(opts.memoryTranscript !== undefined
+      ? { memoryTranscriptBytes: opts.memoryTranscript }
+      : {}),
     ...(opts.maxSessions !== undefined ? { maxSessions: opts.maxSessions } : {}),
     ...(opts.loginTimeout !== undefined ? { loginTimeoutMs: opts.loginTimeout * 1000 } : {}),
     ...(opts.idleTimeout !== undefined ? { idleTimeoutMs: opts.idleTimeout * 1000 } : {}),
