@@ -1,9 +1,11 @@
 /**
- * One CIMD2 connection: the read loop, the state check of each frame, executing the decision
- * for a request, and close. The rest has its own part: answers leave through the ordered
- * `AnswerQueue` (answer-queue.ts, with backpressure), server requests through the
- * `OutboundWindow` (outbound-window.ts, with resends), answers are built by the table in
- * answers.ts, and the keep-alive, login and idle limits live in session-timers.ts.
+ * One CIMD2 connection: the read loop, writing, the manual-mode answer and close. The rest has
+ * its own part: what each inbound frame gets (its one decode, the state check, the decision
+ * and its execution) is request-flow.ts, the application's answer to a held request is
+ * manual-answer.ts; answers leave through the ordered `AnswerQueue` (answer-queue.ts, with
+ * backpressure), server requests through the `OutboundWindow` (outbound-window.ts, with
+ * resends), answers are built by the table in answers.ts, and the keep-alive, login and idle
+ * limits live in session-timers.ts.
  *
  * Guarantees: every out frame is emitted as `frame-out` before it is written to the stream;
  * every timer is owned by the session's TimerSet and cleared on close.
@@ -18,61 +20,29 @@
 import type { Duplex } from 'node:stream';
 import { FrameDecoder, type DecodeResult } from '../protocol/decoder.js';
 import { encodeFrame } from '../protocol/encoder.js';
-import { FrameDecode, type DecodedRequest } from '../protocol/fields.js';
 import type { Frame } from '../protocol/frame.js';
-import { Op, isRequestOp, opName, operationInfo } from '../protocol/operations.js';
+import { Op } from '../protocol/operations.js';
 import { CimdError } from '../protocol/status-codes.js';
-import { validateParameters } from '../protocol/validate.js';
-import { ChecksumError, FrameTooLongError, SessionClosedError } from '../errors.js';
-import type { Clock } from '../util/clock.js';
+import { SessionClosedError } from '../errors.js';
 import { deferred } from '../util/deferred.js';
-import { AnswerQueue, type AnswerSlot } from './answer-queue.js';
-import { answerFor, errorFrames, errorParams, type Answer } from './answers.js';
-import type { BadFrameAnswer, CloseReason } from './events.js';
+import { AnswerQueue } from './answer-queue.js';
+import { errorParams } from './answers.js';
+import type { CloseReason } from './events.js';
 import { answerHeld } from './manual-answer.js';
-import type { RequestDecider } from './manual-responder.js';
-import type { MessageStore } from './message-store.js';
-import type { ResolvedSessionOptions } from './options.js';
 import { OutboundWindow } from './outbound-window.js';
-import type { Decision, RequestContext, SessionInfo, TerminalStep } from './ports.js';
-import type { Reassembler } from './reassembler.js';
-import type { SessionRegistry } from './registry.js';
-import { submittedPart, submitEvent } from './submit-event.js';
+import type { SessionInfo } from './ports.js';
+import { RequestFlow } from './request-flow.js';
+import type { ServerParts } from './session-parts.js';
 import type { Session, SessionState } from './session-types.js';
 import { SessionTimers } from './session-timers.js';
 import { TimerSet } from './timer-set.js';
-import type { ServerSignals } from './signals.js';
-import type { Throttle } from './throttle.js';
 
 export type { Session, SessionState, OutboundResult } from './session-types.js';
 export { clip901, errorParams } from './answers.js';
 export type { ResolvedSessionOptions } from './options.js';
 
 /** The server's parts a session works with (one object shared by every session). */
-export interface SessionParts {
-  readonly clock: Clock;
-  readonly options: ResolvedSessionOptions;
-  readonly signals: ServerSignals;
-  readonly registry: SessionRegistry<ServerSession>;
-  readonly store: MessageStore;
-  readonly throttle: Throttle;
-  readonly reassembler: Reassembler;
-  /** Who answers requests now (the responder may be swapped at run time). */
-  readonly decider: () => RequestDecider;
-  /** KeepAliveInterval in ms (it may change at run time). */
-  readonly keepAliveMs: () => number;
-  /** Server-initiated work after decisions, and its end with the session. */
-  readonly scheduler: {
-    afterwards(
-      session: ServerSession,
-      request: RequestContext,
-      decision: Decision,
-      timestamp: string | undefined,
-    ): void;
-    loggedIn(session: ServerSession): void;
-    sessionClosed(session: ServerSession): void;
-  };
-}
+export type SessionParts = ServerParts<ServerSession>;
 
 export class ServerSession implements Session {
   readonly id: string;
@@ -88,6 +58,7 @@ export class ServerSession implements Session {
   private readonly timers: TimerSet;
   private readonly life: SessionTimers;
   private readonly answers: AnswerQueue;
+  private readonly flow: RequestFlow<ServerSession>;
   private stateValue: SessionState = 'connected';
   private userValue: string | undefined;
   private infoValue: SessionInfo;
@@ -133,6 +104,17 @@ export class ServerSession implements Session {
       },
       { clock: parts.clock, timers: this.timers, outbound: this.outbound, signals },
     );
+    const life = this.life;
+    this.flow = new RequestFlow<ServerSession>(this, parts, {
+      answers: this.answers,
+      timers: this.timers,
+      touch: () => {
+        life.touch();
+      },
+      loggedIn: (user) => {
+        this.markLoggedIn(user);
+      },
+    });
   }
 
   get info(): SessionInfo {
@@ -225,7 +207,7 @@ export class ServerSession implements Session {
     // A result may close the session (logout, frame overflow): stop at once.
     if (!this.isOpen) return false;
     try {
-      this.onResult(result);
+      this.flow.onResult(result);
       return true;
     } catch (error) {
       this.parts.signals.error(error);
@@ -236,181 +218,6 @@ export class ServerSession implements Session {
       this.close({ code: -1, text });
       return false;
     }
-  }
-
-  /** The state check: which frames are answered how before any decision. */
-  private onResult(result: DecodeResult): void {
-    const { signals } = this.parts;
-    if (!result.ok) {
-      this.onBadFrame(result);
-      return;
-    }
-    const frame = result.frame;
-    // The frame's one decode: the recorder's fields and the Responder's request fields.
-    const decode = new FrameDecode(frame);
-    signals.emit('frame-in', this.infoValue, result, decode);
-    if (signals.tracing) signals.trace(this.id, this.remote, 'in', frame.op, result.raw);
-    this.life.touch();
-    const info = operationInfo(frame.op);
-    if (info?.isResponse === true || frame.op === Op.GeneralError || frame.op === Op.Nack) {
-      this.outbound.onResponse(frame);
-      return;
-    }
-    if (!isRequestOp(frame.op) || info?.sender === 'server') {
-      signals.emit('raw', this.id, frame, result.raw);
-      const params = errorParams(CimdError.UnexpectedOperation);
-      this.answers.answerNow(frame.pn, frame.op, [{ op: Op.GeneralError, pn: frame.pn, params }]);
-      return;
-    }
-    const invalid = validateParameters(frame);
-    if (invalid !== undefined) {
-      const params = errorParams(invalid.cimdErrorCode, invalid.message);
-      this.answers.answerNow(frame.pn, frame.op, [{ op: Op.GeneralError, pn: frame.pn, params }]);
-      return;
-    }
-    if ((this.stateValue === 'authenticated') === (frame.op === Op.Login)) {
-      // A request before login, or a second login: the operation is unexpected here.
-      const params = errorParams(CimdError.UnexpectedOperation);
-      this.answers.answerNow(frame.pn, frame.op, [{ op: frame.op + 50, pn: frame.pn, params }]);
-      return;
-    }
-    this.onRequest(frame, result.raw, decode.request);
-  }
-
-  /** A frame that did not decode: a 99 for a bad checksum, a 98 else; an overlong one closes. */
-  private onBadFrame(result: Extract<DecodeResult, { ok: false }>): void {
-    const { signals } = this.parts;
-    const { error } = result;
-    const pn = result.pn ?? 0;
-    const answer: BadFrameAnswer =
-      error instanceof FrameTooLongError
-        ? { close: true }
-        : error instanceof ChecksumError
-          ? { op: Op.Nack, pn }
-          : { op: Op.GeneralError, pn, errorCode: error.cimdErrorCode };
-    signals.emit('frame-in', this.infoValue, result, answer);
-    if (signals.tracing) signals.trace(this.id, this.remote, 'in', result.op ?? -1, result.raw);
-    this.life.touch();
-    if ('close' in answer) {
-      const max = this.parts.options.maxFrameLength;
-      signals.limitReached('maxFrameLength', max, `session closed: ${error.message}`, this.id);
-      this.close({ code: -1, text: error.message });
-      return;
-    }
-    const params = answer.op === Op.Nack ? [] : errorParams(answer.errorCode);
-    this.answers.answerNow(pn, -1, [{ op: answer.op, pn, params }]);
-  }
-
-  private onRequest(frame: Frame, raw: Buffer, decoded: DecodedRequest): void {
-    const { signals, registry } = this.parts;
-    const forUser = frame.op === Op.Login ? decoded.fields.user : this.userValue;
-    const ctx: RequestContext = {
-      session: this.infoValue,
-      frame,
-      opName: opName(frame.op),
-      fields: decoded.fields,
-      now: this.parts.clock.now(),
-      userSessions: forUser === undefined ? 0 : registry.userSessionCount(forUser, this),
-    };
-    const slot = this.answers.open(frame.pn, frame.op);
-    const decider = this.parts.decider();
-    // A held request may be answered from inside the event handler: the slot must be ready.
-    const held = decider.holds(frame.op);
-    if (held) slot.held = ctx;
-    switch (frame.op) {
-      case Op.Login:
-        if (signals.listens('login'))
-          signals.emit('login', {
-            clientId: this.id,
-            pn: frame.pn,
-            user: decoded.fields.user ?? '',
-            password: decoded.fields.password ?? '',
-            frame,
-          });
-        break;
-      case Op.Submit:
-        this.emitSubmit(frame, decoded, slot);
-        if (decoded.userDataError !== undefined) {
-          const err = decoded.userDataError;
-          this.answers.fill(slot, errorFrames(ctx, err.code, err.message));
-          return;
-        }
-        break;
-      case Op.Logout:
-      case Op.Alive:
-        break;
-      default:
-        if (signals.listens('raw')) signals.emit('raw', this.id, frame, raw);
-    }
-    if (held || slot.done || !this.isOpen) return;
-    const decision = decider.decide(ctx);
-    signals.emit('decision', this.infoValue, ctx, decision);
-    this.execute(ctx, slot, decision);
-  }
-
-  private emitSubmit(frame: Frame, decoded: DecodedRequest, slot: AnswerSlot): void {
-    if (decoded.userDataError === undefined)
-      slot.ticket = this.parts.reassembler.add(
-        submittedPart(this.id, this.userValue, frame, decoded),
-      );
-    const { signals } = this.parts;
-    // Built only for a listener: the event costs more than the rest of the submit's bookkeeping.
-    if (signals.listens('submit'))
-      signals.emit('submit', submitEvent(this.id, this.userValue, frame, decoded));
-  }
-
-  // ------------------------------------------------------------- decisions
-
-  /** Delays through the clock, then the terminal step, then the afterwards timed from it. */
-  private execute(ctx: RequestContext, slot: AnswerSlot, decision: Decision): void {
-    let delayMs = 0;
-    let terminal: TerminalStep | undefined;
-    for (const step of decision.steps) {
-      if (step.kind === 'delay') delayMs += step.ms;
-      else {
-        terminal = step;
-        break;
-      }
-    }
-    const step: TerminalStep = terminal ?? { kind: 'drop' };
-    const run = (): void => {
-      if (!this.isOpen) return;
-      const timestamp = this.give(ctx, slot, this.answerOf(ctx, step));
-      if (decision.afterwards.length > 0)
-        this.parts.scheduler.afterwards(this, ctx, decision, timestamp);
-    };
-    if (delayMs > 0) this.timers.after(delayMs, run);
-    else run();
-  }
-
-  private answerOf(ctx: RequestContext, step: TerminalStep): Answer {
-    if (step.kind === 'respond' && ctx.frame.op === Op.Login) {
-      const refusal = this.parts.registry.admitLogin(this, ctx.fields.user ?? '');
-      if (refusal !== undefined) return { frames: errorFrames(ctx, refusal) };
-    }
-    return answerFor(ctx, step, this.parts.store);
-  }
-
-  /** Carries out an answer; returns the 060 of a positive submit answer. */
-  private give(ctx: RequestContext, slot: AnswerSlot, answer: Answer): string | undefined {
-    if (answer.login !== undefined) this.markLoggedIn(answer.login);
-    const done = (): void => {
-      this.answers.fill(
-        slot,
-        answer.frames,
-        answer.closeAfter === true
-          ? () => {
-              this.close({ code: 0, text: 'logout' });
-            }
-          : undefined,
-      );
-      slot.ticket?.answered(answer.timestamp);
-    };
-    const wait = answer.throttled === true ? this.parts.throttle.reserve() : 0;
-    if (wait > 0) this.timers.after(wait, done);
-    else done();
-    if (answer.disconnect === true) this.close({ code: 0, text: 'disconnected by the scenario' });
-    return answer.timestamp;
   }
 
   private markLoggedIn(user: string): void {
