@@ -58,35 +58,37 @@ export class JsonBytes {
     } else this.ascii(Number.isFinite(n) ? String(n) : 'null');
   }
 
-  private escapeUnit(c: number): void {
+  /** Writes the escape of UTF-16 unit `c` at `p`; returns the position after it. */
+  private escapeAt(c: number, p: number): number {
     const buf = this.buf;
-    buf[this.pos++] = 0x5c;
+    buf[p++] = 0x5c;
     switch (c) {
       case 0x22:
       case 0x5c:
-        buf[this.pos++] = c;
-        return;
+        buf[p++] = c;
+        return p;
       case 0x08:
-        buf[this.pos++] = 0x62;
-        return;
+        buf[p++] = 0x62;
+        return p;
       case 0x0c:
-        buf[this.pos++] = 0x66;
-        return;
+        buf[p++] = 0x66;
+        return p;
       case 0x0a:
-        buf[this.pos++] = 0x6e;
-        return;
+        buf[p++] = 0x6e;
+        return p;
       case 0x0d:
-        buf[this.pos++] = 0x72;
-        return;
+        buf[p++] = 0x72;
+        return p;
       case 0x09:
-        buf[this.pos++] = 0x74;
-        return;
+        buf[p++] = 0x74;
+        return p;
       default:
-        buf[this.pos++] = 0x75;
-        buf[this.pos++] = HEX.charCodeAt((c >> 12) & 15);
-        buf[this.pos++] = HEX.charCodeAt((c >> 8) & 15);
-        buf[this.pos++] = HEX.charCodeAt((c >> 4) & 15);
-        buf[this.pos++] = HEX.charCodeAt(c & 15);
+        buf[p++] = 0x75;
+        buf[p++] = HEX.charCodeAt((c >> 12) & 15);
+        buf[p++] = HEX.charCodeAt((c >> 8) & 15);
+        buf[p++] = HEX.charCodeAt((c >> 4) & 15);
+        buf[p++] = HEX.charCodeAt(c & 15);
+        return p;
     }
   }
 
@@ -96,32 +98,50 @@ export class JsonBytes {
     // Worst case: 6 bytes per UTF-16 unit (\uXXXX), plus the quotes.
     this.room(n * 6 + 2);
     const buf = this.buf;
-    buf[this.pos++] = 0x22;
-    for (let i = 0; i < n; i++) {
+    let p = this.pos;
+    buf[p++] = 0x22;
+    let i = 0;
+    // The common case first: printable ASCII, one byte each.
+    for (; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c < 0x20 || c >= 0x7f || c === 0x22 || c === 0x5c) break;
+      buf[p++] = c;
+    }
+    if (i < n) p = this.strRest(s, i, p);
+    buf[p++] = 0x22;
+    this.pos = p;
+  }
+
+  /** The rest of {@link str} from unit `i` on (escapes and UTF-8); returns the position. */
+  private strRest(s: string, from: number, at: number): number {
+    const buf = this.buf;
+    const n = s.length;
+    let p = at;
+    for (let i = from; i < n; i++) {
       const c = s.charCodeAt(i);
       if (c < 0x80) {
-        if (c < 0x20 || c === 0x22 || c === 0x5c) this.escapeUnit(c);
-        else buf[this.pos++] = c;
+        if (c < 0x20 || c === 0x22 || c === 0x5c) p = this.escapeAt(c, p);
+        else buf[p++] = c;
       } else if (c < 0x800) {
-        buf[this.pos++] = 0xc0 | (c >> 6);
-        buf[this.pos++] = 0x80 | (c & 0x3f);
+        buf[p++] = 0xc0 | (c >> 6);
+        buf[p++] = 0x80 | (c & 0x3f);
       } else if (c >= 0xd800 && c <= 0xdfff) {
         const d = i + 1 < n ? s.charCodeAt(i + 1) : 0;
         if (c <= 0xdbff && d >= 0xdc00 && d <= 0xdfff) {
           const cp = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
-          buf[this.pos++] = 0xf0 | (cp >> 18);
-          buf[this.pos++] = 0x80 | ((cp >> 12) & 0x3f);
-          buf[this.pos++] = 0x80 | ((cp >> 6) & 0x3f);
-          buf[this.pos++] = 0x80 | (cp & 0x3f);
+          buf[p++] = 0xf0 | (cp >> 18);
+          buf[p++] = 0x80 | ((cp >> 12) & 0x3f);
+          buf[p++] = 0x80 | ((cp >> 6) & 0x3f);
+          buf[p++] = 0x80 | (cp & 0x3f);
           i++;
-        } else this.escapeUnit(c);
+        } else p = this.escapeAt(c, p);
       } else {
-        buf[this.pos++] = 0xe0 | (c >> 12);
-        buf[this.pos++] = 0x80 | ((c >> 6) & 0x3f);
-        buf[this.pos++] = 0x80 | (c & 0x3f);
+        buf[p++] = 0xe0 | (c >> 12);
+        buf[p++] = 0x80 | ((c >> 6) & 0x3f);
+        buf[p++] = 0x80 | (c & 0x3f);
       }
     }
-    buf[this.pos++] = 0x22;
+    return p;
   }
 
   /** Appends bytes read as latin1 (one code point per byte) as a JSON string. */
@@ -129,18 +149,18 @@ export class JsonBytes {
     const n = bytes.length;
     this.room(n * 6 + 2);
     const buf = this.buf;
-    buf[this.pos++] = 0x22;
+    let p = this.pos;
+    buf[p++] = 0x22;
     for (let i = 0; i < n; i++) {
       const c = bytes[i] ?? 0;
-      if (c < 0x80) {
-        if (c < 0x20 || c === 0x22 || c === 0x5c) this.escapeUnit(c);
-        else buf[this.pos++] = c;
-      } else {
-        buf[this.pos++] = 0xc0 | (c >> 6);
-        buf[this.pos++] = 0x80 | (c & 0x3f);
-      }
+      if (c >= 0x20 && c < 0x80 && c !== 0x22 && c !== 0x5c) buf[p++] = c;
+      else if (c >= 0x80) {
+        buf[p++] = 0xc0 | (c >> 6);
+        buf[p++] = 0x80 | (c & 0x3f);
+      } else p = this.escapeAt(c, p);
     }
-    buf[this.pos++] = 0x22;
+    buf[p++] = 0x22;
+    this.pos = p;
   }
 
   /** Appends text that is already JSON (e.g. `JSON.stringify` of a rare member). */
