@@ -7,10 +7,12 @@ import { ManualClock } from '../../../src/testing/manual-clock.js';
 /** The former layout, a Map with batch eviction: the oracle. */
 class MapModel {
   readonly map = new Map<string, number>();
-  constructor(
-    private readonly limit: number,
-    private readonly slack: number,
-  ) {}
+  private readonly limit: number;
+  private readonly slack: number;
+  constructor(limit: number, slack: number) {
+    this.limit = limit;
+    this.slack = slack;
+  }
   set(ts: string, dest: string, status: number): void {
     const key = `${ts}\u0000${dest}`;
     if (this.map.has(key)) this.map.delete(key);
