@@ -382,7 +382,7 @@ export class MockSmsc extends EventEmitter<MockSmscEvents> {
     } else if (fileOnly(source) !== undefined) {
       scenario = await loadScenarioFile(fileOnly(source) ?? '', limit);
     } else {
-      scenario = loadScenarioObject(source, file);
+      scenario = loadScenarioObject(source, file, limit);
     }
     this.apply(scenario);
     return scenario;
