@@ -5,6 +5,8 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { intIn, numberAtLeast } from './args.js';
 import { Cimd2MockError } from '../errors.js';
+import { TEXT_ENCODINGS } from '../protocol/encodings.js';
+import { STATUS_NAMES } from '../protocol/status-codes.js';
 import { VERSION } from '../mock-smsc.js';
 import { ScenarioError, formatIssue } from '../scenario/index.js';
 import { addBenchOptions, bench, type BenchOptions } from './bench.js';
@@ -19,9 +21,14 @@ function program(): Command {
   const p = new Command('cimd2-mock')
     .description('A rules-driven, scriptable mock SMSC speaking Nokia CIMD2')
     .version(VERSION)
-    .showHelpAfterError('(run cimd2-mock --help for usage)')
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+    .configureOutput({
+      writeErr: (s) => process.stderr.write(s),
+      // Usage errors: one line naming the flag or value, then where help is.
+      outputError: (s, write) => {
+        write(`cimd2-mock: ${s.trim().replace(/^error: /, '')} (see cimd2-mock --help)\n`);
+      },
+    });
 
   addServeOptions(
     p.command('serve', { isDefault: true }).description('start the mock SMSC (default command)'),
@@ -33,13 +40,14 @@ function program(): Command {
     p
       .command('run')
       .description(
-        'start the mock, run <command…> with CIMD2_MOCK_HOST/PORT set, stop, exit with its status',
+        'start the mock (ephemeral port), run <command…> with CIMD2_MOCK_HOST/PORT set, stop, exit with its status',
       )
       .argument('<command...>', 'the command to run (put it after --)')
       .option(
         '--assert <expectations>',
         'check the transcript against this expectations file afterwards',
       ),
+    { port: 0 },
   ).action(async (command: string[], opts: RunOptions) => {
     process.exitCode = await run(command, opts);
   });
@@ -59,41 +67,46 @@ function program(): Command {
     });
 
   p.command('send')
-    .description('one-shot CIMD2 client: log in, submit, print the 53 and any status report')
+    .description(
+      'one-shot CIMD2 client: log in, submit, print the 53, the final status report and MOs',
+    )
     .option('--host <host>', 'SMSC host', '127.0.0.1')
     .addOption(
       new Option('--port <port>', 'SMSC port').default(9971).argParser(intIn(0, 65535, 'port')),
     )
     .requiredOption('--user <user>', 'user identity (010)')
     .requiredOption('--password <password>', 'password (011)')
-    .requiredOption('--to <number>', 'destination address (021)')
+    .option('--to <number>', 'destination address (021)')
     .option('--from <sender>', 'originator (023, or 027 when alphanumeric)')
-    .requiredOption('--text <text>', 'message text (split when long)')
-    .addOption(
-      new Option('--encoding <encoding>', 'text encoding').choices([
-        'gsm7',
-        'ucs2',
-        'binary',
-        'iso-8859-1',
-        'iso-8859-5',
-        'iso-8859-8',
-        'wap-push',
-      ]),
-    )
+    .option('--text <text>', 'message text (split when long)')
+    .addOption(new Option('--encoding <encoding>', 'text encoding').choices(TEXT_ENCODINGS))
     .addOption(
       new Option('--status-report [bits]', 'ask for status reports (056; default 14)').argParser(
         bits,
       ),
     )
     .addOption(
-      new Option('--wait-report <seconds>', 'wait this long for the status report').argParser(
-        numberAtLeast('seconds'),
-      ),
+      new Option(
+        '--wait-report <seconds>',
+        'ask for reports of final outcomes (056=62 unless --status-report) and wait this long for the final one; exit 1 unless delivered',
+      ).argParser(numberAtLeast('wait report', { positive: true })),
+    )
+    .addOption(
+      new Option(
+        '--expect-status <name>',
+        'the final status --wait-report expects (default delivered)',
+      ).choices(Object.values(STATUS_NAMES)),
+    )
+    .addOption(
+      new Option(
+        '--wait-mo <seconds>',
+        'print MO messages (20) that arrive within this many seconds of login; exit 1 if none',
+      ).argParser(numberAtLeast('wait mo', { positive: true })),
     )
     .addOption(
       new Option('--timeout <seconds>', 'response timeout')
         .default(10)
-        .argParser(numberAtLeast('seconds')),
+        .argParser(numberAtLeast('timeout', { positive: true })),
     )
     .action(async (opts: SendOptions) => {
       process.exitCode = await send(opts);
@@ -111,8 +124,9 @@ function program(): Command {
     .description('check a transcript against an expectations file (exit 1 on failure)')
     .argument('<transcript>')
     .argument('<expectations>')
-    .action(async (transcript: string, expectations: string) => {
-      process.exitCode = await assertCommand(transcript, expectations);
+    .option('--all', 'check every record, not only those after the last reset')
+    .action(async (transcript: string, expectations: string, opts: { all?: boolean }) => {
+      process.exitCode = await assertCommand(transcript, expectations, opts);
     });
 
   p.command('diff')
@@ -121,7 +135,11 @@ function program(): Command {
     )
     .argument('<golden>')
     .argument('<actual>')
-    .option('--ignore <fields...>', 'more field paths to ignore')
+    .option(
+      '--ignore <paths>',
+      'more field paths to ignore (comma-separated; repeatable; before or after the files)',
+      collect,
+    )
     .option('--update', 'rewrite the golden file with the actual transcript')
     .action(
       async (golden: string, actual: string, opts: { ignore?: string[]; update?: boolean }) => {
@@ -130,13 +148,27 @@ function program(): Command {
     );
 
   p.command('show')
-    .description('print a transcript as a readable ladder of the conversation')
+    .description('print a transcript as a readable ladder of the conversation (- = stdin)')
     .argument('<transcript>')
     .option('--no-color', 'plain text')
-    .action(async (transcript: string, opts: { color: boolean }) => {
+    .option(
+      '-f, --follow',
+      'follow a growing transcript file, printing lines as records arrive, until server-stop or SIGINT/SIGTERM',
+    )
+    .action(async (transcript: string, opts: { color: boolean; follow?: boolean }) => {
       process.exitCode = await showCommand(transcript, opts);
     });
   return p;
+}
+
+/** `--ignore a,b --ignore c` → [a, b, c]. */
+function collect(value: string, previous: string[] | undefined): string[] {
+  const more = value
+    .split(',')
+    .map((v) => v.trim())
+    .filter((v) => v !== '');
+  if (more.length === 0) throw new InvalidArgumentError('expected a field path.');
+  return [...(previous ?? []), ...more];
 }
 
 function bits(value: string | undefined): number {
@@ -145,6 +177,8 @@ function bits(value: string | undefined): number {
     throw new InvalidArgumentError('status report bits must be 0–63.');
   return n;
 }
+
+const LISTEN_CODES = new Set(['ERR_CONFIG_LISTEN', 'ERR_CONFIG_ADMIN_LISTEN']);
 
 /** Runs the CLI with `argv` (without node and script); resolves to the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
@@ -166,7 +200,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     if (error instanceof Cimd2MockError) {
       process.stderr.write(`cimd2-mock: ${error.message}\n`);
-      return error.code.startsWith('ERR_CONFIG') ? 2 : 1;
+      // A port that cannot be bound is a failure of the run (1), not a usage error (2).
+      return error.code.startsWith('ERR_CONFIG') && !LISTEN_CODES.has(error.code) ? 2 : 1;
     }
     process.stderr.write(`cimd2-mock: ${error instanceof Error ? error.message : String(error)}\n`);
     return 1;

@@ -29,8 +29,12 @@ export async function run(command: readonly string[], opts: RunOptions): Promise
     CIMD2_MOCK_ADDRESS: hostPort(mock.host, mock.port),
     ...(admin !== undefined ? { CIMD2_MOCK_ADMIN_URL: admin.url } : {}),
   };
-  const code = await new Promise<number>((resolve) => {
-    const child = spawn(file, args, { stdio: 'inherit', env });
+  let code = await new Promise<number>((resolve) => {
+    // With `--transcript -` stdout carries the JSONL: the command's stdout goes to stderr.
+    const child = spawn(file, args, {
+      stdio: opts.transcript === '-' ? ['inherit', process.stderr, 'inherit'] : 'inherit',
+      env,
+    });
     const forward = (signal: NodeJS.Signals): void => {
       child.kill(signal);
     };
@@ -51,6 +55,11 @@ export async function run(command: readonly string[], opts: RunOptions): Promise
   });
   await running.stop(`command exited with ${code}`);
   if (!opts.quiet) process.stderr.write(`${summary(mock)}\n`);
+  const problem = running.transcriptProblem();
+  if (problem !== undefined) {
+    process.stderr.write(`cimd2-mock: ${problem}\n`);
+    if (code === 0) code = 1;
+  }
   if (expectations !== undefined) {
     const result = runExpectations(mock.transcript, expectations);
     if (!result.passed) {

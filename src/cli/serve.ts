@@ -6,6 +6,7 @@ import { startControlApi, type ControlApi } from '../control-api.js';
 import { createMockSmsc, type MockSmsc, type MockSmscOptions } from '../mock-smsc.js';
 import { formatIssue } from '../scenario/index.js';
 import { createLogger, type LogFormat, type Logger } from './output.js';
+import { StdoutTranscript } from './stdout-transcript.js';
 
 export interface ServeOptions {
   scenario?: string;
@@ -26,10 +27,13 @@ export interface ServeOptions {
   maxSessions?: number;
   loginTimeout?: number;
   idleTimeout?: number;
+  ackTimeout?: number;
+  resends?: number;
+  window?: number;
 }
 
-/** Adds the options shared by `serve` and `run`. */
-export function addServeOptions(cmd: Command): Command {
+/** Adds the options shared by `serve` and `run` (`run` defaults to an ephemeral port). */
+export function addServeOptions(cmd: Command, defaults: { port?: number } = {}): Command {
   return cmd
     .option(
       '-s, --scenario <file>',
@@ -38,10 +42,14 @@ export function addServeOptions(cmd: Command): Command {
     .option('--host <host>', 'address to bind', '127.0.0.1')
     .addOption(
       new Option('-p, --port <port>', 'CIMD2 port (0 = ephemeral)')
-        .default(9971)
+        .default(defaults.port ?? 9971)
         .argParser(intIn(0, 65535, 'port')),
     )
-    .option('-t, --transcript <file>', 'write the JSONL transcript to this file')
+    .option(
+      '-t, --transcript <file>',
+      'write the JSONL transcript to this file (- = stdout, after the readiness lines)',
+    )
+    .option('--watch', 'reload the scenario file when it changes (the default)', true)
     .option('--no-watch', 'do not reload the scenario file when it changes')
     .addOption(
       new Option(
@@ -93,6 +101,24 @@ export function addServeOptions(cmd: Command): Command {
       ).argParser(numberAtLeast('idle timeout')),
     )
     .addOption(
+      new Option(
+        '--ack-timeout <seconds>',
+        'resend a deliver (20) or status report (23) not answered within this long (default 10)',
+      ).argParser(numberAtLeast('ack timeout', { positive: true })),
+    )
+    .addOption(
+      new Option(
+        '--resends <n>',
+        'resends of an unanswered deliver or status report before giving up (default 2)',
+      ).argParser(intIn(0, 100, 'resends')),
+    )
+    .addOption(
+      new Option(
+        '--window <n>',
+        'server requests (20, 23) awaiting an answer at once (default 1)',
+      ).argParser(intIn(1, 128, 'window')),
+    )
+    .addOption(
       new Option('--log-format <format>', 'log format on stderr')
         .choices(['text', 'json'])
         .default('text'),
@@ -105,6 +131,8 @@ export interface Running {
   readonly mock: MockSmsc;
   readonly admin: ControlApi | undefined;
   readonly log: Logger;
+  /** Why the transcript is incomplete (a failed file or stdout write), else undefined. */
+  transcriptProblem(): string | undefined;
   stop(reason: string): Promise<void>;
 }
 
@@ -116,7 +144,9 @@ export async function startServing(opts: ServeOptions): Promise<Running> {
     port: opts.port,
     watch: opts.watch,
     ...(opts.scenario !== undefined ? { scenario: opts.scenario } : {}),
-    ...(opts.transcript !== undefined ? { transcript: opts.transcript } : {}),
+    ...(opts.transcript !== undefined && opts.transcript !== '-'
+      ? { transcript: opts.transcript }
+      : {}),
     ...(opts.keepalive !== undefined ? { keepAlive: opts.keepalive } : {}),
     ...(opts.throttle !== undefined ? { throttle: opts.throttle } : {}),
     ...(opts.clock !== undefined ? { clock: opts.clock } : {}),
@@ -125,10 +155,17 @@ export async function startServing(opts: ServeOptions): Promise<Running> {
     ...(opts.maxSessions !== undefined ? { maxSessions: opts.maxSessions } : {}),
     ...(opts.loginTimeout !== undefined ? { loginTimeoutMs: opts.loginTimeout * 1000 } : {}),
     ...(opts.idleTimeout !== undefined ? { idleTimeoutMs: opts.idleTimeout * 1000 } : {}),
+    ...(opts.ackTimeout !== undefined
+      ? { ackTimeoutMs: Math.max(1, Math.round(opts.ackTimeout * 1000)) }
+      : {}),
+    ...(opts.resends !== undefined ? { maxResends: opts.resends } : {}),
+    ...(opts.window !== undefined ? { window: opts.window } : {}),
   };
   const mock = await createMockSmsc(options);
+  const stdoutTranscript = opts.transcript === '-' ? new StdoutTranscript(mock) : undefined;
   // Before the readiness line: a removal right after it must be noticed.
-  if (opts.transcript !== undefined) watchTranscriptFile(opts.transcript, log);
+  if (opts.transcript !== undefined && opts.transcript !== '-')
+    watchTranscriptFile(opts.transcript, log);
   let admin: ControlApi | undefined;
   try {
     if (opts.adminPort !== undefined) {
@@ -153,17 +190,19 @@ export async function startServing(opts: ServeOptions): Promise<Running> {
     `cimd2-mock listening on ${hostPort(mock.host, mock.port)}${allInterfaces ? ' (all interfaces)' : ''}\n`,
   );
   if (admin !== undefined) process.stdout.write(`cimd2-mock admin on ${admin.url}\n`);
+  // From here on stdout carries the JSONL transcript only (with `--transcript -`).
+  stdoutTranscript?.release();
   log.info('scenario loaded', {
     scenario: mock.scenario.file,
     name: mock.scenario.name,
     rules: mock.scenario.rules.length,
   });
-  mock.on('scenario-loaded', (s) => {
-    log.info('scenario reloaded', { scenario: s.file, rules: s.rules.length });
+  mock.on('scenario-loaded', (s, source) => {
+    log.info('scenario reloaded', { scenario: s.file, rules: s.rules.length, source });
   });
-  mock.on('scenario-rejected', (issues) => {
+  mock.on('scenario-rejected', (issues, _file, source) => {
     for (const i of issues)
-      log.warn(`scenario rejected, keeping the previous one: ${formatIssue(i)}`);
+      log.warn(`scenario rejected (${source}), keeping the previous one: ${formatIssue(i)}`);
   });
   mock.on('error', (e) => {
     log.error(e.message);
@@ -184,6 +223,13 @@ export async function startServing(opts: ServeOptions): Promise<Running> {
     mock,
     admin,
     log,
+    transcriptProblem: () => {
+      if (stdoutTranscript?.error !== undefined)
+        return `the transcript on stdout is incomplete (${stdoutTranscript.error.message})`;
+      if (mock.transcriptWriteErrors > 0)
+        return `the transcript file ${opts.transcript ?? ''} is incomplete (write failed, see above)`;
+      return undefined;
+    },
     stop: (reason) =>
       (stopping ??= (async () => {
         await admin?.close();
@@ -221,15 +267,22 @@ export function hostPort(host: string, port: number): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
-/** The shutdown summary printed to stderr. */
+/**
+ * The shutdown summary printed to stderr. "rules used" lists every rule that answered during the
+ * run (across hot reloads and resets, in first-use order); "rules unused" the rules of the
+ * current scenario that never did.
+ */
 export function summary(mock: MockSmsc): string {
   const s = mock.stats();
   const ops = (m: Readonly<Record<string, number>>): string =>
     Object.entries(m)
       .map(([k, v]) => `${k} ${v}`)
       .join(', ') || 'none';
-  const used = s.rules.filter((r) => r.uses > 0).map((r) => `${r.id} ×${r.uses}`);
-  const unused = s.rules.filter((r) => r.uses === 0).map((r) => r.id);
+  // Over the whole run: rules used before a reload or reset count too.
+  const usage = mock.engine.ruleUsage();
+  const used = usage.map((r) => `${r.id} ×${r.uses}`);
+  const everUsed = new Set(usage.map((r) => r.id));
+  const unused = mock.engine.scenario.rules.filter((r) => !everUsed.has(r.id)).map((r) => r.id);
   return [
     'cimd2-mock summary',
     `  sessions: ${s.sessionsTotal}`,
@@ -262,11 +315,10 @@ export async function serve(opts: ServeOptions): Promise<void> {
     process.on('SIGTERM', onSignal);
   });
   process.stderr.write(`${summary(running.mock)}\n`);
-  if (running.mock.transcriptWriteErrors > 0) {
+  const problem = running.transcriptProblem();
+  if (problem !== undefined) {
     // The run's record is incomplete: a CI job must not pass on it.
-    process.stderr.write(
-      `cimd2-mock: the transcript file ${opts.transcript ?? ''} is incomplete (write failed, see above)\n`,
-    );
+    process.stderr.write(`cimd2-mock: ${problem}\n`);
     process.exitCode = 1;
   }
 }

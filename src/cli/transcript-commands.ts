@@ -2,16 +2,19 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import {
   ExpectationsError,
+  Transcript,
   TranscriptParseError,
+  currentEpoch,
   diffTranscripts,
   formatDiff,
   formatFailures,
   loadExpectations,
+  parseTranscript,
   readTranscript,
   runExpectations,
   showTranscript,
-  type Transcript,
 } from '../transcript/index.js';
+import { READINESS_LINE, follow } from './follow.js';
 import { CliError } from './output.js';
 
 async function transcript(file: string): Promise<Transcript> {
@@ -27,10 +30,14 @@ async function transcript(file: string): Promise<Transcript> {
   }
 }
 
-/** `cimd2-mock assert <transcript> <expectations>`. */
+/**
+ * `cimd2-mock assert <transcript> <expectations> [--all]`: checks the records after the last
+ * `reset` record (the current epoch), or every record with `--all`.
+ */
 export async function assertCommand(
   transcriptFile: string,
   expectationsFile: string,
+  opts: { all?: boolean } = {},
 ): Promise<number> {
   let text: string;
   try {
@@ -52,14 +59,17 @@ export async function assertCommand(
     }
     throw error;
   }
-  const t = await transcript(transcriptFile);
+  const file = await transcript(transcriptFile);
+  const t = opts.all === true ? file : new Transcript(currentEpoch(file.records));
   const result = runExpectations(t, doc);
   if (!result.passed) {
     process.stderr.write(`${formatFailures(result)}\n`);
     return 1;
   }
   process.stdout.write(
-    `all ${doc.expectations.length} expectations passed (${t.records.length} records)\n`,
+    `all ${doc.expectations.length} expectations passed (${t.records.length} records${
+      t.records.length === file.records.length ? '' : ' after the last reset; --all for every one'
+    })\n`,
   );
   return 0;
 }
@@ -92,10 +102,52 @@ export async function diffCommand(
   return 1;
 }
 
-/** `cimd2-mock show <transcript>`. */
-export async function showCommand(file: string, opts: { color: boolean }): Promise<number> {
-  const t = await transcript(file);
-  const lines = showTranscript(t, { color: opts.color && process.stdout.isTTY });
+/** `cimd2-mock show <transcript | -> [--follow]`. */
+export async function showCommand(
+  file: string,
+  opts: { color: boolean; follow?: boolean },
+): Promise<number> {
+  const color = opts.color && process.stdout.isTTY;
+  if (opts.follow === true) {
+    const stop = new AbortController();
+    const onSignal = (): void => {
+      stop.abort();
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    try {
+      return await follow(file, { color, signal: stop.signal });
+    } catch (error) {
+      if (error instanceof TranscriptParseError) throw new CliError(error.message, 2);
+      const e = error as NodeJS.ErrnoException;
+      throw new CliError(
+        `${file}: cannot read: ${e.code === 'ENOENT' ? 'no such file' : e.message}`,
+        2,
+      );
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+  }
+  const t = file === '-' ? await stdinTranscript() : await transcript(file);
+  const lines = showTranscript(t, { color });
   process.stdout.write(`${lines.join('\n')}\n`);
   return 0;
+}
+
+/** The transcript piped to stdin (the readiness lines of `serve --transcript -` skipped). */
+async function stdinTranscript(): Promise<Transcript> {
+  let text = '';
+  process.stdin.setEncoding('utf8');
+  for await (const chunk of process.stdin) text += chunk as string;
+  const body = text
+    .split('\n')
+    .map((l) => (READINESS_LINE.test(l) ? '' : l))
+    .join('\n');
+  try {
+    return parseTranscript(body, '<stdin>');
+  } catch (error) {
+    if (error instanceof TranscriptParseError) throw new CliError(error.message, 2);
+    throw error;
+  }
 }

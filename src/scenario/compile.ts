@@ -1,15 +1,18 @@
 /**
  * Compiles a schema-valid scenario document into rules the engine runs, and performs the checks
  * a JSON Schema cannot express: exactly one terminal step and last, regexes and globs compile on
- * the linear-time engine, rule ids are unique, status names and operation names exist, templates are
- * known, deliver items carry exactly one of text or hex, time zones exist.
+ * the linear-time engine, rule ids are unique, status names and operation names exist, templates
+ * are known, deliver items carry exactly one of text or hex, time zones exist, and a rule's
+ * `afterwards` only uses what the request of every operation it can match provides (templates
+ * by {@link TEMPLATES_BY_OP}; `statusReport` only after a submit).
  */
 import { basename, extname } from 'node:path';
 import { OPERATIONS } from '../protocol/operations.js';
 import { STATUS_NAMES, statusByName } from '../protocol/status-codes.js';
 import { formatTimestamp } from '../protocol/values.js';
 import type { Parameter } from '../protocol/frame.js';
-import type { Afterward, Step, TextEncoding } from '../server/ports.js';
+import { TEXT_ENCODINGS } from '../protocol/encodings.js';
+import type { Afterward, Step } from '../server/ports.js';
 import { STEP_KEYS, TERMINAL_STEP_KEYS } from './actions.js';
 import type { AfterwardTemplate, StatusChoice } from './actions.js';
 import type {
@@ -43,15 +46,7 @@ import type { DocPath, ScenarioSource } from './source.js';
 import { suggestion } from './validate.js';
 
 /** The seven text encodings (PROTOCOL.md §7), as `encoding` values. */
-export const TEXT_ENCODINGS: readonly TextEncoding[] = [
-  'gsm7',
-  'binary',
-  'ucs2',
-  'iso-8859-1',
-  'iso-8859-5',
-  'iso-8859-8',
-  'wap-push',
-];
+export { TEXT_ENCODINGS };
 
 /** Template names a rule's `afterwards` strings may use. */
 export const TEMPLATE_NAMES = [
@@ -62,6 +57,25 @@ export const TEMPLATE_NAMES = [
   'timestamp',
   'session',
 ] as const;
+
+/**
+ * Template names an `afterwards` item may use, by the operation of the request that triggered
+ * it: what that request (and its answer) carries. A submit provides all of them (`timestamp` is
+ * the 060 of the submit's answer); every request provides `user` (the session's user; for a login
+ * the user it logs in as) and `session`. Operations not listed provide `user` and `session` only.
+ */
+export const TEMPLATES_BY_OP: Readonly<Record<string, readonly (typeof TEMPLATE_NAMES)[number][]>> =
+  {
+    submit: TEMPLATE_NAMES,
+    enquire: ['destination', 'user', 'session'],
+    deliver: ['destination', 'originator', 'text', 'user', 'session'],
+    'status-report': ['destination', 'user', 'session'],
+  };
+
+/** Template names available after a request of `op` (see {@link TEMPLATES_BY_OP}). */
+export function templatesFor(op: string): readonly string[] {
+  return TEMPLATES_BY_OP[op] ?? ['user', 'session'];
+}
 
 /** Template names a `schedule` item may use (there is no request to take values from). */
 export const SCHEDULE_TEMPLATE_NAMES = ['user', 'session'] as const;
@@ -112,6 +126,11 @@ export interface CompiledRule {
   readonly setState?: string;
   /** Every matcher must pass; none means every request matches. */
   readonly matchers: readonly Matcher[];
+  /**
+   * Operations the rule names explicitly in `when.op` (a plain name or the names of an `in`
+   * list): a request of one of them that no rule answers is unmatched.
+   */
+  readonly namedOps: readonly string[];
   /** Zero or more delays, then exactly one terminal step (checked at compile time). */
   readonly steps: readonly Step[];
   readonly afterwards: readonly AfterwardTemplate[];
@@ -135,6 +154,13 @@ export interface CompiledScenario {
 
 const q = (s: string): string => JSON.stringify(s);
 const OP_NAMES = OPERATIONS.map((o) => o.name);
+
+/** The operation names a `when.op` matcher lists literally (not under `not`). */
+function literalOps(doc: StringMatchDoc | undefined): string[] {
+  if (doc === undefined) return [];
+  if (typeof doc === 'string') return [doc];
+  return doc.in ? [...doc.in] : [];
+}
 const STATUS_NAME_LIST = Object.values(STATUS_NAMES);
 
 class Compiler {
@@ -254,6 +280,8 @@ class Compiler {
     const afterwards = (doc.afterwards ?? []).flatMap((a, i) =>
       this.afterward(a, [...path, 'afterwards', i]),
     );
+    const id = doc.id ?? `rule-${index + 1}`;
+    this.afterwardsFit(doc, id, path);
     const whenState =
       doc.whenState === undefined
         ? undefined
@@ -261,7 +289,7 @@ class Compiler {
           ? [doc.whenState]
           : [...doc.whenState];
     return {
-      id: doc.id ?? `rule-${index + 1}`,
+      id,
       index,
       line: this.source.position(path).line,
       ...(doc.description !== undefined && { description: doc.description }),
@@ -270,10 +298,65 @@ class Compiler {
       ...(whenState && { whenState }),
       ...(doc.setState !== undefined && { setState: doc.setState }),
       matchers,
+      namedOps: literalOps(doc.when?.op),
       steps,
       afterwards,
       hasStatusReport: afterwards.some((a) => a.kind === 'statusReport'),
     };
+  }
+
+  /**
+   * Checks that every `afterwards` item of a rule works for each operation the rule can match
+   * (by its `when.op`; every operation when absent): templates the request provides, and status
+   * reports only after a submit.
+   */
+  private afterwardsFit(doc: RuleDoc, id: string, path: DocPath): void {
+    if (!doc.afterwards || doc.afterwards.length === 0) return;
+    const opDoc = doc.when?.op;
+    let opTest: ((name: string) => boolean) | undefined;
+    try {
+      if (opDoc !== undefined) {
+        const test = compileStringMatch(opDoc);
+        opTest = (name) => test.test(name);
+      }
+    } catch {
+      return; // an invalid regex in when.op, reported by when()
+    }
+    const ops = OP_NAMES.filter((name) => opTest?.(name) ?? true);
+    const matchesWhat = (op: string): string =>
+      opDoc === undefined ? `op ${op} (it has no when.op)` : `op ${op}`;
+    doc.afterwards.forEach((item, i) => {
+      const at = [...path, 'afterwards', i];
+      if (item.statusReport !== undefined) {
+        const other = ops.find((op) => op !== 'submit');
+        if (other !== undefined) {
+          this.fail(
+            [...at, 'statusReport'],
+            `statusReport afterwards needs a submit: rule ${q(id)} matches ${matchesWhat(other)}; add op: submit to its when`,
+          );
+        }
+        return;
+      }
+      if (item.deliver === undefined) return;
+      for (const key of ['from', 'to', 'text'] as const) {
+        const value = item.deliver[key];
+        if (value === undefined) continue;
+        for (const m of value.matchAll(/\{\{\s*([^}]*?)\s*\}\}/g)) {
+          const name = m[1] ?? '';
+          if (!(TEMPLATE_NAMES as readonly string[]).includes(name)) continue; // reported already
+          const op = ops.find((o) => !templatesFor(o).includes(name));
+          if (op === undefined) continue;
+          const has = templatesFor(op)
+            .map((t) => `{{${t}}}`)
+            .join(', ');
+          this.fail(
+            [...at, 'deliver', key],
+            `template {{${name}}} is not available: rule ${q(id)} matches ${matchesWhat(op)}, whose request provides only ${has}`,
+          );
+          break;
+        }
+      }
+    });
   }
 
   private when(when: WhenDoc | undefined, path: DocPath): Matcher[] {

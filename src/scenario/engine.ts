@@ -3,31 +3,31 @@
  *
  * ## Rule selection
  *
- * A rule *matches* a request when its `whenState` (if any) names the current state and every
- * matcher of its `when` block passes. Among the matching rules:
+ * Priority (higher first), then file order; the first matching rule that can still answer (its
+ * `times` not used up, its `whenState` current) answers; nothing → the built-in default.
  *
- * 1. **Priority first.** Rules are grouped by `priority` (higher first, default 0); a lower group
- *    is only consulted when no rule of a higher group can answer.
- * 2. **Counted rules, in file order.** Within a group, the first matching rule with `times`
- *    left (uses < times) answers and uses one of its times.
- * 3. **Then the last uncounted rule.** When every matching counted rule of the group is used
- *    up (or there is none), the *last* matching rule without `times` (in file order) answers, as
- *    often as it matches. Later rules thus override earlier ones, as in WireMock.
- * 4. **Built-in default.** When no group can answer, the built-in default answers (below), and
- *    the decision carries `unmatched`: the nearest rules and why each failed, e.g.
- *    `rule "unknown-number": destination "+358401234567" does not start with "+99"`.
+ * A rule *matches* a request when its `whenState` (if any) names the current state and every
+ * matcher of its `when` block passes. A rule with `times` can answer that often, then it is used
+ * up and requests fall through to the next matching rule. A catch-all placed after specific rules
+ * therefore never shadows them. When no rule answers, the built-in default answers (below).
  *
  * When a rule answers, its `setState` (if any) becomes the state for the next request. The state
- * starts as `started`. Loading a new scenario (`use`) or `reset()` clears use counters, state,
- * rate history and reseeds the random generator.
+ * starts as `started`. `reset()` restores the initial state, clears every use counter and the rate
+ * history and reseeds the random generator. Loading a new scenario (`use`, hot reload) keeps what
+ * still applies: the current state when the new scenario still names it (`started` or any of its
+ * `whenState` / `setState` values; else back to `started`), and the use counter of every rule
+ * whose `id` and `times` are unchanged; the rate history and the random sequence restart.
+ * {@link RuleEngine.ruleUsage} tallies answers by rule id over the whole run, across reloads and
+ * resets.
  *
- * ## Built-in default (also the answer to requests no rule takes)
+ * ## Built-in default (the answer to requests no rule takes)
  *
- * - login: accepted, unless the scenario has `accounts`: then an unknown user or wrong password
- *   gets error 100, and a login while `maxSessions` other sessions of the user are logged in gets
- *   error 102. Accounts only apply here: a rule that matches a login wins.
+ * - login: with `accounts`, an unknown user or wrong password gets error 100 and a login while
+ *   `maxSessions` other sessions of the user are logged in gets 102; others are accepted
+ *   (explanation `accounts: …`). Without accounts: accepted (`built-in: protocol: …`). A rule
+ *   that matches a login wins over the accounts.
  * - submit: accepted; a status report `delivered` follows after `server.statusReportDelay` when
- *   the submit's 056 asks for successful delivery reports (bit 8, PROTOCOL.md §9.1).
+ *   the submit's 056 asks for successful delivery reports (bit 8).
  * - alive, logout, cancel, set, submit-status-report: accepted.
  * - enquire: answered by the server from its message store: 021, 060 and the 061 status last
  *   reported for that message (1 in process until a report went out); an unknown (060, 021)
@@ -36,7 +36,16 @@
  * - get: 501 answered with the MC time; any other item gets error 900.
  * - deliver / status-report sent by the client: general error 1 (unexpected operation).
  * - responses from the client (deliver-response, status-report-response, alive-response, …):
- *   dropped, since nothing answers a response. These are not recorded as unmatched.
+ *   dropped, since nothing answers a response.
+ *
+ * ## Unmatched: the scenario did not say
+ *
+ * A decision carries `unmatched` (the nearest rules and why each failed, e.g.
+ * `rule "unknown-number": destination "+358401234567" does not start with "+99"`) only when the
+ * scenario did not say how to answer: a submit no rule answered, or a request of an operation
+ * that some rule names explicitly in `when.op` (a plain name or an `in` list) when none of them
+ * answered. Everything else the protocol itself answers (explanation `built-in: protocol: …`) or
+ * the accounts decide (`accounts: …`) is not unmatched; neither is a response.
  *
  * A rule that answers a submit with `respond` and has no explicit `statusReport` in `afterwards`
  * still gets the built-in 056-driven report, so a real client keeps receiving status reports.
@@ -66,11 +75,27 @@ export interface RuleStat {
   readonly times?: number;
 }
 
+/** Answers of one rule id over the whole run (see {@link RuleEngine.ruleUsage}). */
+export interface RuleUsage {
+  readonly id: string;
+  readonly uses: number;
+}
+
 /** The state every scenario starts in. */
 export const INITIAL_STATE = 'started';
 
 const MAX_RATE_KEYS = 10_000;
 const NEAREST_RULES = 3;
+
+/** Every state a scenario names: `started` and its `whenState` / `setState` values. */
+function scenarioStates(scenario: CompiledScenario): Set<string> {
+  const states = new Set<string>([INITIAL_STATE]);
+  for (const r of scenario.rules) {
+    for (const s of r.whenState ?? []) states.add(s);
+    if (r.setState !== undefined) states.add(r.setState);
+  }
+  return states;
+}
 
 /** Timestamps of recent requests by scope key, bounded in age, count and number of keys. */
 class RateHistory {
@@ -140,6 +165,10 @@ export class RuleEngine implements Responder {
   private current: CompiledScenario;
   private tiers: CompiledRule[][] = [];
   private uses: number[] = [];
+  /** Answers by rule id over the run, in first-use order; survives `use()` and `reset()`. */
+  private readonly usage = new Map<string, number>();
+  /** Operations some rule names explicitly in `when.op`. */
+  private namedOps = new Set<string>();
   private stateName = INITIAL_STATE;
   private random: () => number;
   private readonly rates = new RateHistory();
@@ -168,10 +197,25 @@ export class RuleEngine implements Responder {
     return this.stateName;
   }
 
-  /** Swaps the scenario atomically; use counts, state, rate history and randomness restart. */
+  /**
+   * Swaps the scenario atomically, keeping what still applies: the current state when the new
+   * scenario names it (`started`, or any of its `whenState` / `setState` values; else the state
+   * goes back to `started`), and the use counter of each rule whose `id` and `times` are
+   * unchanged (other rules start at 0). The rate history and the random sequence restart.
+   */
   use(scenario: CompiledScenario): void {
+    const before = this.current.rules;
+    const oldUses = this.uses;
+    const state = this.stateName;
     this.current = scenario;
     this.prepare();
+    const kept = new Map<string, { times: number | undefined; uses: number }>();
+    for (const r of before) kept.set(r.id, { times: r.times, uses: oldUses[r.index] ?? 0 });
+    for (const r of scenario.rules) {
+      const old = kept.get(r.id);
+      if (old !== undefined && old.times === r.times) this.uses[r.index] = old.uses;
+    }
+    if (scenarioStates(scenario).has(state)) this.stateName = state;
   }
 
   /** Restarts use counts, state, rate history and the random sequence of the current scenario. */
@@ -189,6 +233,14 @@ export class RuleEngine implements Responder {
       uses: this.uses[r.index] ?? 0,
       ...(r.times !== undefined && { times: r.times }),
     }));
+  }
+
+  /**
+   * How often each rule id answered over the whole run, across reloads (`use`) and `reset()`,
+   * in the order the ids were first used. Rules that never answered are absent.
+   */
+  ruleUsage(): RuleUsage[] {
+    return [...this.usage].map(([id, uses]) => ({ id, uses }));
   }
 
   /** Ids of the rules that never answered since the scenario was loaded or reset. */
@@ -218,6 +270,7 @@ export class RuleEngine implements Responder {
       byPriority.set(rule.priority, tier);
     }
     this.tiers = [...byPriority.entries()].sort((a, b) => b[0] - a[0]).map(([, rules]) => rules);
+    this.namedOps = new Set(this.current.rules.flatMap((r) => r.namedOps));
     let windowMs = 0;
     let cap = 0;
     for (const rule of this.current.rules) {
@@ -238,17 +291,17 @@ export class RuleEngine implements Responder {
     return rule.matchers.every((m) => m.test(ctx, this.env));
   }
 
+  /** Priority (higher first), then file order: the first matching rule that can still answer. */
   private select(ctx: RequestContext): Selection {
     const usedUp: CompiledRule[] = [];
     for (const tier of this.tiers) {
-      let lastUncounted: CompiledRule | undefined;
       for (const rule of tier) {
         if (!this.matches(rule, ctx)) continue;
-        if (rule.times === undefined) lastUncounted = rule;
-        else if ((this.uses[rule.index] ?? 0) < rule.times) return { rule, usedUp };
-        else usedUp.push(rule);
+        if (rule.times === undefined || (this.uses[rule.index] ?? 0) < rule.times) {
+          return { rule, usedUp };
+        }
+        usedUp.push(rule);
       }
-      if (lastUncounted) return { rule: lastUncounted, usedUp };
     }
     return { rule: undefined, usedUp };
   }
@@ -256,6 +309,7 @@ export class RuleEngine implements Responder {
   private fromRule(rule: CompiledRule, ctx: RequestContext): Decision {
     const uses = (this.uses[rule.index] ?? 0) + 1;
     this.uses[rule.index] = uses;
+    this.usage.set(rule.id, (this.usage.get(rule.id) ?? 0) + 1);
     const afterwards: Afterward[] = rule.afterwards.map((a) => resolveAfterward(a, this.random));
     const terminal = rule.steps.at(-1);
     if (ctx.opName === 'submit' && terminal?.kind === 'respond' && !rule.hasStatusReport) {
@@ -287,17 +341,34 @@ export class RuleEngine implements Responder {
     };
   }
 
+  /**
+   * The built-in answer. It is `unmatched` only when the scenario did not say: a submit, or an
+   * operation some rule names explicitly. Otherwise the protocol answers (`built-in: protocol:`)
+   * or, for logins with `accounts`, the accounts do (`accounts:`).
+   */
   private fallback(ctx: RequestContext, usedUp: readonly CompiledRule[]): Decision {
     const info = operationInfo(opByName(ctx.opName) ?? -1);
     const respond: Step = { kind: 'respond' };
+    const unsaid = !info?.isResponse && (ctx.opName === 'submit' || this.namedOps.has(ctx.opName));
     const answer = (steps: Step[], why: string, afterwards: Afterward[] = []): Decision => {
-      const base = { steps, afterwards, ruleId: null, explanation: `built-in default: ${why}` };
-      return info?.isResponse ? base : { ...base, unmatched: this.nearMiss(ctx, usedUp) };
+      if (!unsaid) {
+        return { steps, afterwards, ruleId: null, explanation: `built-in: protocol: ${why}` };
+      }
+      const explanation = `built-in default: ${why}`;
+      return {
+        steps,
+        afterwards,
+        ruleId: null,
+        explanation,
+        unmatched: this.nearMiss(ctx, usedUp),
+      };
     };
     if (info?.isResponse) return answer([{ kind: 'drop' }], `${ctx.opName} needs no answer`);
     switch (ctx.opName) {
       case 'login':
-        return this.defaultLogin(ctx, answer);
+        return this.current.accounts
+          ? this.accountsLogin(ctx)
+          : answer([respond], 'login accepted (no accounts)');
       case 'submit': {
         const report = this.defaultReport(ctx);
         return answer(
@@ -327,27 +398,28 @@ export class RuleEngine implements Responder {
     }
   }
 
-  private defaultLogin(
-    ctx: RequestContext,
-    answer: (steps: Step[], why: string) => Decision,
-  ): Decision {
-    const accounts = this.current.accounts;
-    const user = ctx.fields.user;
-    if (!accounts) return answer([{ kind: 'respond' }], 'login accepted (no accounts)');
-    const account = accounts.find((a) => a.user === user);
+  /** A login no rule answered, decided by the scenario's `accounts` (never unmatched). */
+  private accountsLogin(ctx: RequestContext): Decision {
+    const answer = (step: Step, why: string): Decision => ({
+      steps: [step],
+      afterwards: [],
+      ruleId: null,
+      explanation: `accounts: ${why}`,
+    });
+    const account = this.current.accounts?.find((a) => a.user === ctx.fields.user);
     if (!account || account.password !== ctx.fields.password) {
       const why = account
         ? `wrong password for ${showValue(account.user)}`
-        : `unknown user ${showValue(user ?? '')}`;
-      return answer([{ kind: 'error', code: 100 }], `${why}: error 100 (${errorText(100)})`);
+        : `unknown user ${showValue(ctx.fields.user ?? '')}`;
+      return answer({ kind: 'error', code: 100 }, `${why}: error 100 (${errorText(100)})`);
     }
     if (account.maxSessions !== undefined && ctx.userSessions >= account.maxSessions) {
       return answer(
-        [{ kind: 'error', code: 102 }],
+        { kind: 'error', code: 102 },
         `${showValue(account.user)} already has ${ctx.userSessions} of ${account.maxSessions} sessions: error 102 (${errorText(102)})`,
       );
     }
-    return answer([{ kind: 'respond' }], `login of ${showValue(account.user)} accepted`);
+    return answer({ kind: 'respond' }, `login of ${showValue(account.user)} accepted`);
   }
 
   private defaultGet(
@@ -403,5 +475,31 @@ export class RuleEngine implements Responder {
       .slice(0, NEAREST_RULES)
       .map((c) => `rule ${showValue(c.rule.id)}: ${c.failures.join(', ')}`);
     return `no rule matched ${ctx.opName}; ${nearest.join('; ')}`;
+  }
+
+  // ---------------------------------------------------------- state API (control API /state)
+
+  /** Every state the scenario names (`started`, each `whenState` and `setState`), sorted. */
+  states(): string[] {
+    const names = new Set<string>([INITIAL_STATE]);
+    for (const rule of this.current.rules) {
+      for (const s of rule.whenState ?? []) names.add(s);
+      if (rule.setState !== undefined) names.add(rule.setState);
+    }
+    return [...names].sort();
+  }
+
+  /**
+   * Sets the current state, as a rule's `setState` would (counters stay).
+   * @throws RangeError for a state the scenario never names (see {@link states}).
+   */
+  setState(name: string): void {
+    const known = this.states();
+    if (!known.includes(name)) {
+      throw new RangeError(
+        `state ${JSON.stringify(name)} is not named by the scenario (states: ${known.join(', ')})`,
+      );
+    }
+    this.stateName = name;
   }
 }

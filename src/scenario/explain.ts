@@ -47,7 +47,7 @@ export function explainScenario(scenario: CompiledScenario): string[] {
     ? `logins of the ${scenario.accounts.length} listed account(s) are accepted (others get error 100, extra sessions 102)`
     : 'logins are accepted';
   lines.push(
-    `otherwise: ${login}, submits are accepted with a status report after ${formatDuration(scenario.server.statusReportDelayMs)} when 056 asks for one, and other requests get a positive answer`,
+    `otherwise: ${login}, submits are accepted with a status report after ${formatDuration(scenario.server.statusReportDelayMs)} when 056 asks for one (recorded as unmatched), and other requests get the protocol's answer`,
   );
   return lines;
 }

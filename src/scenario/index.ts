@@ -17,7 +17,7 @@ export { DEFAULT_STATUS_REPORT_DELAY_MS, TEMPLATE_NAMES } from './compile.js';
 export type { ScenarioDocument } from './document.js';
 export { formatDuration, parseDuration } from './durations.js';
 export { INITIAL_STATE, RuleEngine } from './engine.js';
-export type { RuleEngineOptions, RuleStat } from './engine.js';
+export type { RuleEngineOptions, RuleStat, RuleUsage } from './engine.js';
 export { explainRule, explainScenario } from './explain.js';
 export { formatIssue, ScenarioError } from './issues.js';
 export type { ScenarioIssue } from './issues.js';

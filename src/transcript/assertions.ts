@@ -10,6 +10,15 @@ import { Op } from '../protocol/operations.js';
 import type { ValueMatcher } from './matcher.js';
 import { filterScore, Transcript, type RecordFilter } from './query.js';
 import type { FrameRecord, TranscriptRecord } from './record.js';
+import {
+  assertValidSelector,
+  matcherIssues,
+  selectorIssues,
+  statusIssues,
+  throwIf,
+  type SelectorIssue,
+} from './selector-check.js';
+import { suggestion } from '../util/schema-messages.js';
 import { summarize } from './summary.js';
 
 /** How many: an exact number or a range. */
@@ -52,13 +61,15 @@ function withoutKind(filter: RecordFilter): RecordFilter {
 
 /**
  * The records of `pool` that meet most of the filter's conditions (at least one), best first,
- * then in transcript order. A `kind` in the filter restricts the pool and is not scored.
+ * then in transcript order. A `kind` in the filter restricts the pool and is not scored. The
+ * filter is checked first (a `SelectorError` for a mistake).
  */
 export function nearestRecords(
   pool: readonly TranscriptRecord[],
   filter: RecordFilter,
   max = 3,
 ): TranscriptRecord[] {
+  assertValidSelector(filter);
   const kindOk =
     filter.kind === undefined ? () => true : Transcript.predicate({ kind: filter.kind });
   const scoring = withoutKind(filter);
@@ -89,6 +100,54 @@ const pass = (operator: string, actual: unknown, expected: unknown): CheckResult
   nearest: [],
 });
 
+const q = (s: string): string => JSON.stringify(s);
+
+function under(key: string | number, issues: readonly SelectorIssue[]): SelectorIssue[] {
+  return issues.map((i) => ({ ...i, path: [key, ...i.path] }));
+}
+
+function unknownKeys(value: object, known: readonly string[]): SelectorIssue[] {
+  return Object.keys(value)
+    .filter((k) => !known.includes(k))
+    .map((k) => ({
+      path: [],
+      key: k,
+      message: `unknown key ${q(k)}${suggestion(k, known) || ` (known: ${known.join(', ')})`}`,
+    }));
+}
+
+const isCount = (n: unknown): boolean => typeof n === 'number' && Number.isInteger(n) && n >= 0;
+
+/** The mistakes in a count: a whole number, or `{ min?, max? }` with at least one of them. */
+export function countIssues(count: unknown): SelectorIssue[] {
+  if (typeof count === 'number') {
+    return isCount(count)
+      ? []
+      : [{ path: [], message: `must be a whole number ≥ 0, not ${count}` }];
+  }
+  if (typeof count !== 'object' || count === null || Array.isArray(count)) {
+    return [{ path: [], message: 'must be a number or { min, max }' }];
+  }
+  const out = unknownKeys(count, ['min', 'max']);
+  const { min, max } = count as { min?: unknown; max?: unknown };
+  if (min === undefined && max === undefined && out.length === 0) {
+    out.push({ path: [], message: 'needs min and/or max' });
+  }
+  for (const [k, v] of [
+    ['min', min],
+    ['max', max],
+  ] as const) {
+    if (v !== undefined && !isCount(v)) {
+      out.push({ path: [k], message: `must be a whole number ≥ 0, not ${JSON.stringify(v)}` });
+    }
+  }
+  return out;
+}
+
+function checkCount(count: unknown): void {
+  throwIf(countIssues(count), ['count']);
+}
+
 function countOk(n: number, count: CountSpec): boolean {
   if (typeof count === 'number') return n === count;
   return (count.min === undefined || n >= count.min) && (count.max === undefined || n <= count.max);
@@ -118,11 +177,15 @@ function enforce(r: CheckResult): void {
 
 /** Records matching `filter` (any kind unless `filter.kind` says) counted against `count`. */
 export function checkRecords(t: Transcript, filter: RecordFilter, count: CountSpec): CheckResult {
+  assertValidSelector(filter);
+  checkCount(count);
   return countCheck(t, filter, count, 'record', t.records);
 }
 
 /** Frame records matching `filter` counted against `count`. */
 export function checkFrames(t: Transcript, filter: RecordFilter, count: CountSpec): CheckResult {
+  assertValidSelector(filter, { defaultKind: 'frame' });
+  checkCount(count);
   const frames = t.records.filter((r) => r.kind === 'frame');
   return countCheck(t, { ...filter, kind: 'frame' }, count, 'frame', frames, filter);
 }
@@ -174,6 +237,12 @@ export function expectRecords(t: Transcript, filter: RecordFilter, count: CountS
  * matches frame records.
  */
 export function checkSequence(t: Transcript, steps: readonly RecordFilter[]): CheckResult {
+  if (!Array.isArray(steps))
+    throwIf([{ path: [], message: 'must be a list of filters' }], ['steps']);
+  throwIf(
+    steps.flatMap((step, i) => under(i, selectorIssues(step, { defaultKind: 'frame' }))),
+    ['steps'],
+  );
   const matched: TranscriptRecord[] = [];
   let from = 0;
   for (let s = 0; s < steps.length; s++) {
@@ -229,6 +298,13 @@ export function checkAnsweredWithin(
   ms: number,
   filter: RecordFilter = {},
 ): CheckResult {
+  if (typeof ms !== 'number' || !(ms >= 0)) {
+    throwIf(
+      [{ path: [], message: `must be a number of milliseconds ≥ 0, not ${String(ms)}` }],
+      ['ms'],
+    );
+  }
+  assertValidSelector(filter, { defaultKind: 'frame' });
   const test = Transcript.predicate({ ...filter, kind: 'frame' });
   const pairs = t.pairs().filter((p) => test(p.request));
   const late = pairs.filter((p) => p.latencyMs === undefined || p.latencyMs > ms);
@@ -301,6 +377,9 @@ export function expectNoFrameErrors(t: Transcript): void {
 
 /** Every rule id in `ruleIds` decided at least one request (from `decision` records). */
 export function checkAllRulesUsed(t: Transcript, ruleIds: readonly string[]): CheckResult {
+  if (!Array.isArray(ruleIds) || !ruleIds.every((id) => typeof id === 'string')) {
+    throwIf([{ path: [], message: 'must be a list of rule ids (strings)' }], ['ruleIds']);
+  }
   const used = new Set<string>();
   for (const r of t.records) if (r.kind === 'decision' && r.rule !== null) used.add(r.rule);
   const unused = ruleIds.filter((id) => !used.has(id));
@@ -333,8 +412,29 @@ export interface StatusReportSpec {
   readonly session?: string;
 }
 
+const STATUS_SPEC_KEYS = ['destination', 'status', 'timestamp', 'session'];
+
+/** The mistakes in a {@link StatusReportSpec} (unknown keys, an unknown status, wrong types). */
+export function statusSpecIssues(spec: unknown): SelectorIssue[] {
+  if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) {
+    return [{ path: [], message: 'must be { destination, status?, timestamp?, session? }' }];
+  }
+  const s = spec as Record<string, unknown>;
+  const out = unknownKeys(spec, STATUS_SPEC_KEYS);
+  out.push(...under('destination', matcherIssues(s['destination'])));
+  if (s['status'] !== undefined) out.push(...under('status', statusIssues(s['status'])));
+  for (const k of ['timestamp', 'session']) {
+    const v = s[k];
+    if (v !== undefined && typeof v !== 'string') {
+      out.push({ path: [k], message: `must be a string, not ${JSON.stringify(v)}` });
+    }
+  }
+  return out;
+}
+
 /** A status report (op 23) was sent for the destination (and status, time stamp) given. */
 export function checkStatusReportFor(t: Transcript, spec: StatusReportSpec): CheckResult {
+  throwIf(statusSpecIssues(spec), ['spec']);
   const filter: RecordFilter = {
     kind: 'frame',
     dir: 'out',
@@ -384,6 +484,10 @@ export function checkRuleUsed(
   ruleId: string,
   count: CountSpec = { min: 1 },
 ): CheckResult {
+  if (typeof ruleId !== 'string') {
+    throwIf([{ path: [], message: `must be a string, not ${JSON.stringify(ruleId)}` }], ['ruleId']);
+  }
+  checkCount(count);
   const found = t.filter({ kind: 'decision', rule: ruleId });
   if (countOk(found.length, count)) return pass('ruleUsed', found.length, count);
   const decisions = t.filter({ kind: 'decision' });

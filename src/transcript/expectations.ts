@@ -8,8 +8,13 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type * as AjvModule from 'ajv/dist/2020.js';
 import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
-import { distinctIssues, schemaIssue, SCHEMA_AJV_OPTIONS } from '../util/schema-messages.js';
-import { capIssues, fromPointer, YamlSource } from '../util/yaml-source.js';
+import {
+  distinctIssues,
+  schemaIssue,
+  SCHEMA_AJV_OPTIONS,
+  withoutMisspeltRequired,
+} from '../util/schema-messages.js';
+import { capIssues, fromPointer, toPointer, YamlSource } from '../util/yaml-source.js';
 import type { DocPath } from '../util/yaml-source.js';
 import {
   checkAllRulesUsed,
@@ -28,6 +33,7 @@ import {
 import { ExpectationsError, type ExpectationIssue } from './errors.js';
 import { isMatchSpec } from './matcher.js';
 import type { RecordFilter, Transcript } from './query.js';
+import { matcherIssues, selectorIssues } from './selector-check.js';
 import type { TranscriptRecord } from './record.js';
 import { summarize } from './summary.js';
 
@@ -124,9 +130,6 @@ function getValidator(): ValidateFunction {
   return validator;
 }
 
-const MATCHER_HINT =
-  'must be a value or a matcher mapping with prefix, suffix, regex, glob, in, min, max, not, exists';
-
 /** The messages for this schema's inline formats (the rest are the generic ones). */
 function expectationMessage(error: ErrorObject): string | undefined {
   if (error.keyword !== 'pattern') return undefined;
@@ -142,7 +145,6 @@ function expectationMessage(error: ErrorObject): string | undefined {
 /** Message for a value that fits none of an anyOf's branches (schemaPath is $ref-relative). */
 function alternativesMessage(e: ErrorObject): string {
   const branches = JSON.stringify(e.schema);
-  if (branches.includes('#/$defs/matchSpec')) return MATCHER_HINT;
   if (branches.includes('(ms|s|m)')) {
     return `invalid duration ${JSON.stringify(e.data)}: use milliseconds or a string such as 250ms, 2s, 1m`;
   }
@@ -150,19 +152,24 @@ function alternativesMessage(e: ErrorObject): string {
   return `must be a status code 0-9 or one of: ${names.map(String).join(', ')}`;
 }
 
-function schemaIssues(source: YamlSource, errors: readonly ErrorObject[]): ExpectationIssue[] {
+function schemaIssues(source: YamlSource, all: readonly ErrorObject[]): ExpectationIssue[] {
+  const errors = withoutMisspeltRequired(all);
   const out: (ExpectationIssue | undefined)[] = [];
   const dropped = new Set<ErrorObject>();
   for (const e of errors) {
     if (e.keyword !== 'oneOf' && e.keyword !== 'anyOf') continue;
-    const subs = errors.filter(
+    const subs = all.filter(
       (x) =>
-        x !== e &&
-        x.instancePath === e.instancePath &&
-        x.schemaPath.startsWith(e.schemaPath.slice(0, -e.keyword.length)),
+        x !== e && x.instancePath === e.instancePath && x.schemaPath.startsWith(`${e.schemaPath}/`),
     );
     const path = fromPointer(e.instancePath, source.data);
     const isObject = isMatchSpec(e.data);
+    if (subs.some((x) => !errors.includes(x))) {
+      // A misspelt check key (`noUnmached`): its unknown-key issue says it all.
+      for (const x of subs) dropped.add(x);
+      dropped.add(e);
+      continue;
+    }
     if (subs.length > 0 && subs.every((x) => x.keyword === 'required')) {
       // The "exactly one check key" rule of an expectation, or count's bounds.
       for (const x of subs) dropped.add(x);
@@ -185,22 +192,12 @@ function schemaIssues(source: YamlSource, errors: readonly ErrorObject[]): Expec
       );
       continue;
     }
-    if (isObject) {
-      // A matcher mapping: its own errors (unknown key …) say more than "no branch matched".
-      dropped.add(e);
-      for (const x of errors)
-        if (x.keyword === 'type' && x.instancePath === e.instancePath) dropped.add(x);
-    } else {
-      for (const x of errors)
-        if (
-          x !== e &&
-          x.instancePath.startsWith(e.instancePath) &&
-          x.keyword !== 'additionalProperties'
-        )
-          dropped.add(x);
-      dropped.add(e);
-      out.push(source.issue(path, alternativesMessage(e)));
+    // A duration or a status that fits none of its forms: one message for all branches.
+    for (const x of errors) {
+      if (x !== e && x.instancePath.startsWith(e.instancePath)) dropped.add(x);
     }
+    dropped.add(e);
+    out.push(source.issue(path, alternativesMessage(e)));
   }
   for (const e of errors) {
     if (!dropped.has(e)) out.push(schemaIssue(source, e, expectationMessage));
@@ -208,25 +205,60 @@ function schemaIssues(source: YamlSource, errors: readonly ErrorObject[]): Expec
   return distinctIssues(out);
 }
 
-function regexIssues(source: YamlSource, value: unknown, path: DocPath): ExpectationIssue[] {
-  if (Array.isArray(value)) return value.flatMap((v, i) => regexIssues(source, v, [...path, i]));
-  if (typeof value !== 'object' || value === null) return [];
-  const out: ExpectationIssue[] = [];
-  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-    if (k === 'regex' && typeof v === 'string') {
-      try {
-        new RegExp(v, 'u');
-      } catch (error) {
-        out.push(
-          source.issue(
-            [...path, k],
-            `invalid regular expression: ${error instanceof Error ? error.message : String(error)}`,
-          ),
-        );
-      }
-    } else out.push(...regexIssues(source, v, [...path, k]));
-  }
-  return out;
+/** A place in an expectations file that holds a record filter or a value matcher. */
+interface SelectorSite {
+  readonly path: DocPath;
+  readonly value: unknown;
+  /** `filter`: a record filter (frames unless it says `kind`); `matcher`: one value matcher. */
+  readonly what: 'filter' | 'matcher';
+}
+
+const asObject = (v: unknown): Record<string, unknown> | undefined =>
+  typeof v === 'object' && v !== null && !Array.isArray(v)
+    ? (v as Record<string, unknown>)
+    : undefined;
+
+/** Every filter and matcher of the file's items (where the item's shape lets one be found). */
+function selectorSites(data: unknown): SelectorSite[] {
+  if (!Array.isArray(data)) return [];
+  const sites: SelectorSite[] = [];
+  data.forEach((item: unknown, i) => {
+    const e = asObject(item);
+    if (!e) return;
+    const match = asObject(e['count'])?.['match'];
+    if (match !== undefined)
+      sites.push({ path: [i, 'count', 'match'], value: match, what: 'filter' });
+    const sequence = e['sequence'];
+    if (Array.isArray(sequence)) {
+      sequence.forEach((step: unknown, j) =>
+        sites.push({ path: [i, 'sequence', j], value: step, what: 'filter' }),
+      );
+    }
+    const within = asObject(e['answeredWithin'])?.['match'];
+    if (within !== undefined) {
+      sites.push({ path: [i, 'answeredWithin', 'match'], value: within, what: 'filter' });
+    }
+    const destination = asObject(e['statusReportFor'])?.['destination'];
+    if (destination !== undefined) {
+      const path = [i, 'statusReportFor', 'destination'];
+      sites.push({ path, value: destination, what: 'matcher' });
+    }
+  });
+  return sites;
+}
+
+/** The issues of one site, checked as the assertion helpers check them, located in the file. */
+function siteIssues(source: YamlSource, site: SelectorSite): ExpectationIssue[] {
+  const issues =
+    site.what === 'filter'
+      ? selectorIssues(site.value, { defaultKind: 'frame' })
+      : matcherIssues(site.value);
+  return issues.map((i) => {
+    const path = [...site.path, ...i.path];
+    return i.key === undefined
+      ? source.issue(path, i.message)
+      : source.issue([...path, i.key], i.message, { at: 'key', prefix: path });
+  });
 }
 
 /**
@@ -246,11 +278,18 @@ export function loadExpectations(text: string, file = '<expectations>'): Expecta
   if (source.syntaxIssues.length > 0) throw new ExpectationsError(capIssues(source.syntaxIssues));
   const data = source.data ?? [];
   const validate = getValidator();
-  if (!validate(data)) {
-    throw new ExpectationsError(capIssues(schemaIssues(source, validate.errors ?? [])));
-  }
-  const regex = regexIssues(source, data, []);
-  if (regex.length > 0) throw new ExpectationsError(capIssues(regex));
+  const sites = selectorSites(data);
+  // Filters and matchers are checked in code, like the library's; the schema's errors inside them
+  // (a cascade of anyOf branches for one typo) are left out.
+  const pointers = sites.map((s) => toPointer(s.path));
+  const inSite = (e: ErrorObject): boolean =>
+    pointers.some((p) => e.instancePath === p || e.instancePath.startsWith(`${p}/`));
+  const errors = validate(data) ? [] : (validate.errors ?? []).filter((e) => !inSite(e));
+  const issues = distinctIssues([
+    ...schemaIssues(source, errors),
+    ...sites.flatMap((s) => siteIssues(source, s)),
+  ]);
+  if (issues.length > 0) throw new ExpectationsError(capIssues(issues));
   return { file, expectations: data as Expectation[] };
 }
 

@@ -54,7 +54,8 @@ export function globToRegExp(glob: string): RegExp {
   });
 }
 
-function regex(pattern: string): RegExp {
+/** `pattern` compiled with the `u` flag (cached); throws a SyntaxError when it does not compile. */
+export function regexOf(pattern: string): RegExp {
   return cached(`r:${pattern}`, () => new RegExp(pattern, 'u'));
 }
 
@@ -76,7 +77,7 @@ function matchOne(m: ValueMatcher, v: unknown): boolean {
   const s = typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined;
   if (m.prefix !== undefined && !(s?.startsWith(m.prefix) ?? false)) return false;
   if (m.suffix !== undefined && !(s?.endsWith(m.suffix) ?? false)) return false;
-  if (m.regex !== undefined && (s === undefined || !regex(m.regex).test(s))) return false;
+  if (m.regex !== undefined && (s === undefined || !regexOf(m.regex).test(s))) return false;
   if (m.glob !== undefined && (s === undefined || !globToRegExp(m.glob).test(s))) return false;
   if (m.in !== undefined && !m.in.some((x) => samePlain(x, v))) return false;
   const n = typeof v === 'number' ? v : s !== undefined && s !== '' ? Number(s) : NaN;
@@ -113,7 +114,7 @@ export function matchOp(matcher: ValueMatcher, op: number | undefined): boolean 
   const name = opName(op);
   if (matcher.prefix !== undefined && !name.startsWith(matcher.prefix)) return false;
   if (matcher.suffix !== undefined && !name.endsWith(matcher.suffix)) return false;
-  if (matcher.regex !== undefined && !regex(matcher.regex).test(name)) return false;
+  if (matcher.regex !== undefined && !regexOf(matcher.regex).test(name)) return false;
   if (matcher.glob !== undefined && !globToRegExp(matcher.glob).test(name)) return false;
   if (matcher.in !== undefined && !matcher.in.some((x) => opOf(x) === op)) return false;
   if (matcher.min !== undefined && op < matcher.min) return false;

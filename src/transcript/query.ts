@@ -5,6 +5,7 @@
  */
 import { Op, isRequestOp } from '../protocol/operations.js';
 import { matchOp, matchValue, type ValueMatcher } from './matcher.js';
+import { assertValidSelector, opIssues, throwIf } from './selector-check.js';
 import type {
   DecisionRecord,
   FrameDirection,
@@ -64,7 +65,10 @@ function paramValues(r: TranscriptRecord, code: string): string[] | undefined {
   return out.length === 0 ? undefined : out;
 }
 
-/** How many of the filter's conditions a record meets, and how many there are. */
+/**
+ * How many of the filter's conditions a record meets, and how many there are. Called per record,
+ * so the filter is not checked here: check it once with `assertValidSelector`.
+ */
 export function filterScore(filter: RecordFilter, r: TranscriptRecord): [number, number] {
   let hit = 0;
   let total = 0;
@@ -118,8 +122,12 @@ export class Transcript {
     this.truncated = options.truncated ?? false;
   }
 
-  /** The predicate a filter stands for. */
+  /**
+   * The predicate a filter stands for. Throws a `SelectorError` when the filter names an unknown
+   * key, operation, record kind, field or matcher, or has a value of the wrong type.
+   */
   static predicate(filter: RecordFilter): (r: TranscriptRecord) => boolean {
+    assertValidSelector(filter);
     return compile(filter);
   }
 
@@ -127,9 +135,12 @@ export class Transcript {
     return this.records.length;
   }
 
-  /** Records matching a filter or predicate, in order. */
+  /**
+   * Records matching a filter or predicate, in order. A filter is checked first (even when there
+   * are no records): a `SelectorError` names each unknown key, operation, kind, field or matcher.
+   */
   filter(selector: RecordSelector): TranscriptRecord[] {
-    const test = typeof selector === 'function' ? selector : compile(selector);
+    const test = typeof selector === 'function' ? selector : Transcript.predicate(selector);
     return this.records.filter(test);
   }
 
@@ -138,8 +149,9 @@ export class Transcript {
     return this.records.filter((r): r is RecordOf<K> => r.kind === kind);
   }
 
-  /** Frame records matching the filter (its `kind`, if any, is ignored). */
+  /** Frame records matching the filter (its `kind`, if any, is ignored; the filter is checked). */
   frames(filter: Omit<RecordFilter, 'kind'> = {}): FrameRecord[] {
+    assertValidSelector(filter, { defaultKind: 'frame' });
     const test = compile({ ...filter, kind: 'frame' });
     return this.records.filter((r): r is FrameRecord => test(r));
   }
@@ -149,6 +161,7 @@ export class Transcript {
    * one operation by name or code.
    */
   requests(op?: string | number): FrameRecord[] {
+    if (op !== undefined) throwIf(opIssues(op), ['op']);
     return this.records.filter(
       (r): r is FrameRecord =>
         r.kind === 'frame' && isRequestOp(r.op) && (op === undefined || matchOp(op, r.op)),

@@ -25,26 +25,37 @@ export const SCHEMA_AJV_OPTIONS = {
  */
 export type MessageOverride = (error: ErrorObject, path: DocPath) => string | undefined;
 
-/** Levenshtein distance (insertions, deletions and substitutions of UTF-16 units). */
+/**
+ * Edit distance counting insertions, deletions, substitutions and swaps of two adjacent UTF-16
+ * units as one edit each (optimal string alignment), so `alvie` is one edit from `alive`.
+ */
 export function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  let before: number[] = [];
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
-    let prev = row[0] ?? 0;
-    row[0] = i;
+    const cur = [i];
     for (let j = 1; j <= b.length; j++) {
-      const cur = row[j] ?? 0;
-      row[j] = Math.min(cur + 1, (row[j - 1] ?? 0) + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = cur;
+      let d = Math.min(
+        (prev[j] ?? 0) + 1,
+        (cur[j - 1] ?? 0) + 1,
+        (prev[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        d = Math.min(d, (before[j - 2] ?? 0) + 1);
+      }
+      cur.push(d);
     }
+    before = prev;
+    prev = cur;
   }
-  return row[b.length] ?? 0;
+  return prev[b.length] ?? 0;
 }
 
 /**
- * ` (did you mean "x"?)` for the closest candidate (ignoring case, first one on ties) when it is
- * within `max(1, floor(word.length / 3))` edits, else ``.
+ * The closest candidate to `word` (ignoring case, first one on ties) when it is within
+ * `max(1, floor(word.length / 3))` edits, else undefined.
  */
-export function suggestion(word: string, candidates: Iterable<string>): string {
+export function closest(word: string, candidates: Iterable<string>): string | undefined {
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const c of candidates) {
@@ -55,8 +66,14 @@ export function suggestion(word: string, candidates: Iterable<string>): string {
     }
   }
   return best !== undefined && bestDistance <= Math.max(1, Math.floor(word.length / 3))
-    ? ` (did you mean "${best}"?)`
-    : '';
+    ? best
+    : undefined;
+}
+
+/** ` (did you mean "x"?)` for the {@link closest} candidate, else ``. */
+export function suggestion(word: string, candidates: Iterable<string>): string {
+  const best = closest(word, candidates);
+  return best !== undefined ? ` (did you mean "${best}"?)` : '';
 }
 
 const article = (t: string): string =>
@@ -169,11 +186,36 @@ export function distinctIssues(issues: Iterable<SourceIssue | undefined>): Sourc
   return sortIssues(out);
 }
 
+/**
+ * The errors without the "missing required key" ones that a misspelt key in the same mapping
+ * explains: `{ mach: … }` where `match` is required is one mistake, reported once, as the unknown
+ * key with its "did you mean".
+ */
+export function withoutMisspeltRequired(errors: readonly ErrorObject[]): ErrorObject[] {
+  const unknownKeys = new Map<string, string[]>();
+  for (const e of errors) {
+    if (e.keyword !== 'additionalProperties') continue;
+    const key = String((e.params as Record<string, unknown>)['additionalProperty']);
+    const list = unknownKeys.get(e.instancePath) ?? [];
+    list.push(key);
+    unknownKeys.set(e.instancePath, list);
+  }
+  if (unknownKeys.size === 0) return [...errors];
+  return errors.filter((e) => {
+    if (e.keyword !== 'required') return true;
+    const missing = String((e.params as Record<string, unknown>)['missingProperty']);
+    const keys = unknownKeys.get(e.instancePath) ?? [];
+    return !keys.some((k) => closest(k, [missing]) !== undefined);
+  });
+}
+
 /** Every ajv error as a located issue: {@link schemaIssue} then {@link distinctIssues}. */
 export function schemaIssues(
   source: YamlSource,
   errors: readonly ErrorObject[],
   override?: MessageOverride,
 ): SourceIssue[] {
-  return distinctIssues(errors.map((e) => schemaIssue(source, e, override)));
+  return distinctIssues(
+    withoutMisspeltRequired(errors).map((e) => schemaIssue(source, e, override)),
+  );
 }

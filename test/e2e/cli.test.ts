@@ -169,7 +169,7 @@ describe('cimd2-mock CLI (e2e)', function () {
     const port = (blocker.address() as net.AddressInfo).port;
     try {
       const r = await runCli(['--port', String(port)]);
-      expect(r.code).to.not.equal(0);
+      expect(r.code).to.equal(1);
       expect(r.stderr.trim().split('\n')).to.have.length(1);
       expect(r.stderr).to.match(/already in use/);
     } finally {

@@ -4,6 +4,7 @@ import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { summary } from '../../src/cli/serve.js';
 import { createMockSmsc, type MockSmsc } from '../../src/mock-smsc.js';
 import type { ScenarioIssue } from '../../src/scenario/index.js';
 import { CimdClient } from '../../src/testing/cimd-client.js';
@@ -89,5 +90,67 @@ describe('hot reload (real files, real watcher)', function () {
     expect(first?.line).to.equal(4);
     expect(first?.message).to.match(/regex/i);
     expect((await client.submit({ destination: '+1', text: 'x' })).errorCode).to.equal(300);
+  });
+
+  it('keeps the state and the counters of unchanged rules, and the summary lists rules used before and after', async () => {
+    const outage = (code: number, extra: string[] = []): string =>
+      [
+        'version: 1',
+        'rules:',
+        '  - id: outage',
+        '    whenState: down',
+        '    times: 3',
+        '    when: { op: submit }',
+        `    then: [ { generalError: { code: ${code} } } ]`,
+        '  - id: recover',
+        '    whenState: down',
+        '    setState: started',
+        '    when: { op: submit }',
+        '    then: [ { respond: {} } ]',
+        '  - id: go-down',
+        '    setState: down',
+        '    when: { op: submit, destination: "+0" }',
+        '    then: [ { respond: {} } ]',
+        ...extra,
+        '',
+      ].join('\n');
+    expect((await client.submit({ destination: '+1', text: 'x' })).errorCode).to.equal(300);
+    let loaded = once(mock, 'scenario-loaded', { signal: AbortSignal.timeout(5000) });
+    writeFileSync(file, outage(6));
+    await loaded;
+    expect((await client.submit({ destination: '+1', text: 'x' })).ok).to.equal(true);
+    expect((await client.submit({ destination: '+0', text: 'x' })).ok).to.equal(true);
+    expect((await client.submit({ destination: '+1', text: 'x' })).errorCode).to.equal(6);
+    expect(mock.engine.state).to.equal('down');
+
+    // Change the answer of "outage" (same id, same times) and add a rule.
+    loaded = once(mock, 'scenario-loaded', { signal: AbortSignal.timeout(5000) });
+    writeFileSync(
+      file,
+      outage(7, ['  - id: accept', '    when: { op: submit }', '    then: [ { respond: {} } ]']),
+    );
+    await loaded;
+    expect(mock.engine.state).to.equal('down');
+    // Two of the three outage answers are left, with the new code; then recover.
+    expect((await client.submit({ destination: '+1', text: 'x' })).errorCode).to.equal(7);
+    expect((await client.submit({ destination: '+1', text: 'x' })).errorCode).to.equal(7);
+    expect((await client.submit({ destination: '+1', text: 'x' })).ok).to.equal(true);
+    expect(mock.engine.state).to.equal('started');
+    expect((await client.submit({ destination: '+2', text: 'x' })).ok).to.equal(true);
+    expect(mock.engine.ruleStats()).to.deep.equal([
+      { id: 'outage', uses: 3, times: 3 },
+      { id: 'recover', uses: 1 },
+      { id: 'go-down', uses: 1 },
+      { id: 'accept', uses: 1 },
+    ]);
+
+    const text = summary(mock);
+    // reject-one answered before the first reload and is gone from the file: still listed.
+    expect(text).to.include(
+      '  rules used: reject-one ×1, go-down ×1, outage ×3, recover ×1, accept ×1\n',
+    );
+    expect(text).to.include('  rules unused: none\n');
+    // The submit to +1 in state "started", before "accept" existed, was answered by no rule.
+    expect(text).to.include('  unmatched requests: 1\n');
   });
 });

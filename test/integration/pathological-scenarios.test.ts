@@ -48,7 +48,9 @@ describe('pathological scenarios through every entry point', function () {
     big = join(dir, 'big.yaml');
     writeFileSync(big, `version: 1\nname: "${'a'.repeat(2 * 1024 * 1024)}"\n`);
   });
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  after(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   it('loadScenarioFile refuses a device behind a symlink, a FIFO and a 2 MiB file unread', async () => {
     const [z] = await issuesOf(() => loadScenarioFile(zero));
@@ -98,12 +100,14 @@ describe('pathological scenarios through every entry point', function () {
       const [z] = await issuesOf(() => mock.useScenario({ file: zero }));
       expect(z?.message).to.match(/a character device, not a regular file/);
       const [t] = await issuesOf(() =>
-        mock.useScenario(`version: 1\nname: "${'a'.repeat(100_000)}"\n`),
+        mock.useScenario({ yaml: `version: 1\nname: "${'a'.repeat(100_000)}"\n` }),
       );
       expect(t?.message).to.match(/over the limit of 65536 bytes \(maxScenarioBytes\)/);
-      const [d] = await issuesOf(() => mock.useScenario({ version: 1, name: 'a'.repeat(100_000) }));
+      const [d] = await issuesOf(() =>
+        mock.useScenario({ document: { version: 1, name: 'a'.repeat(100_000) } }),
+      );
       expect(d?.message).to.match(/over the limit of 65536 bytes \(maxScenarioBytes\)/);
-      expect((await mock.useScenario(valid)).rules).to.have.length(1);
+      expect((await mock.useScenario({ yaml: valid })).rules).to.have.length(1);
     });
   });
 
@@ -114,7 +118,9 @@ describe('pathological scenarios through every entry point', function () {
         process.execPath,
         ['--import', 'tsx', main, 'validate', zero],
         { timeout: 20_000, killSignal: 'SIGKILL' },
-        (_error, _stdout, stderr) => resolve({ code: child.exitCode, stderr }),
+        (_error, _stdout, stderr) => {
+          resolve({ code: child.exitCode, stderr });
+        },
       );
     });
     expect(result.code).to.equal(1);

@@ -63,7 +63,7 @@ rules:
     expect(ids(engine, 3)).to.deep.equal(['first', 'second', 'second']);
   });
 
-  it('prefers a counted rule with times left over an uncounted rule that comes earlier', () => {
+  it('takes an earlier rule without times over a later counted one: file order decides', () => {
     const engine = new RuleEngine(
       scenario(`
 rules:
@@ -71,7 +71,8 @@ rules:
   - { id: flaky, times: 2, when: { op: submit }, then: [ { error: { code: 10 } } ] }
 `),
     );
-    expect(ids(engine, 3)).to.deep.equal(['flaky', 'flaky', 'always']);
+    expect(ids(engine, 3)).to.deep.equal(['always', 'always', 'always']);
+    expect(engine.unusedRules()).to.deep.equal(['flaky']);
   });
 
   it('counts only the requests a rule answered, not the ones it merely matched', () => {
@@ -101,20 +102,72 @@ rules:
   });
 });
 
-describe('RuleEngine selection: the last matching rule without times answers when counted ones are used up', () => {
-  it('answers with the last uncounted rule in file order', () => {
+describe('RuleEngine selection: the first matching rule that can still answer wins', () => {
+  it('never lets a catch-all placed after a specific rule shadow it', () => {
     const engine = new RuleEngine(
       scenario(`
 rules:
-  - { id: early, when: { op: submit }, then: [ { respond: {} } ] }
-  - { id: counted, times: 1, when: { op: submit }, then: [ { error: { code: 10 } } ] }
-  - { id: late, when: { op: submit }, then: [ { drop: {} } ] }
+  - { id: specific, when: { op: submit, destination: { prefix: "+99" } }, then: [ { error: { code: 300 } } ] }
+  - { id: catch-all, when: { op: submit }, then: [ { respond: {} } ] }
 `),
     );
-    expect(ids(engine, 3)).to.deep.equal(['counted', 'late', 'late']);
+    expect(engine.decide(submit('+991')).ruleId).to.equal('specific');
+    expect(engine.decide(submit('+358')).ruleId).to.equal('catch-all');
+    expect(engine.decide(submit('+992')).ruleId).to.equal('specific');
   });
 
-  it('keeps answering with an uncounted rule without ever using it up', () => {
+  it('lets a catch-all placed before a specific rule answer everything (file order)', () => {
+    const engine = new RuleEngine(
+      scenario(`
+rules:
+  - { id: catch-all, when: { op: submit }, then: [ { respond: {} } ] }
+  - { id: specific, when: { op: submit, destination: { prefix: "+99" } }, then: [ { error: { code: 300 } } ] }
+`),
+    );
+    expect(engine.decide(submit('+991')).ruleId).to.equal('catch-all');
+  });
+
+  it('still lets a higher priority win over file order', () => {
+    const engine = new RuleEngine(
+      scenario(`
+rules:
+  - { id: catch-all, when: { op: submit }, then: [ { respond: {} } ] }
+  - { id: specific, priority: 1, when: { op: submit, destination: { prefix: "+99" } }, then: [ { error: { code: 300 } } ] }
+`),
+    );
+    expect(engine.decide(submit('+991')).ruleId).to.equal('specific');
+    expect(engine.decide(submit('+358')).ruleId).to.equal('catch-all');
+  });
+
+  it('falls through from a used-up counted rule to the next matching rule in file order', () => {
+    const engine = new RuleEngine(
+      scenario(`
+rules:
+  - { id: counted, times: 1, when: { op: submit }, then: [ { error: { code: 10 } } ] }
+  - { id: next, when: { op: submit }, then: [ { drop: {} } ] }
+  - { id: later, when: { op: submit }, then: [ { respond: {} } ] }
+`),
+    );
+    expect(ids(engine, 3)).to.deep.equal(['counted', 'next', 'next']);
+    expect(engine.unusedRules()).to.deep.equal(['later']);
+  });
+
+  it('skips a rule whose whenState is not current and takes the next matching one', () => {
+    const engine = new RuleEngine(
+      scenario(`
+rules:
+  - { id: while-down, whenState: down, when: { op: submit }, then: [ { generalError: { code: 6 } } ] }
+  - { id: go-down, setState: down, when: { op: submit, destination: "+0" }, then: [ { respond: {} } ] }
+  - { id: normal, when: { op: submit }, then: [ { respond: {} } ] }
+`),
+    );
+    expect(ids(engine, 1)).to.deep.equal(['normal']);
+    expect(engine.decide(submit('+0')).ruleId).to.equal('go-down');
+    expect(ids(engine, 2)).to.deep.equal(['while-down', 'while-down']);
+    expect(engine.decide(submit('+0')).ruleId).to.equal('while-down');
+  });
+
+  it('keeps answering with a rule without times, never using it up', () => {
     const engine = new RuleEngine(
       scenario(`
 rules:
@@ -123,18 +176,6 @@ rules:
     );
     expect(ids(engine, 5)).to.deep.equal(['only', 'only', 'only', 'only', 'only']);
     expect(engine.ruleStats()).to.deep.equal([{ id: 'only', uses: 5 }]);
-  });
-
-  it('lets a later specific rule override an earlier catch-all', () => {
-    const engine = new RuleEngine(
-      scenario(`
-rules:
-  - { id: catch-all, when: { op: submit }, then: [ { respond: {} } ] }
-  - { id: specific, when: { op: submit, destination: { prefix: "+99" } }, then: [ { error: { code: 300 } } ] }
-`),
-    );
-    expect(engine.decide(submit('+991')).ruleId).to.equal('specific');
-    expect(engine.decide(submit('+358')).ruleId).to.equal('catch-all');
   });
 });
 

@@ -78,6 +78,8 @@ rules:
     expect(semantic).to.deep.equal([
       's.yaml:3:39: rules[0].then[0].error.text: error text (901) must be printable ASCII',
       's.yaml:4:43: rules[1].then[0].respond.params["033"]: must not contain TAB, control bytes NUL/STX/ETX or characters beyond U+00FF',
+      // The rule has no when.op, so it could answer a login: no message for a report to follow.
+      's.yaml:5:35: rules[1].afterwards[0].statusReport: statusReport afterwards needs a submit: rule "rule-2" matches op login (it has no when.op); add op: submit to its when',
       's.yaml:5:45: rules[1].afterwards[0].statusReport.status: at least one weight must be above 0',
     ]);
   });
@@ -139,5 +141,53 @@ describe('loadDefaultScenario', () => {
     expect(s.name).to.equal('default');
     expect(s.file).to.equal(defaultScenarioPath);
     expect(s.rules.map((r) => r.id)).to.include.members(['accept-login', 'accept-submit']);
+  });
+});
+
+describe('afterwards checked against the operations a rule can match', () => {
+  it('accepts templates every matched operation provides', () => {
+    expect(
+      issues(`version: 1
+rules:
+  - when: { op: login }
+    then: [ { respond: {} } ]
+    afterwards: [ { deliver: { from: "1", to: "{{user}}", text: "hello {{ session }}" } } ]
+  - when: { op: { in: [submit, enquire] } }
+    then: [ { respond: {} } ]
+    afterwards: [ { deliver: { from: "1", to: "{{destination}}", text: "x" } } ]
+  - when: { op: { regex: "^submit$" } }
+    then: [ { respond: {} } ]
+    afterwards:
+      - statusReport: { status: delivered, dischargeTime: "{{timestamp}}" }
+      - deliver: { from: "{{destination}}", to: "{{originator}}", text: "{{text}} {{timestamp}}" }
+`),
+    ).to.deep.equal([]);
+  });
+
+  it('refuses {{timestamp}} for a login rule: only a submit answer has a 060', () => {
+    expect(
+      issues(`version: 1
+rules:
+  - when: { op: login }
+    then: [ { respond: {} } ]
+    afterwards: [ { deliver: { from: "1", to: "2", text: "at {{timestamp}}" } } ]
+`),
+    ).to.deep.equal([
+      's.yaml:5:58: rules[0].afterwards[0].deliver.text: template {{timestamp}} is not available: rule "rule-1" matches op login, whose request provides only {{user}}, {{session}}',
+    ]);
+  });
+
+  it('refuses a statusReport on a rule matching a pattern of operations beyond submit', () => {
+    expect(
+      issues(`version: 1
+rules:
+  - id: s-ops
+    when: { op: { prefix: "s" } }
+    then: [ { respond: {} } ]
+    afterwards: [ { statusReport: { status: delivered } } ]
+`),
+    ).to.deep.equal([
+      's.yaml:6:35: rules[0].afterwards[0].statusReport: statusReport afterwards needs a submit: rule "s-ops" matches op set; add op: submit to its when',
+    ]);
   });
 });

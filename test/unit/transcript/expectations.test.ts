@@ -102,7 +102,7 @@ describe('loadExpectations', () => {
         '- count:\n    match:\n      fields:\n        destination: { prefx: "+358" }\n    equals: 1\n',
       ),
     ).to.deep.equal([
-      'e.yaml:4:24: [0].count.match.fields.destination: unknown key "prefx" (did you mean "prefix"?)',
+      'e.yaml:4:24: [0].count.match.fields.destination: unknown matcher "prefx" (did you mean "prefix"?)',
     ]);
     expect(
       issuesOf('- count:\n    match:\n      fields:\n        destination: [1, 2]\n    equals: 1\n'),

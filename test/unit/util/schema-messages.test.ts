@@ -62,12 +62,15 @@ function issues(text: string, override?: MessageOverride): string[] {
 }
 
 describe('editDistance', () => {
-  it('counts insertions, deletions and substitutions', () => {
+  it('counts insertions, deletions, substitutions and adjacent swaps', () => {
     expect(editDistance('kitten', 'sitting')).to.equal(3);
     expect(editDistance('', 'abc')).to.equal(3);
     expect(editDistance('abc', '')).to.equal(3);
     expect(editDistance('respnd', 'respond')).to.equal(1);
     expect(editDistance('same', 'same')).to.equal(0);
+    expect(editDistance('alvie', 'alive')).to.equal(1);
+    expect(editDistance('dri', 'dir')).to.equal(1);
+    expect(editDistance('ab', 'ba')).to.equal(1);
   });
 });
 
