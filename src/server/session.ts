@@ -13,7 +13,8 @@
  * decoded); unread output above `maxWriteBufferBytes` aborts the connection; at most
  * `maxOutstanding` server requests are queued or in flight; a session without a successful
  * login after `loginTimeoutMs`, or silent for `idleTimeoutMs`, is closed; a closing session that
- * cannot flush its output within `lingerMs` is destroyed.
+ * cannot flush its output within `lingerMs` is destroyed; after the client's FIN (half-close) the
+ * answers still due are sent within `lingerMs`, then the session closes.
  */
 import type { Duplex } from 'node:stream';
 import { FrameDecoder, type DecodeResult } from '../protocol/decoder.js';

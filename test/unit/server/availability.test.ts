@@ -69,6 +69,8 @@ describe('SmscServer availability', () => {
       expect(session.reason).to.deep.equal({ code: 0, text: 'client half-closed; answers sent' });
       expect(out).to.deep.equal([3, 5, 7]);
       expect(limits).to.deep.equal([]);
+      // The server still accepts and serves a new session.
+      await loggedIn(server, 'fresh');
     });
 
     it('waits at most lingerMs for answers after the FIN, then closes with a clear reason', async () => {
@@ -92,6 +94,7 @@ describe('SmscServer availability', () => {
       ]);
       await clock.advance(60_000);
       expect(peer.unread).to.equal(0);
+      await loggedIn(server, 'fresh');
     });
 
     it('closes at once when nothing is pending at the FIN', async () => {
