@@ -70,9 +70,12 @@ function program(): Command {
     .description(
       'one-shot CIMD2 client: log in, submit, print the 53, the final status report and MOs',
     )
-    .option('--host <host>', 'SMSC host', '127.0.0.1')
+    .addOption(new Option('--host <host>', 'SMSC host').default('127.0.0.1').env('CIMD2_MOCK_HOST'))
     .addOption(
-      new Option('--port <port>', 'SMSC port').default(9971).argParser(intIn(0, 65535, 'port')),
+      new Option('--port <port>', 'SMSC port')
+        .default(9971)
+        .env('CIMD2_MOCK_PORT')
+        .argParser(intIn(0, 65535, 'port')),
     )
     .requiredOption('--user <user>', 'user identity (010)')
     .requiredOption('--password <password>', 'password (011)')
