@@ -706,6 +706,7 @@ const SERVER_OPTION_KEYS = [
   'maxPendingRequests',
   'maxWriteBufferBytes',
   'maxSessions',
+  'maxSessionsPerAddress',
   'loginTimeoutMs',
   'idleTimeoutMs',
   'maxOutstanding',
