@@ -16,6 +16,8 @@ export interface ServeOptions {
   watch: boolean;
   adminPort?: number;
   adminToken?: string;
+  adminAllowHost?: string[];
+  adminCors?: string;
   keepalive?: number;
   throttle?: number;
   clock?: string;
@@ -58,6 +60,15 @@ export function addServeOptions(cmd: Command, defaults: { port?: number } = {}):
       ).argParser(intIn(0, 65535, 'admin port')),
     )
     .option('--admin-token <token>', 'bearer token required by the control API')
+    .option(
+      '--admin-allow-host <name>',
+      'another Host name the control API answers without a token: NAME or NAME:PORT (repeatable)',
+      (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
+    )
+    .option(
+      '--admin-cors <origin>',
+      'the one web origin (scheme://host[:port]) allowed to call the control API from a browser',
+    )
     .addOption(
       new Option(
         '--keepalive <seconds>',
@@ -81,7 +92,10 @@ export function addServeOptions(cmd: Command, defaults: { port?: number } = {}):
       ),
     )
     .option('--ready-file <file>', 'write {"host","port","adminPort","pid"} here once listening')
-    .option('--redact-passwords', 'write *** instead of passwords in the transcript')
+    .option(
+      '--redact-passwords',
+      'write *** instead of passwords in the transcript, its explanations and GET /scenario',
+    )
     .addOption(
       new Option(
         '--max-sessions <n>',
@@ -172,6 +186,9 @@ export async function startServing(opts: ServeOptions): Promise<Running> {
       admin = await startControlApi(mock, {
         port: opts.adminPort,
         ...(opts.adminToken !== undefined ? { token: opts.adminToken } : {}),
+        ...(opts.adminAllowHost !== undefined ? { allowHosts: opts.adminAllowHost } : {}),
+        ...(opts.adminCors !== undefined ? { corsOrigin: opts.adminCors } : {}),
+        redactPasswords: opts.redactPasswords === true,
       });
     }
   } catch (error) {
