@@ -28,8 +28,8 @@ export function escapeControl(value: string): string {
   );
 }
 
-/** JSON.stringify escapes C0 already; C1 (e.g. U+009B, a terminal's CSI) is escaped too. */
-const C1 = /[\u007f-\u009f]/g;
+/** JSON.stringify escapes C0 already; DEL, C1 (U+009B is a terminal's CSI), U+2028/9 are escaped too. */
+const C1 = /[\u007f-\u009f\u2028\u2029]/g;
 function jsonLine(value: unknown): string {
   return JSON.stringify(value).replace(
     C1,
