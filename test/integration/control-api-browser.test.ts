@@ -5,6 +5,7 @@
  */
 import { expect } from 'chai';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { createMockSmsc, type MockSmsc } from '../../src/mock-smsc.js';
@@ -420,6 +421,19 @@ describe('control API in reach of a browser (Host, Origin, Content-Type, CORS)',
         expect((error as ConfigError).code).to.equal('ERR_CONFIG_ADMIN_ALLOW_HOST');
       }
     });
+  });
+
+  it('the OpenAPI description documents 421 on every operation, 403 and 415 on state changes', () => {
+    const openapi = JSON.parse(
+      readFileSync(new URL('../../schemas/control-api.openapi.json', import.meta.url), 'utf8'),
+    ) as { paths: Record<string, Record<string, { responses: Record<string, unknown> }>> };
+    for (const [path, ops] of Object.entries(openapi.paths)) {
+      for (const [method, op] of Object.entries(ops)) {
+        const codes = Object.keys(op.responses);
+        expect(codes, `${method} ${path}`).to.include('421');
+        if (method !== 'get') expect(codes, `${method} ${path}`).to.include.members(['403', '415']);
+      }
+    }
   });
 
   describe('GET /scenario with redactPasswords', () => {
