@@ -1,6 +1,6 @@
 /** `cimd2-mock bench`: load-test any CIMD2 SMSC and print throughput, latency and errors. */
 import { Option, type Command } from 'commander';
-import { intIn, numberAtLeast } from './args.js';
+import { intIn, numberAtLeast, seconds } from './args.js';
 import { LoadError, runLoad, type LoadResult } from '../bench/index.js';
 import { EncodingError, ReservedByteError } from '../errors.js';
 import { CliError } from './output.js';
@@ -24,9 +24,12 @@ export interface BenchOptions {
 
 export function addBenchOptions(cmd: Command): Command {
   return cmd
-    .option('--host <host>', 'SMSC host', '127.0.0.1')
+    .addOption(new Option('--host <host>', 'SMSC host').default('127.0.0.1').env('CIMD2_MOCK_HOST'))
     .addOption(
-      new Option('--port <port>', 'SMSC port').default(9971).argParser(intIn(1, 65535, 'port')),
+      new Option('--port <port>', 'SMSC port')
+        .default(9971)
+        .env('CIMD2_MOCK_PORT')
+        .argParser(intIn(1, 65535, 'port')),
     )
     .requiredOption('--user <user>', 'user identity (010)')
     .requiredOption('--password <password>', 'password (011)')
@@ -47,7 +50,7 @@ export function addBenchOptions(cmd: Command): Command {
     )
     .addOption(
       new Option('--duration <seconds>', 'send for this long instead of a count').argParser(
-        numberAtLeast('duration', { positive: true }),
+        seconds('duration', { positive: true }),
       ),
     )
     .addOption(
@@ -61,7 +64,7 @@ export function addBenchOptions(cmd: Command): Command {
     .addOption(
       new Option('--timeout <seconds>', 'a submit unanswered this long counts as an error')
         .default(10)
-        .argParser(numberAtLeast('timeout', { positive: true })),
+        .argParser(seconds('timeout', { positive: true })),
     )
     .option('--json', 'print the result as one JSON object');
 }

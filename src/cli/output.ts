@@ -8,6 +8,40 @@ export interface Logger {
   error(message: string, fields?: Record<string, unknown>): void;
 }
 
+const dead = new WeakSet<NodeJS.WriteStream>();
+let guarded = false;
+
+/**
+ * Keeps a closed stdout or stderr (a reader that stopped: `| head -1`, a harness done after the
+ * readiness line) from killing the process: the stream's write errors are caught, and once it
+ * failed nothing more is written to it ({@link writeTo}). Idempotent.
+ */
+export function guardStdio(): void {
+  if (guarded) return;
+  guarded = true;
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', () => {
+      // EPIPE, EBADF or any other: log output must never be the reason the mock dies.
+      dead.add(stream);
+    });
+  }
+}
+
+/** True once `stream` failed (its reader is gone). */
+export function streamGone(stream: NodeJS.WriteStream): boolean {
+  return dead.has(stream) || stream.destroyed || !stream.writable;
+}
+
+/** Writes `text` to `stream` unless it failed before; never throws. */
+export function writeTo(stream: NodeJS.WriteStream, text: string): void {
+  if (streamGone(stream)) return;
+  try {
+    stream.write(text);
+  } catch {
+    dead.add(stream);
+  }
+}
+
 /** C0 controls, DEL and C1 controls (ESC, CSI … included): what could forge or colour a line. */
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
 const NAMED: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
@@ -52,12 +86,13 @@ export function createLogger(options: { format: LogFormat; quiet: boolean }): Lo
     if (options.quiet && level === 'info') return;
     const ts = new Date().toISOString();
     if (options.format === 'json') {
-      process.stderr.write(`${jsonLine({ ts, level, msg: message, ...fields })}\n`);
+      writeTo(process.stderr, `${jsonLine({ ts, level, msg: message, ...fields })}\n`);
     } else {
       const extra = Object.entries(fields)
         .map(([k, v]) => `${escapeControl(k)}=${escapeControl(show(v))}`)
         .join(' ');
-      process.stderr.write(
+      writeTo(
+        process.stderr,
         `${ts} ${level.padEnd(5)} ${escapeControl(message)}${extra === '' ? '' : ` ${extra}`}\n`,
       );
     }
