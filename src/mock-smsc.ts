@@ -155,7 +155,7 @@ export interface MockSmscOptions extends Omit<
   readonly redactPasswords?: boolean;
   /** Grace period for sessions at stop (ms, default 2000). */
   readonly stopGraceMs?: number;
-  /** Scenario files and texts over this many bytes are refused before parsing (default 1 MiB). */
+  /** Scenario files and texts over this many bytes are refused before parsing (default 256 KiB). */
   readonly maxScenarioBytes?: number;
 }
 

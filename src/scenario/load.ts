@@ -22,12 +22,16 @@ export const defaultScenarioUrl = new URL('../../scenarios/default.yaml', import
 /** File path of `scenarios/default.yaml`, the scenario used when none is given. */
 export const defaultScenarioPath = fileURLToPath(defaultScenarioUrl);
 
-/** Largest scenario accepted by default: 1 MiB of UTF-8 (`maxScenarioBytes`). */
-export const DEFAULT_MAX_SCENARIO_BYTES = 1024 * 1024;
+/**
+ * Largest scenario accepted by default: 256 KiB of UTF-8 (`maxScenarioBytes`). Hand-written
+ * scenarios are a few KiB; at this size any shape loads in about a second on a small machine (the
+ * YAML parser alone needs 1–2 s of CPU per MiB), so a hot reload never stalls traffic for long.
+ */
+export const DEFAULT_MAX_SCENARIO_BYTES = 256 * 1024;
 
 /** Options of the scenario loaders. */
 export interface ScenarioLoadOptions {
-  /** Larger scenarios are refused before parsing (bytes of UTF-8; default 1 MiB). */
+  /** Larger scenarios are refused before parsing (bytes of UTF-8; default 256 KiB). */
   readonly maxBytes?: number;
 }
 

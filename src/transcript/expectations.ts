@@ -100,7 +100,7 @@ export interface ExpectationsResult {
 }
 
 /** Largest expectations text accepted (bytes of UTF-8), like a scenario's default. */
-export const MAX_EXPECTATIONS_BYTES = 1024 * 1024;
+export const MAX_EXPECTATIONS_BYTES = 256 * 1024;
 
 /** Location of the expectations JSON Schema (works from `src/` under tsx and from `dist/`). */
 export const expectationsSchemaUrl = new URL(
@@ -264,7 +264,7 @@ function siteIssues(source: YamlSource, site: SelectorSite): ExpectationIssue[] 
 /**
  * Parses and validates an expectations file. Throws `ExpectationsError` whose `issues` each
  * read `file:line:col: message` (YAML syntax, schema violations, bad regular expressions): at
- * most 100, then `… and N more issues`. A text over 1 MiB is refused unparsed.
+ * most 100, then `… and N more issues`. A text over 256 KiB is refused unparsed.
  */
 export function loadExpectations(text: string, file = '<expectations>'): ExpectationsDocument {
   if (text.length * 3 > MAX_EXPECTATIONS_BYTES) {

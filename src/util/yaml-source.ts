@@ -29,6 +29,48 @@ export interface IssueOptions {
   readonly prefix?: DocPath;
 }
 
+/** Flow collections (`[…]`, `{…}`) nested deeper than this are refused before parsing. */
+export const MAX_FLOW_NESTING = 64;
+
+/**
+ * The offset of the first `[` or `{` that opens a flow collection nested deeper than `max`, or
+ * undefined. One linear pass that skips quoted scalars and comments; brackets inside plain
+ * scalars are counted too, which only matters for text with `max` unclosed brackets.
+ */
+export function flowNestingOffset(text: string, max: number): number | undefined {
+  let depth = 0;
+  let lineStart = true;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x0a) {
+      lineStart = true;
+      continue;
+    }
+    const afterSpace =
+      lineStart || text.charCodeAt(i - 1) === 0x20 || text.charCodeAt(i - 1) === 0x09;
+    lineStart = false;
+    if (c === 0x23 /* # */ && afterSpace) {
+      const end = text.indexOf('\n', i);
+      if (end === -1) return undefined;
+      i = end - 1;
+    } else if (c === 0x27 /* ' */ && (afterSpace || '[{,'.includes(text.charAt(i - 1)))) {
+      const end = text.indexOf("'", i + 1);
+      if (end === -1) return undefined;
+      i = end;
+    } else if (c === 0x22 /* " */) {
+      let j = i + 1;
+      while (j < text.length && text.charCodeAt(j) !== 0x22)
+        j += text.charCodeAt(j) === 0x5c ? 2 : 1;
+      i = j;
+    } else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) return i;
+    } else if ((c === 0x5d || c === 0x7d) && depth > 0) {
+      depth--;
+    }
+  }
+  return undefined;
+}
+
 /** A parsed YAML file that can turn document paths into source positions. */
 export class YamlSource {
   /** The text as parsed (a leading byte order mark removed). */
@@ -46,6 +88,28 @@ export class YamlSource {
     this.text = text.startsWith('\uFEFF') ? text.slice(1) : text;
     this.file = file;
     this.lines = new LineCounter();
+    const tooDeep = flowNestingOffset(this.text, MAX_FLOW_NESTING);
+    if (tooDeep !== undefined) {
+      // Refused before parsing: the parser spends seconds on a deep `[[[[…` (and no scenario
+      // or expectations file nests collections that deep).
+      this.doc = parseDocument('', { lineCounter: new LineCounter() });
+      this.lines.addNewLine(0);
+      for (let i = this.text.indexOf('\n'); i !== -1; i = this.text.indexOf('\n', i + 1)) {
+        this.lines.addNewLine(i + 1);
+      }
+      const { line, col } = this.lines.linePos(tooDeep);
+      this.syntaxIssues = [
+        {
+          file,
+          line,
+          col,
+          message: `YAML error: flow collections nested more than ${MAX_FLOW_NESTING} deep`,
+          path: '',
+        },
+      ];
+      this.data = undefined;
+      return;
+    }
     // Duplicate keys are found by one pass below: the parser's own check (`uniqueKeys`) compares
     // each key with every earlier one, quadratic in the size of a mapping.
     this.doc = parseDocument(this.text, {
