@@ -4,7 +4,7 @@
  * the linear-time engine, rule ids are unique, status names and operation names exist, templates
  * are known, deliver items carry exactly one of text or hex, time zones exist, and a rule's
  * `afterwards` only uses what the request of every operation it can match provides (templates
- * by {@link TEMPLATES_BY_OP}; `statusReport` only after a submit).
+ * by `TEMPLATES_BY_OP` in compiled.ts; `statusReport` only after a submit).
  *
  * Over 500 lines on purpose: one `Compiler` walks the document once and every check shares its
  * issue list and YAML paths; the data shapes it produces live in compiled.ts.
@@ -63,21 +63,6 @@ import type {
 
 /** The seven text encodings (PROTOCOL.md §7), as `encoding` values. */
 export { TEXT_ENCODINGS };
-
-export {
-  DEFAULT_STATUS_REPORT_DELAY_MS,
-  SCHEDULE_TEMPLATE_NAMES,
-  TEMPLATE_NAMES,
-  TEMPLATES_BY_OP,
-  templatesFor,
-} from './compiled.js';
-export type {
-  Account,
-  CompiledRule,
-  CompiledScenario,
-  ScheduledItem,
-  ServerSettings,
-} from './compiled.js';
 
 const q = (s: string): string => JSON.stringify(s);
 const OP_NAMES = OPERATIONS.map((o) => o.name);

@@ -9,7 +9,7 @@ import { stringify } from 'yaml';
 import { BoundedReadError, readBoundedTextFile } from '../util/bounded-read.js';
 import { capIssues } from '../util/yaml-source.js';
 import { compileScenario } from './compile.js';
-import type { CompiledScenario } from './compile.js';
+import type { CompiledScenario } from './compiled.js';
 import type { ScenarioDocument } from './document.js';
 import { ScenarioError } from './issues.js';
 import type { ScenarioIssue } from './issues.js';

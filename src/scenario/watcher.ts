@@ -9,7 +9,7 @@ import { watch } from 'chokidar';
 import type { FSWatcher } from 'chokidar';
 import { systemClock } from '../util/clock.js';
 import type { Clock, TimerHandle } from '../util/clock.js';
-import type { CompiledScenario } from './compile.js';
+import type { CompiledScenario } from './compiled.js';
 import { ScenarioError } from './issues.js';
 import type { ScenarioIssue } from './issues.js';
 import { analyzeScenarioText, readScenarioFile } from './load.js';
