@@ -161,7 +161,7 @@ export interface MockSmscOptions extends Omit<
   readonly redactPasswords?: boolean;
   /** Grace period for sessions at stop (ms, default 2000). */
   readonly stopGraceMs?: number;
-  /** Scenario files and texts over this many bytes are refused before parsing (default 1 MiB). */
+  /** Scenario files and texts over this many bytes are refused before parsing (default 256 KiB). */
   readonly maxScenarioBytes?: number;
 }
 
@@ -362,6 +362,11 @@ export class MockSmsc extends EventEmitter<MockSmscEvents> {
   /** Bound port (the real one when 0 was asked). */
   get port(): number {
     return this.addr.port;
+  }
+
+  /** True when passwords are written as `***` (`redactPasswords`). */
+  get redactPasswords(): boolean {
+    return this.options.redactPasswords ?? false;
   }
 
   /** The scenario in force. */
@@ -725,6 +730,7 @@ const SERVER_OPTION_KEYS = [
   'maxPendingRequests',
   'maxWriteBufferBytes',
   'maxSessions',
+  'maxSessionsPerAddress',
   'loginTimeoutMs',
   'idleTimeoutMs',
   'maxOutstanding',
@@ -785,7 +791,7 @@ async function loadScenarioInput(
       const doc = o['document'];
       if (typeof doc !== 'object' || doc === null || Array.isArray(doc))
         throw sourceError('"document" must be a scenario document (a plain object)');
-      return loadScenarioObject(doc, label);
+      return loadScenarioObject(doc, label, limit);
     }
     case 'file':
       if (file === undefined) throw sourceError('"file" must be a string');

@@ -29,6 +29,8 @@ export interface ServeOptions {
   adminPort?: number;
   adminToken?: string;
   adminTokenFile?: string;
+  adminAllowHost?: string[];
+  adminCors?: string;
   keepalive?: number;
   throttle?: number;
   clock?: string;
@@ -39,6 +41,7 @@ export interface ServeOptions {
   redactPasswords?: boolean;
   memoryTranscript?: number;
   maxSessions?: number;
+  maxSessionsPerAddress?: number;
   loginTimeout?: number;
   idleTimeout?: number;
   ackTimeout?: number;
@@ -87,6 +90,15 @@ export function addServeOptions(cmd: Command, defaults: { port?: number } = {}):
       '--admin-token-file <file>',
       'read the control API bearer token from this file (read once at start, trimmed)',
     )
+    .option(
+      '--admin-allow-host <name>',
+      'another Host name the control API answers without a token: NAME or NAME:PORT (repeatable)',
+      (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
+    )
+    .option(
+      '--admin-cors <origin>',
+      'the one web origin (scheme://host[:port]) allowed to call the control API from a browser',
+    )
     .addOption(
       new Option(
         '--keepalive <seconds>',
@@ -110,7 +122,10 @@ export function addServeOptions(cmd: Command, defaults: { port?: number } = {}):
       ),
     )
     .option('--ready-file <file>', 'write {"host","port","adminPort","pid"} here once listening')
-    .option('--redact-passwords', 'write *** instead of passwords in the transcript')
+    .option(
+      '--redact-passwords',
+      'write *** instead of passwords in the transcript, its explanations and GET /scenario',
+    )
     .addOption(
       new Option(
         '--memory-transcript <size>',
@@ -125,6 +140,12 @@ export function addServeOptions(cmd: Command, defaults: { port?: number } = {}):
     )
     .addOption(
       new Option(
+        '--max-per-address <n>',
+        'open connections at once from one remote address (0 = no limit; default 100, loopback only bounded by --max-sessions)',
+      ).argParser(intIn(0, 1_000_000, 'max sessions per address')),
+    )
+    .addOption(
+      new Option(
         '--login-timeout <seconds>',
         'close a connection without a successful login after this long (0 = off; default 30)',
       ).argParser(seconds('login timeout')),
@@ -132,7 +153,7 @@ export function addServeOptions(cmd: Command, defaults: { port?: number } = {}):
     .addOption(
       new Option(
         '--idle-timeout <seconds>',
-        'close a session from which no frame came for this long (0 = off, the default)',
+        'close a session from which no frame came for this long (0 = off; default 600, or 2 × keepalive if longer)',
       ).argParser(seconds('idle timeout')),
     )
     .addOption(
@@ -243,6 +264,9 @@ export async function startServing(opts: ServeOptions): Promise<Running> {
       ? { memoryTranscriptBytes: opts.memoryTranscript }
       : {}),
     ...(opts.maxSessions !== undefined ? { maxSessions: opts.maxSessions } : {}),
+    ...(opts.maxSessionsPerAddress !== undefined
+      ? { maxSessionsPerAddress: opts.maxSessionsPerAddress }
+      : {}),
     ...(opts.loginTimeout !== undefined ? { loginTimeoutMs: opts.loginTimeout * 1000 } : {}),
     ...(opts.idleTimeout !== undefined ? { idleTimeoutMs: opts.idleTimeout * 1000 } : {}),
     ...(opts.ackTimeout !== undefined
@@ -273,6 +297,9 @@ export async function startServing(opts: ServeOptions): Promise<Running> {
       admin = await startControlApi(mock, {
         port: opts.adminPort,
         ...(adminToken !== undefined ? { token: adminToken } : {}),
+        ...(opts.adminAllowHost !== undefined ? { allowHosts: opts.adminAllowHost } : {}),
+        ...(opts.adminCors !== undefined ? { corsOrigin: opts.adminCors } : {}),
+        redactPasswords: opts.redactPasswords === true,
       });
     }
   } catch (error) {

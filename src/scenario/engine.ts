@@ -57,7 +57,7 @@ import { errorText, StatusCode, wantsStatusReport } from '../protocol/status-cod
 import { formatTimestamp } from '../protocol/values.js';
 import type { Afterward, Decision, RequestContext, Responder, Step } from '../server/ports.js';
 import { explainStep, resolveAfterward } from './actions.js';
-import type { CompiledRule, CompiledScenario } from './compile.js';
+import type { CompiledRule, CompiledScenario } from './compiled.js';
 import type { MatchEnv, RateMatcher } from './matchers.js';
 import { showValue } from './matchers.js';
 import { mulberry32 } from './random.js';

@@ -2,7 +2,7 @@
  * Scenarios in plain words, for `cimd2-mock explain` and logs.
  */
 import { explainAfterward, explainDeliver, explainStep } from './actions.js';
-import type { CompiledRule, CompiledScenario, ScheduledItem } from './compile.js';
+import type { CompiledRule, CompiledScenario, ScheduledItem } from './compiled.js';
 import { formatDuration } from './durations.js';
 
 const q = (s: string): string => JSON.stringify(s);

@@ -12,8 +12,8 @@ export type {
   CompiledScenario,
   ScheduledItem,
   ServerSettings,
-} from './compile.js';
-export { DEFAULT_STATUS_REPORT_DELAY_MS, TEMPLATE_NAMES } from './compile.js';
+} from './compiled.js';
+export { DEFAULT_STATUS_REPORT_DELAY_MS, TEMPLATE_NAMES } from './compiled.js';
 export type { ScenarioDocument } from './document.js';
 export { formatDuration, parseDuration } from './durations.js';
 export { INITIAL_STATE, RuleEngine } from './engine.js';
@@ -31,6 +31,7 @@ export {
   loadScenarioFile,
   loadScenarioObject,
   loadScenarioText,
+  readScenarioFile,
   validateScenarioText,
 } from './load.js';
 export type { Matcher } from './matchers.js';

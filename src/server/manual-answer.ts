@@ -20,12 +20,15 @@ export interface HeldAnswerPorts {
   loggedIn(user: string): void;
 }
 
-/** Answers the held request `frame` responds to, or writes `frame` at once. */
-export function answerHeld(frame: Frame, ports: HeldAnswerPorts): void {
+/**
+ * Answers the held request `frame` responds to, or writes `frame` at once. True when it filled
+ * a request's answer slot.
+ */
+export function answerHeld(frame: Frame, ports: HeldAnswerPorts): boolean {
   const slot = ports.answers.find(frame.pn, frame.op - 50);
   if (slot === undefined) {
     ports.write(frame);
-    return;
+    return false;
   }
   const ctx = slot.held;
   if (ctx !== undefined) {
@@ -38,4 +41,5 @@ export function answerHeld(frame: Frame, ports: HeldAnswerPorts): void {
     }
   }
   ports.answers.fill(slot, [frame]);
+  return true;
 }

@@ -32,6 +32,8 @@ export interface FlowHooks {
   touch(): void;
   /** A login succeeded: the session is authenticated as `user`. */
   loggedIn(user: string): void;
+  /** An answer slot was filled (after a half-close the session closes once all are). */
+  answerGiven(): void;
 }
 
 export class RequestFlow<
@@ -227,6 +229,7 @@ export class RequestFlow<
           : undefined,
       );
       slot.ticket?.answered(answer.timestamp);
+      this.hooks.answerGiven();
     };
     const wait = answer.throttled === true ? this.parts.throttle.reserve() : 0;
     if (wait > 0) this.hooks.timers.after(wait, done);

@@ -15,7 +15,8 @@
  * decoded); unread output above `maxWriteBufferBytes` aborts the connection; at most
  * `maxOutstanding` server requests are queued or in flight; a session without a successful
  * login after `loginTimeoutMs`, or silent for `idleTimeoutMs`, is closed; a closing session that
- * cannot flush its output within `lingerMs` is destroyed.
+ * cannot flush its output within `lingerMs` is destroyed; after the client's FIN (half-close) the
+ * answers still due are sent within `lingerMs`, then the session closes.
  */
 import type { Duplex } from 'node:stream';
 import { FrameDecoder, type DecodeResult } from '../protocol/decoder.js';
@@ -29,6 +30,7 @@ import { AnswerQueue } from './answer-queue.js';
 import { errorParams } from './answers.js';
 import type { CloseReason } from './events.js';
 import { answerHeld } from './manual-answer.js';
+import { DEFAULT_IDLE_TIMEOUT_MS } from './options.js';
 import { OutboundWindow } from './outbound-window.js';
 import type { SessionInfo } from './ports.js';
 import { RequestFlow } from './request-flow.js';
@@ -63,6 +65,8 @@ export class ServerSession implements Session {
   private userValue: string | undefined;
   private infoValue: SessionInfo;
   private closeReason: CloseReason | undefined;
+  /** The client half-closed (FIN) while answers were due: they are still sent, then the session closes. */
+  private inputEnded = false;
   private readonly closedDeferred = deferred<CloseReason>();
 
   constructor(parts: SessionParts, stream: Duplex, id: string, host: string, port: number) {
@@ -100,7 +104,8 @@ export class ServerSession implements Session {
         keepAliveMs: parts.keepAliveMs,
         aliveTimeoutMs: options.aliveTimeoutMs,
         loginTimeoutMs: options.loginTimeoutMs,
-        idleTimeoutMs: options.idleTimeoutMs,
+        idleTimeoutMs: () =>
+          options.idleTimeoutMs ?? Math.max(DEFAULT_IDLE_TIMEOUT_MS, 2 * parts.keepAliveMs()),
       },
       { clock: parts.clock, timers: this.timers, outbound: this.outbound, signals },
     );
@@ -113,6 +118,9 @@ export class ServerSession implements Session {
       },
       loggedIn: (user) => {
         this.markLoggedIn(user);
+      },
+      answerGiven: () => {
+        this.answerGiven();
       },
     });
   }
@@ -163,7 +171,7 @@ export class ServerSession implements Session {
       this.onData(chunk);
     });
     this.stream.on('end', () => {
-      this.close({ code: 0, text: 'remote closed the connection' });
+      this.onInputEnd();
     });
     this.stream.on('error', (err: NodeJS.ErrnoException) => {
       const errno = typeof err.errno === 'number' ? Math.abs(err.errno) : 1;
@@ -236,7 +244,7 @@ export class ServerSession implements Session {
    */
   answer(frame: Frame): void {
     if (!this.isOpen) throw new SessionClosedError(`session ${this.id} is closed`);
-    answerHeld(frame, {
+    const filled = answerHeld(frame, {
       answers: this.answers,
       store: this.parts.store,
       write: (f) => {
@@ -246,6 +254,7 @@ export class ServerSession implements Session {
         this.markLoggedIn(user);
       },
     });
+    if (filled) this.answerGiven();
   }
 
   // -------------------------------------------------------------- writing
@@ -273,6 +282,36 @@ export class ServerSession implements Session {
   }
 
   // ---------------------------------------------------------------- closing
+
+  /**
+   * The client's FIN. A client may half-close right after its requests and still read: the
+   * answers still due (delayed, throttled or held ones) are sent, then the session closes with
+   * `client half-closed; answers sent`; after `lingerMs` it closes anyway. Only answers wait:
+   * server requests (status reports, MOs) are not waited for. A stream that cannot stay
+   * half-open (its writable side ends with the readable one) closes at once.
+   */
+  private onInputEnd(): void {
+    if (!this.isOpen) return;
+    if (this.answers.pending === 0 || !this.stream.allowHalfOpen || this.stream.writableEnded) {
+      this.close({ code: 0, text: 'remote closed the connection' });
+      return;
+    }
+    this.inputEnded = true;
+    this.life.inputEnded();
+    const ms = this.parts.options.lingerMs;
+    this.timers.after(ms, () => {
+      const left = this.answers.pending;
+      const text = `client half-closed; ${left} answer${left === 1 ? '' : 's'} not sent within lingerMs (${ms} ms)`;
+      this.parts.signals.limitReached('lingerMs', ms, `session closed: ${text}`, this.id);
+      this.close({ code: -1, text });
+    });
+  }
+
+  /** An answer slot was filled: after a half-close, close once every answer is written. */
+  private answerGiven(): void {
+    if (!this.inputEnded || this.answers.pending > 0 || !this.isOpen) return;
+    this.close({ code: 0, text: 'client half-closed; answers sent' });
+  }
 
   close(reason: CloseReason, options: { abort?: boolean } = {}): void {
     if (this.stateValue === 'closed') return;

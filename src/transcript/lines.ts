@@ -174,8 +174,14 @@ function writeStep(w: JsonBytes, step: Step): void {
   w.ascii('}');
 }
 
-/** Writes the line of a `decision` record. */
-export function writeDecision(w: JsonBytes, h: LineHead, frame: Frame, decision: Decision): void {
+/** Writes the line of a `decision` record (`explanation`: the decision's, or its redacted form). */
+export function writeDecision(
+  w: JsonBytes,
+  h: LineHead,
+  frame: Frame,
+  decision: Decision,
+  explanation: string = decision.explanation,
+): void {
   head(w, h, 'decision');
   w.ascii(',"pn":');
   w.num(frame.pn);
@@ -187,7 +193,7 @@ export function writeDecision(w: JsonBytes, h: LineHead, frame: Frame, decision:
   if (decision.ruleId === null) w.ascii('null');
   else w.str(decision.ruleId);
   w.ascii(',"explanation":');
-  w.str(decision.explanation);
+  w.str(explanation);
   w.ascii(',"actions":[');
   let first = true;
   for (const step of decision.steps) {
@@ -205,6 +211,7 @@ export function decisionRecord(
   h: LineHead,
   frame: Frame,
   decision: Decision,
+  explanation: string = decision.explanation,
 ): RecordOf<'decision'> {
   return {
     seq: h.seq,
@@ -215,7 +222,7 @@ export function decisionRecord(
     op: frame.op,
     opName: opName(frame.op),
     rule: decision.ruleId,
-    explanation: decision.explanation,
+    explanation,
     actions: decision.steps.map(stepJson),
     afterwards: decision.afterwards.map(afterwardJson),
   };

@@ -25,6 +25,7 @@ import type {
 } from '../server/events.js';
 import type { Decision, RequestContext, SessionInfo } from '../server/ports.js';
 import { redactRaw } from './frame-fields.js';
+import { redactExplanation } from './redact-explanation.js';
 import { JsonBytes } from './json-bytes.js';
 import {
   afterwardJson,
@@ -323,13 +324,27 @@ export class TranscriptRecorder {
     const { frame } = request;
     const h = this.head(session);
     this.decisions++;
+    const password = this.redact ? request.fields.password : undefined;
     const w = this.begin();
-    writeDecision(w, h, frame, decision);
+    writeDecision(
+      w,
+      h,
+      frame,
+      decision,
+      this.redact ? redactExplanation(decision.explanation, password) : decision.explanation,
+    );
     this.emitLine(w, h.seq);
     if (decision.unmatched !== undefined) {
       this.record(
         'unmatched',
-        { pn: frame.pn, op: frame.op, opName: opName(frame.op), explanation: decision.unmatched },
+        {
+          pn: frame.pn,
+          op: frame.op,
+          opName: opName(frame.op),
+          explanation: this.redact
+            ? redactExplanation(decision.unmatched, password)
+            : decision.unmatched,
+        },
         session,
       );
     }

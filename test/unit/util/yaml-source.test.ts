@@ -1,6 +1,8 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import {
+  flowNestingOffset,
+  MAX_FLOW_NESTING,
   fromPointer,
   humanPath,
   sortIssues,
@@ -169,6 +171,34 @@ describe('YamlSource', () => {
     expect(s.syntaxIssues).to.deep.equal([]);
     expect(s.data).to.equal(null);
     expect(s.position(['x'])).to.deep.equal({ line: 1, col: 1 });
+  });
+});
+
+describe('flowNestingOffset', () => {
+  it('finds the bracket that opens one level too many, skipping quotes and comments', () => {
+    const deep = `a: ${'['.repeat(5)}${']'.repeat(5)}`;
+    expect(flowNestingOffset(deep, 5)).to.equal(undefined);
+    expect(flowNestingOffset(deep, 4)).to.equal(3 + 4);
+    expect(
+      flowNestingOffset(`# ${'['.repeat(9)}\nb: "${'{'.repeat(9)}"\nc: '[[[[[[[[['`, 2),
+    ).to.equal(undefined);
+    expect(flowNestingOffset('c: [[1], {d: [2]}]\ne: ^[a-z]+$', 3)).to.equal(undefined);
+    expect(flowNestingOffset('c: [[1], {d: [2]}]', 2)).to.equal(13);
+  });
+
+  it('makes a too-deep document one located issue, parsed no further', () => {
+    const text = `version: 1\nrules: ${'['.repeat(MAX_FLOW_NESTING + 1)}`;
+    const source = new YamlSource(text, 'deep.yaml');
+    expect(source.data).to.equal(undefined);
+    expect(source.syntaxIssues).to.deep.equal([
+      {
+        file: 'deep.yaml',
+        line: 2,
+        col: 8 + MAX_FLOW_NESTING,
+        message: `YAML error: flow collections nested more than ${MAX_FLOW_NESTING} deep`,
+        path: '',
+      },
+    ]);
   });
 });
 
