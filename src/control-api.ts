@@ -1,5 +1,5 @@
 /**
- * The HTTP control API of a running mock SMSC (issue 6, "HTTP control API"): health, sessions,
+ * The HTTP control API of a running mock SMSC (README "HTTP control API"): health, sessions,
  * counters, rule use counts and the live transcript; MO (op 20) and status report (op 23)
  * injection; scenario swap and reset. Plain `node:http`, JSON in and out, JSON errors.
  *
@@ -50,7 +50,7 @@ export interface ControlApi {
 /** Default request body limit: 1 MiB. */
 export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
 
-/** The text encodings `POST /deliver` accepts (PROTOCOL.md §7). */
+/** The text encodings `POST /deliver` accepts (docs/protocol.md#text-and-data-coding). */
 export const DELIVER_ENCODINGS: readonly TextEncoding[] = [
   'gsm7',
   'binary',

@@ -43,7 +43,7 @@ import { unsafeRegexReason } from './regex-safety.js';
 import type { DocPath, ScenarioSource } from './source.js';
 import { suggestion } from './validate.js';
 
-/** The seven text encodings (PROTOCOL.md §7), as `encoding` values. */
+/** The seven text encodings (docs/protocol.md#text-and-data-coding), as `encoding` values. */
 export const TEXT_ENCODINGS: readonly TextEncoding[] = [
   'gsm7',
   'binary',

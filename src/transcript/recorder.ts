@@ -74,7 +74,7 @@ function hexDigit(b: number | undefined): number {
   return -1;
 }
 
-/** Checksum state of encoded bytes STX…ETX (PROTOCOL.md §1.2). */
+/** Checksum state of encoded bytes STX…ETX (docs/protocol.md#checksum). */
 export function checksumOf(raw: Uint8Array): ChecksumState {
   const n = raw.length;
   if (n < 4 || raw[n - 1] !== ETX_BYTE || raw[n - 2] === TAB_BYTE) return 'absent';
