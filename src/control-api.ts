@@ -1,7 +1,8 @@
 /**
- * The HTTP control API of a running mock SMSC (README "HTTP control API"): health, sessions,
- * counters, rule use counts and the live transcript; MO (op 20) and status report (op 23)
- * injection; scenario swap and reset. Plain `node:http`, JSON in and out, JSON errors.
+ * The HTTP control API of a running mock SMSC: health, sessions, counters, rule use counts and
+ * the live transcript (current epoch, or every record with `?all=true`); MO (op 20) and status
+ * report (op 23) injection; scenario read and swap, scenario state read and set, and reset (a
+ * new epoch). Plain `node:http`, JSON in and out, JSON errors.
  *
  * The full contract (routes, bodies, errors, auth) is `schemas/control-api.openapi.json`.
  */
@@ -18,7 +19,7 @@ import {
 } from './errors.js';
 import type { DeliverRequest, MockSmsc, StatusReportRequest } from './mock-smsc.js';
 import { STATUS_NAMES, statusByName } from './protocol/status-codes.js';
-import type { TextEncoding } from './protocol/user-data.js';
+import { TEXT_ENCODINGS, type TextEncoding } from './protocol/encodings.js';
 import { ScenarioError } from './scenario/index.js';
 
 /** Options of {@link startControlApi}. */
@@ -51,15 +52,7 @@ export interface ControlApi {
 export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
 
 /** The text encodings `POST /deliver` accepts (docs/protocol.md#text-and-data-coding). */
-export const DELIVER_ENCODINGS: readonly TextEncoding[] = [
-  'gsm7',
-  'binary',
-  'ucs2',
-  'iso-8859-1',
-  'iso-8859-5',
-  'iso-8859-8',
-  'wap-push',
-];
+export const DELIVER_ENCODINGS: readonly TextEncoding[] = TEXT_ENCODINGS;
 
 /**
  * True for hosts that only this machine can reach: `localhost`, `127.0.0.0/8`, `::1` (also
@@ -210,7 +203,8 @@ const ROUTES: Readonly<Record<string, Readonly<Partial<Record<string, Handler>>>
   '/transcript': { GET: getTranscript },
   '/deliver': { POST: postDeliver },
   '/status-report': { POST: postStatusReport },
-  '/scenario': { PUT: putScenario },
+  '/scenario': { GET: getScenario, PUT: putScenario },
+  '/state': { GET: getState, PUT: putState },
   '/reset': { POST: postReset },
 };
 
@@ -452,8 +446,21 @@ async function getTranscript(r: Request): Promise<void> {
       `"since" must be a non-negative integer (got ${JSON.stringify(raw)})`,
     );
   }
+  const all = r.query.get('all') ?? 'false';
+  if (all !== 'true' && all !== 'false') {
+    throw new HttpError(
+      400,
+      'ERR_CONTROL_INVALID_QUERY',
+      `"all" must be true or false (got ${JSON.stringify(all)})`,
+    );
+  }
   const since = Number(raw);
-  const records = r.ctx.mock.recordsSince(since);
+  const { mock } = r.ctx;
+  // By default only the current epoch: the records after the last reset.
+  const records =
+    all === 'true'
+      ? mock.recordsSince(since)
+      : mock.transcript.records.filter((rec) => rec.seq > since);
   const last = records.at(-1)?.seq ?? since;
   const { res } = r;
   res.writeHead(200, {
@@ -565,15 +572,46 @@ function errorCodeField(v: unknown): number | undefined {
   throw invalid('"errorCode" must be an integer 0-999');
 }
 
+function getScenario(r: Request): Promise<void> {
+  sendJson(r.res, 200, r.ctx.mock.scenarioInfo());
+  return Promise.resolve();
+}
+
+/**
+ * The body is always scenario text: it is never taken as a path, and `?file=` only names the
+ * scenario in issues and records (nothing is read from disk).
+ */
 async function putScenario(r: Request): Promise<void> {
   const yaml = await readText(r);
   const file = r.query.get('file') ?? 'inline.yaml';
-  const scenario = await r.ctx.mock.useScenario(yaml, file);
+  const scenario = await r.ctx.mock.useScenario({ yaml, file });
   sendJson(r.res, 200, { name: scenario.name, file: scenario.file, rules: scenario.rules.length });
 }
 
+function stateBody(mock: MockSmsc): { state: string; states: string[] } {
+  return { state: mock.state, states: mock.states() };
+}
+
+function getState(r: Request): Promise<void> {
+  sendJson(r.res, 200, stateBody(r.ctx.mock));
+  return Promise.resolve();
+}
+
+async function putState(r: Request): Promise<void> {
+  const body = await readJsonObject(r);
+  checkKnown(body, ['state']);
+  const state = reqString(body, 'state');
+  r.ctx.mock.setState(state);
+  sendJson(r.res, 200, stateBody(r.ctx.mock));
+}
+
 async function postReset(r: Request): Promise<void> {
-  await readText(r);
-  r.ctx.mock.reset();
-  sendJson(r.res, 200, { status: 'ok' });
+  const body = await readJsonObject(r, true);
+  checkKnown(body, ['sessions']);
+  const sessions = optString(body, 'sessions');
+  if (sessions !== undefined && sessions !== 'keep' && sessions !== 'close') {
+    throw invalid(`"sessions" must be "keep" or "close" (got ${JSON.stringify(sessions)})`);
+  }
+  const result = r.ctx.mock.reset(sessions === undefined ? {} : { sessions });
+  sendJson(r.res, 200, { status: 'ok', ...result });
 }

@@ -14,6 +14,11 @@ export {
   type DeliverRequest,
   type StatusReportRequest,
   type ScenarioSourceOption,
+  type ScenarioInput,
+  type ScenarioInfo,
+  type ResetOptions,
+  type ResetResult,
+  type WaitForOptions,
 } from './mock-smsc.js';
 export {
   startControlApi,
@@ -29,6 +34,7 @@ export {
   type DeliverMessage,
   type DeliverStatusReport,
   type DeliverResult,
+  type LoginScheduleItem,
 } from './server/smsc-server.js';
 export type { Session, OutboundResult } from './server/session.js';
 export type {
@@ -85,6 +91,8 @@ export {
   parseTranscript,
   Transcript,
   TranscriptRecorder,
+  currentEpoch,
+  epochStart,
   FileSink,
   MemorySink,
   TeeSink,
@@ -121,6 +129,8 @@ export {
   assertValidSelector,
   type TranscriptRecord,
   type FrameRecord,
+  type ResetRecord,
+  type ScenarioOrigin,
   type RecordFilter,
   type RecordSelector,
   type ExpectationsDocument,

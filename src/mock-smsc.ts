@@ -6,6 +6,9 @@
  * scenario file whenever it changes: a valid edit swaps the rules atomically (rule counters and
  * state start afresh; sessions stay connected), an invalid one keeps the last good scenario and
  * is reported as `file:line:col` issues.
+ *
+ * `reset()` starts a new epoch (a `reset` record): the default views (`transcript`, `waitFor`)
+ * only look at the records after it, so tests in a row do not see each other's traffic.
  */
 import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
@@ -18,6 +21,7 @@ import type { TextEncoding } from './protocol/user-data.js';
 import { ConfigError, UnknownSessionError } from './errors.js';
 import {
   RuleEngine,
+  ScenarioError,
   ScenarioWatcher,
   formatIssue,
   loadDefaultScenario,
@@ -39,13 +43,12 @@ import {
   Transcript,
   TranscriptRecorder,
   type RecordSelector,
+  type ScenarioOrigin,
   type TranscriptRecord,
   type TranscriptSink,
 } from './transcript/index.js';
 import { offsetClock, systemClock, type Clock } from './util/clock.js';
 import { AssertionError } from 'node:assert';
-
-const SEEN_USERS_LIMIT = 10_000;
 
 /** Package version, read once from package.json (works from src/ and dist/). */
 export const VERSION: string = (
@@ -54,15 +57,68 @@ export const VERSION: string = (
   }
 ).version;
 
-/** Where the scenario comes from. */
-export type ScenarioSourceOption =
-  string | CompiledScenario | { readonly yaml: string; readonly file?: string };
+/**
+ * A scenario, tagged by what it is (never guessed from the shape of a string):
+ * - `{ file }`: a scenario file to read;
+ * - `{ yaml, file? }`: YAML text (`file` only names it in issues; default `inline.yaml`);
+ * - `{ document, file? }`: a scenario document as a plain object;
+ * - a compiled scenario (`loadScenarioText`, `loadScenarioFile`, …).
+ */
+export type ScenarioInput =
+  | { readonly file: string }
+  | { readonly yaml: string; readonly file?: string }
+  | { readonly document: Readonly<Record<string, unknown>>; readonly file?: string }
+  | CompiledScenario;
+
+/** Where the scenario comes from at start: a file path (a string is always a path), or a tagged source. */
+export type ScenarioSourceOption = string | ScenarioInput;
+
+/** Options of {@link MockSmsc.reset}. */
+export interface ResetOptions {
+  /** `keep` (default): connected sessions stay; `close`: every session is closed. */
+  readonly sessions?: 'keep' | 'close';
+}
+
+/** What {@link MockSmsc.reset} did. */
+export interface ResetResult {
+  /** Number of the epoch that starts (1 at the first reset). */
+  readonly epoch: number;
+  /** `seq` of the `reset` record: the epoch holds the records after it. */
+  readonly seq: number;
+  /** Pending scheduled items cancelled. */
+  readonly cancelled: number;
+  /** Sessions closed (0 unless `sessions: 'close'`). */
+  readonly sessionsClosed: number;
+}
+
+/** Options of {@link MockSmsc.waitFor}. */
+export interface WaitForOptions {
+  /** Rejects with an AssertionError after this many ms (default 5000). */
+  readonly timeoutMs?: number;
+  /** Alias of `timeoutMs`. */
+  readonly timeout?: number;
+  /**
+   * Also consider records already recorded with `seq` > `since` (within the current epoch:
+   * `since: 0` is the whole epoch). Default: only records recorded after the call.
+   */
+  readonly since?: number;
+}
+
+/** The scenario in force and where it came from (`GET /scenario`). */
+export interface ScenarioInfo {
+  readonly source: ScenarioOrigin;
+  readonly file: string;
+  readonly name: string;
+  readonly rules: number;
+  /** The YAML text it was compiled from. */
+  readonly text: string;
+}
 
 export interface MockSmscOptions extends Omit<
   SmscServerOptions,
   'responder' | 'clock' | 'keepAliveInterval' | 'throttleRate' | 'timeZone' | 'statusReportDelayMs'
 > {
-  /** A scenario file path, YAML text (`{ yaml }`), or a compiled scenario. Default: scenarios/default.yaml. */
+  /** A scenario file path, or a tagged source (`{ file }`, `{ yaml }`, `{ document }`, compiled). Default: scenarios/default.yaml. */
   readonly scenario?: ScenarioSourceOption;
   /** Bind address (default 127.0.0.1). */
   readonly host?: string;
@@ -76,7 +132,7 @@ export interface MockSmscOptions extends Omit<
   readonly clock?: Clock | string | Date | number;
   /** Seed of weighted random choices (reproducible runs). */
   readonly seed?: number;
-  /** Reload the scenario file when it changes (file scenarios only; default false). */
+  /** Reload the scenario file when it changes (a path or `{ file }` scenario only; default false). */
   readonly watch?: boolean;
   /** Debounce of the watcher (ms, default 50). */
   readonly watchDebounceMs?: number;
@@ -119,8 +175,8 @@ export interface StatusReportRequest {
 }
 
 export interface MockSmscEvents {
-  'scenario-loaded': [scenario: CompiledScenario];
-  'scenario-rejected': [issues: ScenarioIssue[], file: string];
+  'scenario-loaded': [scenario: CompiledScenario, source: ScenarioOrigin];
+  'scenario-rejected': [issues: ScenarioIssue[], file: string, source: ScenarioOrigin];
   record: [record: TranscriptRecord];
   error: [error: Error];
 }
@@ -148,12 +204,15 @@ export class MockSmsc extends EventEmitter<MockSmscEvents> {
   private readonly fileSink: FileSink | undefined;
   private watcher: ScenarioWatcher | undefined;
   private addr: { host: string; port: number } = { host: '', port: 0 };
-  private readonly seenUsers = new Set<string>();
   private sessionsTotal = 0;
   private readonly framesIn: Record<string, number> = {};
   private readonly framesOut: Record<string, number> = {};
   private stopped: Promise<void> | undefined;
   private scenarioFile: string | undefined;
+  private scenarioOrigin: ScenarioOrigin = 'file';
+  private epochNumber = 0;
+  /** `seq` of the last `reset` record (0: no reset yet). */
+  private epochStartSeq = 0;
 
   private constructor(
     options: MockSmscOptions,
@@ -206,20 +265,28 @@ export class MockSmsc extends EventEmitter<MockSmscEvents> {
     this.server.on('session-opened', () => {
       this.sessionsTotal++;
     });
-    this.server.on('logged-in', (info) => {
-      this.onLogin(info);
-    });
+    // The scenario's `schedule` starts at each user's first login (the server's Scheduler).
+    this.server.useLoginSchedule(() => this.engine.scenario.schedule);
   }
 
   /** Starts a mock SMSC (see {@link createMockSmsc}). */
   static async start(options: MockSmscOptions = {}): Promise<MockSmsc> {
-    const scenario = await resolveScenario(options.scenario, scenarioLimit(options));
+    const limit = scenarioLimit(options);
+    const scenario =
+      options.scenario === undefined
+        ? await loadDefaultScenario()
+        : await loadScenarioInput(
+            typeof options.scenario === 'string' ? { file: options.scenario } : options.scenario,
+            limit,
+          );
     const clock = resolveClock(options.clock);
     const memory = new MemorySink({ limit: options.memoryRecords ?? 200_000 });
     const file =
       options.transcript === undefined ? undefined : await openTranscript(options.transcript);
     const mock = new MockSmsc(options, scenario, clock, { memory, file });
-    mock.scenarioFile = typeof options.scenario === 'string' ? options.scenario : undefined;
+    mock.scenarioFile = scenarioPath(options.scenario);
+    mock.scenarioOrigin =
+      options.scenario === undefined || mock.scenarioFile !== undefined ? 'file' : 'api';
     try {
       mock.addr = await mock.server.listen({
         host: options.host ?? '127.0.0.1',
@@ -238,6 +305,7 @@ export class MockSmsc extends EventEmitter<MockSmscEvents> {
     }
     mock.recorder.record('scenario-loaded', {
       file: scenario.file,
+      source: mock.scenarioOrigin,
       name: scenario.name,
       rules: scenario.rules.length,
     });
@@ -261,30 +329,85 @@ export class MockSmsc extends EventEmitter<MockSmscEvents> {
     return this.engine.scenario;
   }
 
-  /** The live transcript (records kept in memory). */
+  /** The scenario in force, its YAML text, and who set it (the file, or the API). */
+  scenarioInfo(): ScenarioInfo {
+    const s = this.engine.scenario;
+    return {
+      source: this.scenarioOrigin,
+      file: s.file,
+      name: s.name,
+      rules: s.rules.length,
+      text: s.source,
+    };
+  }
+
+  /**
+   * The live transcript of the current epoch: the records kept in memory after the last
+   * `reset` record (all of them before the first reset).
+   */
   get transcript(): Transcript {
+    return new Transcript(this.epochRecords());
+  }
+
+  /** The live transcript across every epoch (every record kept in memory, resets included). */
+  get transcriptAll(): Transcript {
     return new Transcript(this.memory.records);
   }
 
-  /** Records with seq > `since`, oldest first. */
+  /** The current epoch: 0 until the first `reset()`, then 1, 2, … */
+  get epoch(): number {
+    return this.epochNumber;
+  }
+
+  /** `seq` of the last record written (0 before the first); a mark for `waitFor({ since })`. */
+  get lastSeq(): number {
+    return this.recorder.lastSeq;
+  }
+
+  /** Records with seq > `since`, oldest first, across epochs (seq never restarts). */
   recordsSince(since = 0): readonly TranscriptRecord[] {
     return this.memory.records.filter((r) => r.seq > since);
   }
 
+  /** Records of the current epoch (the memory sink's records are in seq order). */
+  private epochRecords(): readonly TranscriptRecord[] {
+    const records = this.memory.records;
+    if (this.epochStartSeq === 0) return records;
+    let lo = 0;
+    let hi = records.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((records[mid]?.seq ?? 0) <= this.epochStartSeq) lo = mid + 1;
+      else hi = mid;
+    }
+    return records.slice(lo);
+  }
+
   /**
-   * Resolves with the first record (already recorded or future) matching `filter`; rejects with
-   * an AssertionError after `timeoutMs` (alias `timeout`; default 5000 ms).
+   * Resolves with the first record matching `filter` recorded after the call (with `since`:
+   * also those already recorded with seq > since in the current epoch); rejects with an
+   * AssertionError after `timeoutMs` (alias `timeout`; default 5000 ms), and at once for an
+   * invalid filter.
    */
-  waitFor(
-    filter: RecordSelector,
-    options: { timeoutMs?: number; timeout?: number } = {},
-  ): Promise<TranscriptRecord> {
-    const test =
-      typeof filter === 'function'
-        ? filter
-        : (r: TranscriptRecord): boolean => new Transcript([r]).filter(filter).length > 0;
-    const found = this.memory.records.find(test);
-    if (found !== undefined) return Promise.resolve(found);
+  waitFor(filter: RecordSelector, options: WaitForOptions = {}): Promise<TranscriptRecord> {
+    try {
+      // Checks the filter up front, so a typo fails now rather than as a timeout.
+      new Transcript([]).filter(filter);
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+    const { since } = options;
+    if (since !== undefined && !(Number.isInteger(since) && since >= 0)) {
+      return Promise.reject(
+        new RangeError(`waitFor: since must be a non-negative integer seq, got ${String(since)}`),
+      );
+    }
+    const test = typeof filter === 'function' ? filter : Transcript.predicate(filter);
+    if (since !== undefined) {
+      const after = Math.max(since, this.epochStartSeq);
+      const found = this.epochRecords().find((r) => r.seq > after && test(r));
+      if (found !== undefined) return Promise.resolve(found);
+    }
     const timeoutMs = options.timeoutMs ?? options.timeout ?? 5000;
     return new Promise((resolve, reject) => {
       const unsubscribe = this.memory.subscribe((r) => {
@@ -361,50 +484,108 @@ export class MockSmsc extends EventEmitter<MockSmscEvents> {
   }
 
   /**
-   * Swaps the scenario, with the same validation as files: a file path (a string ending in
-   * `.yaml`/`.yml` without a line break), YAML text (any other string), `{ file }`, a scenario
-   * document as a plain object, or a compiled scenario. Throws ScenarioError (with
-   * file:line:col issues) and keeps the old scenario on error.
+   * Swaps the scenario, with the same validation as files. The source is tagged: `{ file }`,
+   * `{ yaml, file? }`, `{ document, file? }` or a compiled scenario; a plain string is refused
+   * (ConfigError `ERR_CONFIG_SCENARIO_SOURCE`), as text and path cannot be told apart safely.
+   * Recorded as `scenario-loaded` with `source: "api"`; with `watch`, the next change of the
+   * watched file replaces it again. An invalid scenario throws ScenarioError (with
+   * file:line:col issues), is recorded as `scenario-rejected` and emitted as such, and the old
+   * scenario stays.
    */
-  async useScenario(
-    source: string | { file: string } | CompiledScenario | Readonly<Record<string, unknown>>,
-    file = 'inline.yaml',
-  ): Promise<CompiledScenario> {
-    const limit = scenarioLimit(this.options);
+  async useScenario(source: ScenarioInput): Promise<CompiledScenario> {
     let scenario: CompiledScenario;
-    if (typeof source === 'string') {
-      scenario =
-        /\.ya?ml$/i.test(source) && !source.includes('\n')
-          ? await loadScenarioFile(source, limit)
-          : loadScenarioText(source, file, limit);
-    } else if (isCompiled(source)) {
-      scenario = source;
-    } else if (fileOnly(source) !== undefined) {
-      scenario = await loadScenarioFile(fileOnly(source) ?? '', limit);
-    } else {
-      scenario = loadScenarioObject(source, file);
+    try {
+      scenario = await loadScenarioInput(source, scenarioLimit(this.options));
+    } catch (error) {
+      if (error instanceof ScenarioError) this.rejected(error.issues, labelOf(source), 'api');
+      throw error;
     }
-    this.apply(scenario);
+    this.apply(scenario, 'api');
     return scenario;
   }
 
-  private apply(scenario: CompiledScenario): void {
+  private apply(scenario: CompiledScenario, origin: ScenarioOrigin): void {
     this.engine.use(scenario);
+    this.scenarioOrigin = origin;
     if (this.options.keepAlive === undefined)
       this.server.keepAliveInterval = (scenario.server.keepAliveMs ?? 0) / 1000;
     if (this.options.throttle === undefined)
       this.server.throttleRate = scenario.server.throttle ?? 0;
     this.recorder.record('scenario-loaded', {
       file: scenario.file,
+      source: origin,
       name: scenario.name,
       rules: scenario.rules.length,
     });
-    this.emit('scenario-loaded', scenario);
+    this.emit('scenario-loaded', scenario, origin);
   }
 
-  /** Rule counters and state start afresh (the scenario stays). */
-  reset(): void {
+  private rejected(issues: readonly ScenarioIssue[], file: string, origin: ScenarioOrigin): void {
+    this.recorder.record('scenario-rejected', {
+      file,
+      source: origin,
+      issues: issues.map((i) => ({ file: i.file, line: i.line, col: i.col, message: i.message })),
+    });
+    this.emit('scenario-rejected', [...issues], file, origin);
+  }
+
+  /**
+   * Starts a new epoch, so the next test starts clean: pending scheduled items (status reports,
+   * delivers, disconnects) are cancelled (each recorded as `fired` with `cancelled: "reset"`),
+   * with `sessions: 'close'` every session is closed, then rule counters (`times`), the state,
+   * the rate history and the random sequence restart, `schedule` items run again on each user's
+   * next login, and a `reset` record marks the boundary. The scenario stays. From then on
+   * `transcript`, `waitFor`, `GET /transcript` and `cimd2-mock assert` look at the records after
+   * it (`transcriptAll`, `recordsSince`, `?all=true` and `assert --all` reach across).
+   */
+  reset(options: ResetOptions = {}): ResetResult {
+    const sessions = options.sessions ?? 'keep';
+    if (!RESET_SESSIONS.includes(sessions)) {
+      throw new ConfigError(
+        `reset: sessions must be "keep" or "close", got ${JSON.stringify(sessions)}`,
+        'ERR_CONFIG_RESET',
+      );
+    }
+    const cancelled = this.server.cancelScheduled('reset');
+    let sessionsClosed = 0;
+    if (sessions === 'close') {
+      sessionsClosed = this.server.sessions().length;
+      // Each session closes (and is recorded) synchronously; the sockets finish on their own.
+      this.server.closeAllConnections('closed by reset').catch((e: unknown) => {
+        if (this.listenerCount('error') > 0)
+          this.emit('error', e instanceof Error ? e : new Error(String(e)));
+      });
+    }
     this.engine.reset();
+    this.server.forgetLogins();
+    const epoch = ++this.epochNumber;
+    const record = this.recorder.record('reset', { epoch, sessions, cancelled });
+    this.epochStartSeq = record.seq;
+    return { epoch, seq: record.seq, cancelled, sessionsClosed };
+  }
+
+  /** The current state of the scenario (initially `started`). */
+  get state(): string {
+    return this.engine.state;
+  }
+
+  /** Every state the scenario names (`started`, each `whenState` and `setState`), sorted. */
+  states(): string[] {
+    return this.engine.states();
+  }
+
+  /**
+   * Sets the scenario state (as a rule's `setState` would).
+   * @throws ConfigError `ERR_CONFIG_STATE` for a state the scenario never names.
+   */
+  setState(name: string): void {
+    try {
+      this.engine.setState(name);
+    } catch (error) {
+      if (error instanceof RangeError)
+        throw new ConfigError(error.message, 'ERR_CONFIG_STATE', { cause: error });
+      throw error;
+    }
   }
 
   /** Use counts of every rule. */
@@ -471,46 +652,16 @@ export class MockSmsc extends EventEmitter<MockSmscEvents> {
       ...scenarioLimit(this.options),
     });
     watcher.on('loaded', (scenario) => {
-      this.apply(scenario);
+      this.apply(scenario, 'file');
     });
     watcher.on('rejected', (issues, f) => {
-      this.recorder.record('scenario-rejected', {
-        file: f,
-        issues: issues.map((i) => ({ file: i.file, line: i.line, col: i.col, message: i.message })),
-      });
-      this.emit('scenario-rejected', issues, f);
+      this.rejected(issues, f, 'file');
     });
     watcher.on('error', (e) => {
       if (this.listenerCount('error') > 0) this.emit('error', e);
     });
     await watcher.start();
     this.watcher = watcher;
-  }
-
-  private onLogin(info: SessionInfo): void {
-    const user = info.user;
-    if (user === undefined || this.seenUsers.has(user)) return;
-    const items = this.engine.scenario.schedule.filter(
-      (i) => i.user === undefined || i.user === user,
-    );
-    if (items.length === 0) return;
-    this.seenUsers.add(user);
-    // Bounded: only users a schedule applies to are kept, at most SEEN_USERS_LIMIT of them (a
-    // forgotten user's next first login starts its schedule again).
-    if (this.seenUsers.size > SEEN_USERS_LIMIT) {
-      const oldest = this.seenUsers.values().next();
-      if (oldest.done !== true) this.seenUsers.delete(oldest.value);
-    }
-    for (const item of items) {
-      const first = this.server.session(info.id);
-      if (first === undefined) continue;
-      // A scheduled deliver goes to the user's oldest logged-in session when it fires.
-      const action =
-        item.action.kind === 'disconnect'
-          ? item.action
-          : { ...item.action, target: 'user' as const };
-      this.server.schedule(first, action, { user, session: info.id });
-    }
   }
 }
 
@@ -547,10 +698,70 @@ function pickServerOptions(options: MockSmscOptions): SmscServerOptions {
   return out;
 }
 
-/** The path of a `{ file }` object (and nothing else), else undefined. */
-function fileOnly(x: object): string | undefined {
-  const file = (x as { file?: unknown }).file;
-  return typeof file === 'string' && Object.keys(x).length === 1 ? file : undefined;
+const RESET_SESSIONS: readonly string[] = ['keep', 'close'];
+
+const SOURCE_FORMS = '{ file }, { yaml, file? }, { document, file? } or a compiled scenario';
+
+function sourceError(message: string): ConfigError {
+  return new ConfigError(message, 'ERR_CONFIG_SCENARIO_SOURCE');
+}
+
+/** Loads a tagged scenario source (see {@link ScenarioInput}); nothing is guessed. */
+async function loadScenarioInput(
+  input: ScenarioInput,
+  limit: ScenarioLoadOptions,
+): Promise<CompiledScenario> {
+  const raw: unknown = input;
+  if (typeof raw === 'string') {
+    throw sourceError(
+      `a scenario source must be ${SOURCE_FORMS}, not a string: pass { file: path } for a file or { yaml: text } for YAML text`,
+    );
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw sourceError(`a scenario source must be ${SOURCE_FORMS}, got ${typeof raw}`);
+  }
+  if (isCompiled(raw)) return raw;
+  const o = raw as Record<string, unknown>;
+  const tag = 'yaml' in o ? 'yaml' : 'document' in o ? 'document' : 'file';
+  const allowed = tag === 'file' ? ['file'] : [tag, 'file'];
+  const extra = Object.keys(o).filter((k) => !allowed.includes(k));
+  if (extra.length > 0 || !(tag in o)) {
+    throw sourceError(
+      `a scenario source must be ${SOURCE_FORMS}; got the key(s) ${Object.keys(o).join(', ') || 'none'}`,
+    );
+  }
+  const file = o['file'];
+  if (file !== undefined && typeof file !== 'string') throw sourceError('"file" must be a string');
+  const label = file ?? 'inline.yaml';
+  switch (tag) {
+    case 'yaml': {
+      const yaml = o['yaml'];
+      if (typeof yaml !== 'string') throw sourceError('"yaml" must be a string of YAML text');
+      return loadScenarioText(yaml, label, limit);
+    }
+    case 'document': {
+      const doc = o['document'];
+      if (typeof doc !== 'object' || doc === null || Array.isArray(doc))
+        throw sourceError('"document" must be a scenario document (a plain object)');
+      return loadScenarioObject(doc, label);
+    }
+    case 'file':
+      if (file === undefined) throw sourceError('"file" must be a string');
+      return loadScenarioFile(file, limit);
+  }
+}
+
+/** The name a source goes by in a `scenario-rejected` record. */
+function labelOf(input: ScenarioInput): string {
+  const file = (input as { file?: unknown }).file;
+  return typeof file === 'string' ? file : 'inline.yaml';
+}
+
+/** The file behind a start-up scenario option (a path or `{ file }`), else undefined. */
+function scenarioPath(option: ScenarioSourceOption | undefined): string | undefined {
+  if (typeof option === 'string') return option;
+  if (option === undefined || isCompiled(option)) return undefined;
+  return 'yaml' in option || 'document' in option ? undefined : option.file;
 }
 
 /** Opens the transcript file, creating its folder first (`--transcript out/t.jsonl` just works). */
@@ -573,16 +784,6 @@ function bump(counts: Record<string, number>, key: string): void {
 
 function scenarioLimit(options: MockSmscOptions): ScenarioLoadOptions {
   return options.maxScenarioBytes === undefined ? {} : { maxBytes: options.maxScenarioBytes };
-}
-
-async function resolveScenario(
-  source: ScenarioSourceOption | undefined,
-  limit: ScenarioLoadOptions,
-): Promise<CompiledScenario> {
-  if (source === undefined) return loadDefaultScenario();
-  if (typeof source === 'string') return loadScenarioFile(source, limit);
-  if ('yaml' in source) return loadScenarioText(source.yaml, source.file ?? 'inline.yaml', limit);
-  return source;
 }
 
 function resolveClock(clock: MockSmscOptions['clock']): Clock {

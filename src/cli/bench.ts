@@ -24,9 +24,12 @@ export interface BenchOptions {
 
 export function addBenchOptions(cmd: Command): Command {
   return cmd
-    .option('--host <host>', 'SMSC host', '127.0.0.1')
+    .addOption(new Option('--host <host>', 'SMSC host').default('127.0.0.1').env('CIMD2_MOCK_HOST'))
     .addOption(
-      new Option('--port <port>', 'SMSC port').default(9971).argParser(intIn(1, 65535, 'port')),
+      new Option('--port <port>', 'SMSC port')
+        .default(9971)
+        .env('CIMD2_MOCK_PORT')
+        .argParser(intIn(1, 65535, 'port')),
     )
     .requiredOption('--user <user>', 'user identity (010)')
     .requiredOption('--password <password>', 'password (011)')

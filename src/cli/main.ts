@@ -5,6 +5,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { intIn, numberAtLeast } from './args.js';
 import { Cimd2MockError } from '../errors.js';
+import { TEXT_ENCODINGS } from '../protocol/encodings.js';
 import { STATUS_NAMES } from '../protocol/status-codes.js';
 import { VERSION } from '../mock-smsc.js';
 import { ScenarioError, formatIssue } from '../scenario/index.js';
@@ -69,26 +70,19 @@ function program(): Command {
     .description(
       'one-shot CIMD2 client: log in, submit, print the 53, the final status report and MOs',
     )
-    .option('--host <host>', 'SMSC host', '127.0.0.1')
+    .addOption(new Option('--host <host>', 'SMSC host').default('127.0.0.1').env('CIMD2_MOCK_HOST'))
     .addOption(
-      new Option('--port <port>', 'SMSC port').default(9971).argParser(intIn(0, 65535, 'port')),
+      new Option('--port <port>', 'SMSC port')
+        .default(9971)
+        .env('CIMD2_MOCK_PORT')
+        .argParser(intIn(0, 65535, 'port')),
     )
     .requiredOption('--user <user>', 'user identity (010)')
     .requiredOption('--password <password>', 'password (011)')
     .option('--to <number>', 'destination address (021)')
     .option('--from <sender>', 'originator (023, or 027 when alphanumeric)')
     .option('--text <text>', 'message text (split when long)')
-    .addOption(
-      new Option('--encoding <encoding>', 'text encoding').choices([
-        'gsm7',
-        'ucs2',
-        'binary',
-        'iso-8859-1',
-        'iso-8859-5',
-        'iso-8859-8',
-        'wap-push',
-      ]),
-    )
+    .addOption(new Option('--encoding <encoding>', 'text encoding').choices(TEXT_ENCODINGS))
     .addOption(
       new Option('--status-report [bits]', 'ask for status reports (056; default 14)').argParser(
         bits,
@@ -133,8 +127,9 @@ function program(): Command {
     .description('check a transcript against an expectations file (exit 1 on failure)')
     .argument('<transcript>')
     .argument('<expectations>')
-    .action(async (transcript: string, expectations: string) => {
-      process.exitCode = await assertCommand(transcript, expectations);
+    .option('--all', 'check every record, not only those after the last reset')
+    .action(async (transcript: string, expectations: string, opts: { all?: boolean }) => {
+      process.exitCode = await assertCommand(transcript, expectations, opts);
     });
 
   p.command('diff')

@@ -197,12 +197,12 @@ export async function startServing(opts: ServeOptions): Promise<Running> {
     name: mock.scenario.name,
     rules: mock.scenario.rules.length,
   });
-  mock.on('scenario-loaded', (s) => {
-    log.info('scenario reloaded', { scenario: s.file, rules: s.rules.length });
+  mock.on('scenario-loaded', (s, source) => {
+    log.info('scenario reloaded', { scenario: s.file, rules: s.rules.length, source });
   });
-  mock.on('scenario-rejected', (issues) => {
+  mock.on('scenario-rejected', (issues, _file, source) => {
     for (const i of issues)
-      log.warn(`scenario rejected, keeping the previous one: ${formatIssue(i)}`);
+      log.warn(`scenario rejected (${source}), keeping the previous one: ${formatIssue(i)}`);
   });
   mock.on('error', (e) => {
     log.error(e.message);

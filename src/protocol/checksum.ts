@@ -20,3 +20,28 @@ export function formatChecksum(n: number): string {
   const v = n & 0xff;
   return HEX.charAt(v >> 4) + HEX.charAt(v & 0x0f);
 }
+
+/** What the trailer of an encoded frame says about its checksum. */
+export type ChecksumTrailer = 'valid' | 'absent' | 'invalid';
+
+function hexDigit(b: number | undefined): number {
+  if (b === undefined) return -1;
+  if (b >= 0x30 && b <= 0x39) return b - 0x30;
+  if (b >= 0x41 && b <= 0x46) return b - 0x37;
+  if (b >= 0x61 && b <= 0x66) return b - 0x57;
+  return -1;
+}
+
+/**
+ * Checksum state of the encoded bytes STX…ETX of one frame (docs/protocol.md#checksum): `absent` when ETX follows
+ * the final TAB, `valid` when two hex digits (either case) there match {@link checksum},
+ * `invalid` otherwise.
+ */
+export function checksumTrailer(raw: Uint8Array): ChecksumTrailer {
+  const n = raw.length;
+  if (n < 4 || raw[n - 1] !== 0x03 || raw[n - 2] === 0x09) return 'absent';
+  const hi = hexDigit(raw[n - 3]);
+  const lo = hexDigit(raw[n - 2]);
+  if (raw[n - 4] !== 0x09 || hi < 0 || lo < 0) return 'invalid';
+  return checksum(raw, 0, n - 3) === hi * 16 + lo ? 'valid' : 'invalid';
+}

@@ -4,7 +4,7 @@
 import { FrameSyntaxError, ReservedByteError } from '../errors.js';
 import { checksum, formatChecksum } from './checksum.js';
 import { COLON, ETX, STX, TAB } from './constants.js';
-import type { Frame } from './frame.js';
+import type { Frame, Parameter } from './frame.js';
 import { describeParam } from './parameters.js';
 
 /** Options of {@link encodeFrame}. */
@@ -84,4 +84,43 @@ export function encodeFrame(frame: Frame, options: EncodeOptions = {}): Buffer {
   }
   buf[at] = ETX;
   return buf;
+}
+
+/**
+ * Frames a parameter section given as bytes, as is (the component's cimd2SendRAW): `STX OO:NNN
+ * TAB`, `body` untouched (it may break every rule of docs/protocol.md#framing on purpose), then the checksum (docs/protocol.md#checksum)
+ * unless `checksum: false`, then ETX. Op and packet number are written with at least 2 and 3
+ * digits and are not range-checked.
+ */
+export function encodeRawFrame(
+  op: number,
+  pn: number,
+  body: Uint8Array,
+  options: Pick<EncodeOptions, 'checksum'> = {},
+): Buffer {
+  const head = `\u0002${String(op).padStart(2, '0')}:${String(pn).padStart(3, '0')}\t`;
+  const withChecksum = options.checksum ?? true;
+  const buf = Buffer.allocUnsafe(head.length + body.length + (withChecksum ? 3 : 1));
+  let at = buf.write(head, 0, 'latin1');
+  buf.set(body, at);
+  at += body.length;
+  if (withChecksum) at += buf.write(formatChecksum(checksum(buf, 0, at)), at, 'latin1');
+  buf[at] = ETX;
+  return buf;
+}
+
+/**
+ * Best-effort parameter list of a raw parameter section (`PPP:value TAB …`): the pieces that
+ * look like parameters, in order; anything else is skipped. For events and the transcript of
+ * frames sent with {@link encodeRawFrame}.
+ */
+export function looseParameters(body: Uint8Array): Parameter[] {
+  const out: Parameter[] = [];
+  for (const part of Buffer.from(body.buffer, body.byteOffset, body.length)
+    .toString('latin1')
+    .split('\t')) {
+    const m = /^(\d{3}):(.*)$/s.exec(part);
+    if (m?.[1] !== undefined && m[2] !== undefined) out.push({ code: Number(m[1]), value: m[2] });
+  }
+  return out;
 }

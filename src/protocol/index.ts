@@ -12,5 +12,7 @@ export * from './charset/gsm7.js';
 export * from './charset/cimd-text.js';
 export * from './dcs.js';
 export * from './udh.js';
+export * from './encodings.js';
 export * from './user-data.js';
 export * from './segment.js';
+export * from './deliver-parts.js';

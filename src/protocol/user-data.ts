@@ -17,13 +17,10 @@ import { decodeDcs, encodeDcs } from './dcs.js';
 import type { DcsInfo, MessageClass } from './dcs.js';
 import { parseUdh } from './udh.js';
 import type { UdhInfo } from './udh.js';
+import type { TextEncoding } from './encodings.js';
 
-/**
- * How a message's payload is encoded. The server's `TextEncoding` (src/server/ports.ts) is this
- * same union and should re-export it from here.
- */
-export type TextEncoding =
-  'gsm7' | 'binary' | 'ucs2' | 'iso-8859-1' | 'iso-8859-5' | 'iso-8859-8' | 'wap-push';
+/** How a message's payload is encoded (the list is TEXT_ENCODINGS in encodings.ts). */
+export type { TextEncoding };
 
 /** The ISO charsets carried as 8-bit data (DCS 4) in 034. */
 export type IsoCharset = 'iso-8859-1' | 'iso-8859-5' | 'iso-8859-8';

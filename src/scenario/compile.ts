@@ -11,7 +11,8 @@ import { OPERATIONS } from '../protocol/operations.js';
 import { STATUS_NAMES, statusByName } from '../protocol/status-codes.js';
 import { formatTimestamp } from '../protocol/values.js';
 import type { Parameter } from '../protocol/frame.js';
-import type { Afterward, Step, TextEncoding } from '../server/ports.js';
+import { TEXT_ENCODINGS } from '../protocol/encodings.js';
+import type { Afterward, Step } from '../server/ports.js';
 import { STEP_KEYS, TERMINAL_STEP_KEYS } from './actions.js';
 import type { AfterwardTemplate, StatusChoice } from './actions.js';
 import type {
@@ -44,15 +45,7 @@ import type { DocPath, ScenarioSource } from './source.js';
 import { suggestion } from './validate.js';
 
 /** The seven text encodings (docs/protocol.md#text-and-data-coding), as `encoding` values. */
-export const TEXT_ENCODINGS: readonly TextEncoding[] = [
-  'gsm7',
-  'binary',
-  'ucs2',
-  'iso-8859-1',
-  'iso-8859-5',
-  'iso-8859-8',
-  'wap-push',
-];
+export { TEXT_ENCODINGS };
 
 /** Template names a rule's `afterwards` strings may use. */
 export const TEMPLATE_NAMES = [

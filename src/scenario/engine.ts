@@ -476,4 +476,30 @@ export class RuleEngine implements Responder {
       .map((c) => `rule ${showValue(c.rule.id)}: ${c.failures.join(', ')}`);
     return `no rule matched ${ctx.opName}; ${nearest.join('; ')}`;
   }
+
+  // ---------------------------------------------------------- state API (control API /state)
+
+  /** Every state the scenario names (`started`, each `whenState` and `setState`), sorted. */
+  states(): string[] {
+    const names = new Set<string>([INITIAL_STATE]);
+    for (const rule of this.current.rules) {
+      for (const s of rule.whenState ?? []) names.add(s);
+      if (rule.setState !== undefined) names.add(rule.setState);
+    }
+    return [...names].sort();
+  }
+
+  /**
+   * Sets the current state, as a rule's `setState` would (counters stay).
+   * @throws RangeError for a state the scenario never names (see {@link states}).
+   */
+  setState(name: string): void {
+    const known = this.states();
+    if (!known.includes(name)) {
+      throw new RangeError(
+        `state ${JSON.stringify(name)} is not named by the scenario (states: ${known.join(', ')})`,
+      );
+    }
+    this.stateName = name;
+  }
 }

@@ -5,6 +5,7 @@
  * then the `afterwards` items timed from the terminal step).
  */
 import type { Frame, Parameter } from '../protocol/frame.js';
+import type { TextEncoding } from '../protocol/encodings.js';
 
 export type { Clock, TimerHandle } from '../util/clock.js';
 
@@ -18,9 +19,8 @@ export interface SessionInfo {
   readonly remote: string;
 }
 
-/** Text encodings of user data (the component's seven, PROTOCOL.md §7). */
-export type TextEncoding =
-  'gsm7' | 'binary' | 'ucs2' | 'iso-8859-1' | 'iso-8859-5' | 'iso-8859-8' | 'wap-push';
+/** Text encodings of user data (the component's seven; the list is TEXT_ENCODINGS). */
+export type { TextEncoding };
 
 /** Decoded fields of an inbound request; absent when the frame does not carry them. */
 export interface RequestFields {

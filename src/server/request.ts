@@ -7,8 +7,9 @@ import { getAllParams, getParam } from '../protocol/frame.js';
 import { Param } from '../protocol/parameters.js';
 import { relativeValidityToMs } from '../protocol/values.js';
 import { decodeUserData, type DecodedUserData } from '../protocol/user-data.js';
-import type { SubmitOptions, SubmitTime } from './events.js';
+import type { SubmitEvent, SubmitOptions, SubmitTime } from './events.js';
 import type { RequestFields } from './ports.js';
+import type { SubmittedPart } from './reassembler.js';
 
 const THIRTY_ONE_DAYS = 31 * 24 * 3600 * 1000;
 
@@ -162,5 +163,59 @@ export function submitDetails(
       Param.FirstDeliveryTimeAbsolute,
     ),
     extraParameters,
+  };
+}
+
+/** The `submit` event (OnCimd2SubmitMessageReceived) of a decoded 03. */
+export function submitEvent(
+  clientId: string,
+  user: string | undefined,
+  frame: Frame,
+  decoded: DecodedRequest,
+): SubmitEvent {
+  const f = decoded.fields;
+  const ud = decoded.userData;
+  const details = submitDetails(frame, ud);
+  return {
+    clientId,
+    user,
+    pn: frame.pn,
+    destination: f.destination ?? '',
+    destinations: f.destinations ?? [],
+    originator: f.originator,
+    encoding: ud?.encoding ?? 'gsm7',
+    dcs: ud?.dcs ?? 0,
+    options: details.options,
+    extraParameters: details.extraParameters,
+    frame,
+    ...(ud?.text !== undefined ? { text: ud.text } : {}),
+    ...(ud?.bytes !== undefined ? { bytes: ud.bytes } : {}),
+    ...(ud?.udh !== undefined ? { udh: ud.udh } : {}),
+    ...(details.validityPeriod !== undefined ? { validityPeriod: details.validityPeriod } : {}),
+    ...(details.deliveryTime !== undefined ? { deliveryTime: details.deliveryTime } : {}),
+  };
+}
+
+/** A decoded 03 as one part for the reassembler. */
+export function submittedPart(
+  clientId: string,
+  user: string | undefined,
+  frame: Frame,
+  decoded: DecodedRequest,
+): SubmittedPart {
+  const ud = decoded.userData;
+  const concat = ud?.udhInfo?.concat;
+  return {
+    clientId,
+    user,
+    destination: decoded.fields.destination ?? '',
+    originator: decoded.fields.originator,
+    pn: frame.pn,
+    encoding: ud?.encoding ?? 'gsm7',
+    ...(ud?.text !== undefined ? { text: ud.text } : {}),
+    ...(ud?.bytes !== undefined ? { bytes: ud.bytes } : {}),
+    ...(concat !== undefined
+      ? { concat: { ref: concat.ref, total: concat.total, seq: concat.seq } }
+      : {}),
   };
 }

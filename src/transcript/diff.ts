@@ -254,6 +254,7 @@ export function normaliseTranscript(t: Transcript, options: DiffOptions = {}): N
       case 'server-stop':
       case 'scenario-loaded':
       case 'scenario-rejected':
+      case 'reset':
         break;
     }
     for (const p of ignore.paths)

@@ -21,8 +21,10 @@ export type {
   ParamPair,
   RecordKind,
   RecordOf,
+  ResetRecord,
   ScenarioIssueInfo,
   ScenarioLoadedRecord,
+  ScenarioOrigin,
   ScenarioRejectedRecord,
   ScheduledRecord,
   ServerStartRecord,
@@ -35,6 +37,7 @@ export type {
   UnmatchedRecord,
 } from './record.js';
 export { RECORD_KINDS, isFrameRecord, isRecordKind } from './record.js';
+export { currentEpoch, epochStart } from './epoch.js';
 export {
   ExpectationsError,
   TranscriptError,

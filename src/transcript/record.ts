@@ -261,10 +261,19 @@ export interface UnexpectedResponseRecord extends WithSession {
   readonly pn: number;
 }
 
-/** A scenario was loaded (at start or by a hot reload). */
+/**
+ * Who set a scenario: `file` — read from the scenario file (at start or by a hot reload);
+ * `api` — given by code (`useScenario`, a `{ yaml }` or compiled `scenario` option) or by the
+ * control API (`PUT /scenario`).
+ */
+export type ScenarioOrigin = 'file' | 'api';
+
+/** A scenario was loaded (at start, by a hot reload, or through the API). */
 export interface ScenarioLoadedRecord extends Base {
   readonly kind: 'scenario-loaded';
   readonly file: string;
+  /** Who set it (written by every recorder since epochs; absent in older transcripts). */
+  readonly source?: ScenarioOrigin;
   /** The scenario's `name`, when it has one. */
   readonly name?: string;
   /** Number of rules, when known. */
@@ -283,7 +292,25 @@ export interface ScenarioIssueInfo {
 export interface ScenarioRejectedRecord extends Base {
   readonly kind: 'scenario-rejected';
   readonly file: string;
+  /** Who tried to set it (absent in older transcripts). */
+  readonly source?: ScenarioOrigin;
   readonly issues: readonly ScenarioIssueInfo[];
+}
+
+/**
+ * A reset started a new epoch: the default views (the facade's `transcript` and `waitFor`,
+ * `GET /transcript`, `cimd2-mock assert`) only look at the records after the last `reset`.
+ * Items still pending were cancelled just before (each a `fired` record with `cancelled`), and
+ * with `sessions: "close"` the open sessions were closed just before.
+ */
+export interface ResetRecord extends Base {
+  readonly kind: 'reset';
+  /** Number of the epoch that starts (1 at the first reset; the records before are epoch 0). */
+  readonly epoch: number;
+  /** Whether open sessions were kept or closed. */
+  readonly sessions: 'keep' | 'close';
+  /** Pending scheduled items (status reports, delivers, disconnects) that were cancelled. */
+  readonly cancelled: number;
 }
 
 /** One line of a transcript. */
@@ -303,7 +330,8 @@ export type TranscriptRecord =
   | AckTimeoutRecord
   | UnexpectedResponseRecord
   | ScenarioLoadedRecord
-  | ScenarioRejectedRecord;
+  | ScenarioRejectedRecord
+  | ResetRecord;
 
 /** The `kind` of a record. */
 export type RecordKind = TranscriptRecord['kind'];
@@ -329,6 +357,7 @@ export const RECORD_KINDS: readonly RecordKind[] = Object.freeze([
   'unexpected-response',
   'scenario-loaded',
   'scenario-rejected',
+  'reset',
 ]);
 
 const KIND_SET = new Set<string>(RECORD_KINDS);

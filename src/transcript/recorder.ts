@@ -7,7 +7,7 @@
  * written.
  */
 import type { EventEmitter } from 'node:events';
-import { checksum } from '../protocol/checksum.js';
+import { checksumTrailer } from '../protocol/checksum.js';
 import type { DecodeResult } from '../protocol/decoder.js';
 import type { Frame, Parameter } from '../protocol/frame.js';
 import { paramKey } from '../protocol/frame.js';
@@ -63,26 +63,8 @@ export interface AttachOptions {
   readonly version?: string;
 }
 
-const ETX_BYTE = 0x03;
-const TAB_BYTE = 0x09;
-
-function hexDigit(b: number | undefined): number {
-  if (b === undefined) return -1;
-  if (b >= 0x30 && b <= 0x39) return b - 0x30;
-  if (b >= 0x41 && b <= 0x46) return b - 0x37;
-  if (b >= 0x61 && b <= 0x66) return b - 0x57;
-  return -1;
-}
-
 /** Checksum state of encoded bytes STX…ETX (docs/protocol.md#checksum). */
-export function checksumOf(raw: Uint8Array): ChecksumState {
-  const n = raw.length;
-  if (n < 4 || raw[n - 1] !== ETX_BYTE || raw[n - 2] === TAB_BYTE) return 'absent';
-  const hi = hexDigit(raw[n - 3]);
-  const lo = hexDigit(raw[n - 2]);
-  if (raw[n - 4] !== TAB_BYTE || hi < 0 || lo < 0) return 'invalid';
-  return checksum(raw, 0, n - 3) === hi * 16 + lo ? 'valid' : 'invalid';
-}
+export const checksumOf: (raw: Uint8Array) => ChecksumState = checksumTrailer;
 
 function paramsJson(params: readonly Parameter[]): JsonValue[] {
   return params.map((p) => [paramKey(p.code), p.value]);

@@ -149,8 +149,9 @@ export const RECORD_MEMBERS: Readonly<Record<Exclude<RecordKind, 'frame'>, reado
     ],
     'ack-timeout': [...SESSION, 'op', 'opName', 'pn', 'attempts'],
     'unexpected-response': [...SESSION, 'op', 'opName', 'pn'],
-    'scenario-loaded': [...BASE, 'file', 'name', 'rules'],
-    'scenario-rejected': [...BASE, 'file', 'issues'],
+    'scenario-loaded': [...BASE, 'file', 'source', 'name', 'rules'],
+    'scenario-rejected': [...BASE, 'file', 'source', 'issues'],
+    reset: [...BASE, 'epoch', 'sessions', 'cancelled'],
   });
 
 /** The names `fields` may use for records of one kind. */

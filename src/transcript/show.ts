@@ -97,6 +97,8 @@ function eventText(r: TranscriptRecord): string | undefined {
         first !== undefined ? ` — ${first.file}:${first.line}:${first.col}: ${first.message}` : ''
       }${r.issues.length > 1 ? ` (+${r.issues.length - 1} more)` : ''}`;
     }
+    case 'reset':
+      return `reset: epoch ${r.epoch} starts (${r.cancelled} pending item(s) cancelled, sessions ${r.sessions === 'close' ? 'closed' : 'kept'})`;
     case 'decision':
     case 'frame':
     case 'frame-error':

@@ -78,6 +78,8 @@ export function describeRecord(r: TranscriptRecord): string {
       return `scenario-loaded ${r.file}`;
     case 'scenario-rejected':
       return `scenario-rejected ${r.file} (${r.issues.length} issue(s))`;
+    case 'reset':
+      return `reset epoch ${r.epoch} sessions=${r.sessions} cancelled=${r.cancelled}`;
   }
 }
 

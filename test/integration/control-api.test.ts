@@ -1,6 +1,10 @@
 /** The HTTP control API over real HTTP against a real MockSmsc and a real CIMD2 client. */
 import { expect } from 'chai';
-import { readFileSync } from 'node:fs';
+import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire, syncBuiltinESMExports } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { createMockSmsc, type MockSmsc, type MockSmscOptions } from '../../src/mock-smsc.js';
 import {
@@ -10,7 +14,9 @@ import {
   type ControlApiOptions,
 } from '../../src/control-api.js';
 import { ConfigError } from '../../src/errors.js';
+import { loadScenarioFile } from '../../src/scenario/index.js';
 import { CimdClient } from '../../src/testing/cimd-client.js';
+import { ManualClock } from '../../src/testing/manual-clock.js';
 
 interface Answer {
   readonly status: number;
@@ -44,6 +50,57 @@ function expectSchema(body: unknown, name: string): void {
   expect(ok, `${name}: ${ajv.errorsText(validate.errors)} in ${JSON.stringify(body)}`).to.equal(
     true,
   );
+}
+
+const requireCjs = createRequire(import.meta.url);
+
+/**
+ * Records every path handed to the usual file-reading functions of `node:fs` and
+ * `node:fs/promises` (ESM imports included, through syncBuiltinESMExports) until `restore()`.
+ */
+function spyOnFileAccess(): { readonly paths: string[]; restore(): void } {
+  const paths: string[] = [];
+  const modules = [
+    [
+      requireCjs('node:fs') as Record<string, unknown>,
+      [
+        'readFile',
+        'readFileSync',
+        'stat',
+        'statSync',
+        'open',
+        'openSync',
+        'existsSync',
+        'access',
+        'accessSync',
+        'createReadStream',
+      ],
+    ],
+    [
+      requireCjs('node:fs/promises') as Record<string, unknown>,
+      ['readFile', 'stat', 'open', 'access', 'lstat'],
+    ],
+  ] as const;
+  const originals: [Record<string, unknown>, string, unknown][] = [];
+  for (const [mod, names] of modules) {
+    for (const name of names) {
+      const original = mod[name];
+      if (typeof original !== 'function') continue;
+      originals.push([mod, name, original]);
+      mod[name] = function (this: unknown, ...args: unknown[]): unknown {
+        paths.push(String(args[0]));
+        return (original as (...a: unknown[]) => unknown).apply(this, args);
+      };
+    }
+  }
+  syncBuiltinESMExports();
+  return {
+    paths,
+    restore(): void {
+      for (const [mod, name, original] of originals) mod[name] = original;
+      syncBuiltinESMExports();
+    },
+  };
 }
 
 describe('control API', () => {
@@ -303,6 +360,48 @@ describe('control API', () => {
       const none = await call(`/transcript?since=${after.at(-1)!.seq}`);
       expect(none.status).to.equal(200);
       expect(none.text).to.equal('');
+    });
+
+    it('after POST /reset returns only the current epoch; all=true reaches across', async () => {
+      const c = await loggedIn();
+      await c.submit({ destination: '+9', text: 'test A' });
+      const reset = await call('/reset', { method: 'POST' });
+      expect(reset.status, reset.text).to.equal(200);
+      const boundary = (reset.body as { seq: number }).seq;
+      await c.submit({ destination: '+9', text: 'test B' });
+      const texts = (a: Answer): unknown[] =>
+        (lines(a) as { kind: string; dir?: string; op?: number; fields?: { text?: string } }[])
+          .filter((r) => r.kind === 'frame' && r.dir === 'in' && r.op === 3)
+          .map((r) => r.fields?.text);
+
+      const epoch = await call('/transcript');
+      expect(texts(epoch)).to.deep.equal(['test B']);
+      expect(lines(epoch)[0]!.seq).to.equal(boundary + 1);
+      expect(lines(epoch).some((r) => r.kind === 'session-open' || r.kind === 'reset')).to.equal(
+        false,
+      );
+
+      const all = await call('/transcript?all=true');
+      expect(texts(all)).to.deep.equal(['test A', 'test B']);
+      expect(
+        lines(all)
+          .filter((r) => r.kind === 'reset')
+          .map((r) => r.seq),
+      ).to.deep.equal([boundary]);
+      expect(lines(all)[0]!.seq).to.equal(1);
+      // since still works within the epoch and across it.
+      expect(texts(await call(`/transcript?since=1`))).to.deep.equal(['test B']);
+      expect(texts(await call(`/transcript?since=1&all=true`))).to.deep.equal(['test A', 'test B']);
+      expect(texts(await call('/transcript?all=false'))).to.deep.equal(['test B']);
+    });
+
+    it('answers 400 for an all that is not true or false', async () => {
+      expectError(
+        await call('/transcript?all=yes'),
+        400,
+        'ERR_CONTROL_INVALID_QUERY',
+        '"all" must be true or false (got "yes")',
+      );
     });
 
     it('answers 400 for a since that is not a non-negative integer', async () => {
@@ -680,16 +779,281 @@ describe('control API', () => {
     });
   });
 
+  describe('PUT /scenario is never a path', () => {
+    let dir: string;
+    beforeEach(() => {
+      dir = mkdtempSync(join(tmpdir(), 'cimd2-mock-put-'));
+    });
+    afterEach(() => {
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('treats a body naming an existing scenario file as YAML text, without opening the file', async () => {
+      const file = join(dir, 'valid.yaml');
+      writeFileSync(
+        file,
+        'version: 1\nname: from-disk\nrules:\n  - when: { op: submit }\n    then: [ { error: { code: 301 } } ]\n',
+      );
+      const missing = join(dir, 'missing.yaml');
+      const spy = spyOnFileAccess();
+      let existing: Answer;
+      let absent: Answer;
+      try {
+        existing = await call('/scenario', { method: 'PUT', body: file });
+        absent = await call('/scenario', { method: 'PUT', body: missing });
+        expect(spy.paths.filter((p) => p.startsWith(dir))).to.deep.equal([]);
+        // The spy does see a real read of the same file.
+        await loadScenarioFile(file);
+        expect(spy.paths).to.include(file);
+      } finally {
+        spy.restore();
+      }
+      for (const a of [existing, absent]) {
+        expect(a.status, a.text).to.equal(400);
+        expectSchema(a.body, 'ScenarioInvalid');
+      }
+      // The same answer whether the path exists or not: nothing about the disk leaks.
+      expect(existing.body).to.deep.equal(absent.body);
+      expect(existing.body).to.deep.equal({
+        error: 'invalid scenario',
+        code: 'ERR_SCENARIO_INVALID',
+        issues: [{ file: 'inline.yaml', line: 1, col: 1, message: 'must be a mapping' }],
+      });
+      expect((await call('/scenario')).body).to.deep.include({ name: 'default', source: 'file' });
+    });
+
+    it('takes ?file= as a label only', async () => {
+      const file = join(dir, 'label.yaml');
+      writeFileSync(file, 'version: 1\nname: from-disk\nrules: []\n');
+      const spy = spyOnFileAccess();
+      let a: Answer;
+      try {
+        a = await call(`/scenario?file=${encodeURIComponent(file)}`, {
+          method: 'PUT',
+          body: 'version: 1\nname: from-body\nrules: []\n',
+        });
+        expect(spy.paths.filter((p) => p.startsWith(dir))).to.deep.equal([]);
+      } finally {
+        spy.restore();
+      }
+      expect(a.status, a.text).to.equal(200);
+      expect(a.body).to.deep.equal({ name: 'from-body', file, rules: 0 });
+    });
+  });
+
+  describe('GET /scenario', () => {
+    it('returns the text, file, name and source of the scenario in force', async () => {
+      const a = await call('/scenario');
+      expect(a.status, a.text).to.equal(200);
+      expectSchema(a.body, 'ScenarioInfo');
+      expect(a.body).to.deep.include({ source: 'file', name: 'default', rules: 4 });
+      expect((a.body as { text: string }).text).to.equal(mock.scenario.source);
+      expect((a.body as { file: string }).file).to.match(/scenarios[\\/]default\.yaml$/);
+
+      const yaml = 'version: 1\nname: swapped\nrules: []\n';
+      await call('/scenario?file=swap.yaml', { method: 'PUT', body: yaml });
+      const b = await call('/scenario');
+      expectSchema(b.body, 'ScenarioInfo');
+      expect(b.body).to.deep.equal({
+        source: 'api',
+        file: 'swap.yaml',
+        name: 'swapped',
+        rules: 0,
+        text: yaml,
+      });
+    });
+
+    it('records PUTs as scenario-loaded / scenario-rejected with source "api", and emits the rejection', async () => {
+      const rejected = once(mock, 'scenario-rejected', { signal: AbortSignal.timeout(3000) });
+      const bad = await call('/scenario?file=bad.yaml', { method: 'PUT', body: 'rules: 3\n' });
+      expect(bad.status).to.equal(400);
+      const [issues, file, source] = (await rejected) as [{ message: string }[], string, string];
+      expect([file, source]).to.deep.equal(['bad.yaml', 'api']);
+      expect(issues.length).to.be.greaterThan(0);
+      await call('/scenario?file=good.yaml', { method: 'PUT', body: 'version: 1\nrules: []\n' });
+      const records = mock.transcript.records.filter(
+        (r) => r.kind === 'scenario-loaded' || r.kind === 'scenario-rejected',
+      );
+      expect(records.map((r) => [r.kind, r.file, r.source])).to.deep.equal([
+        ['scenario-loaded', mock.transcript.ofKind('scenario-loaded')[0]!.file, 'file'],
+        ['scenario-rejected', 'bad.yaml', 'api'],
+        ['scenario-loaded', 'good.yaml', 'api'],
+      ]);
+    });
+
+    it('the watched file wins again at its next change after a PUT', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'cimd2-mock-watch-'));
+      try {
+        const file = join(dir, 's.yaml');
+        writeFileSync(file, 'version: 1\nname: on-disk\nrules: []\n');
+        const m = await startMock({ scenario: file, watch: true });
+        const a = await startApi(m);
+        await call('/scenario', { method: 'PUT', body: 'version: 1\nname: put\nrules: []\n' }, a);
+        expect((await call('/scenario', {}, a)).body).to.deep.include({
+          source: 'api',
+          name: 'put',
+        });
+        const reloaded = once(m, 'scenario-loaded', { signal: AbortSignal.timeout(5000) });
+        writeFileSync(file, 'version: 1\nname: edited\nrules: []\n');
+        await reloaded;
+        expect((await call('/scenario', {}, a)).body).to.deep.include({
+          source: 'file',
+          name: 'edited',
+          file,
+        });
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  });
+
+  describe('GET and PUT /state', () => {
+    const STATEFUL = [
+      'version: 1',
+      'rules:',
+      '  - id: recover',
+      '    whenState: down',
+      '    when: { op: submit, destination: "+0" }',
+      '    setState: up',
+      '    then: [ { respond: {} } ]',
+      '  - id: outage',
+      '    whenState: down',
+      '    when: { op: submit }',
+      '    then: [ { error: { code: 300 } } ]',
+      '',
+    ].join('\n');
+
+    it('GET returns the current state and the states the scenario names', async () => {
+      const a = await call('/state');
+      expect(a.status, a.text).to.equal(200);
+      expectSchema(a.body, 'State');
+      expect(a.body).to.deep.equal({ state: 'started', states: ['started'] });
+      await call('/scenario', { method: 'PUT', body: STATEFUL });
+      expect((await call('/state')).body).to.deep.equal({
+        state: 'started',
+        states: ['down', 'started', 'up'],
+      });
+    });
+
+    it('PUT sets the state the next request sees', async () => {
+      await call('/scenario', { method: 'PUT', body: STATEFUL });
+      const c = await loggedIn();
+      expect((await c.submit({ destination: '+1', text: 'x' })).ok).to.equal(true);
+      const a = await call('/state', { method: 'PUT', json: { state: 'down' } });
+      expect(a.status, a.text).to.equal(200);
+      expectSchema(a.body, 'State');
+      expect(a.body).to.deep.equal({ state: 'down', states: ['down', 'started', 'up'] });
+      expect((await c.submit({ destination: '+1', text: 'x' })).errorCode).to.equal(300);
+      expect((await c.submit({ destination: '+0', text: 'x' })).ok).to.equal(true);
+      expect((await call('/state')).body).to.have.property('state', 'up');
+    });
+
+    it('answers 400 for a state the scenario never names, and keeps the state', async () => {
+      await call('/scenario', { method: 'PUT', body: STATEFUL });
+      expectError(
+        await call('/state', { method: 'PUT', json: { state: 'dwon' } }),
+        400,
+        'ERR_CONFIG_STATE',
+        'state "dwon" is not named by the scenario (states: down, started, up)',
+      );
+      expect((await call('/state')).body).to.have.property('state', 'started');
+    });
+
+    it('answers 400 for a bad body', async () => {
+      expectError(
+        await call('/state', { method: 'PUT', json: {} }),
+        400,
+        'ERR_CONTROL_INVALID_BODY',
+        '"state" is required',
+      );
+      expectError(
+        await call('/state', { method: 'PUT', json: { state: 1 } }),
+        400,
+        'ERR_CONTROL_INVALID_BODY',
+        '"state" must be a string',
+      );
+      expectError(
+        await call('/state', { method: 'PUT', json: { state: 'started', x: 1 } }),
+        400,
+        'ERR_CONTROL_INVALID_BODY',
+      );
+      expectError(
+        await call('/state', { method: 'PUT', body: 'started' }),
+        400,
+        'ERR_CONTROL_BAD_JSON',
+      );
+    });
+  });
+
   describe('POST /reset', () => {
-    it('zeroes the rule counters and keeps the scenario', async () => {
+    it('zeroes the rule counters, keeps the scenario and starts a new epoch', async () => {
       const c = await loggedIn();
       await c.submit({ destination: '1', text: 'x' });
       const a = await call('/reset', { method: 'POST' });
       expect(a.status, a.text).to.equal(200);
-      expect(a.body).to.deep.equal({ status: 'ok' });
+      expectSchema(a.body, 'ResetResult');
+      expect(a.body).to.deep.equal({
+        status: 'ok',
+        epoch: 1,
+        seq: mock.transcriptAll.ofKind('reset')[0]!.seq,
+        cancelled: 0,
+        sessionsClosed: 0,
+      });
       const rules = (await call('/rules')).body as { scenario: string; rules: { uses: number }[] };
       expect(rules.scenario).to.equal('default');
       expect(rules.rules.map((r) => r.uses)).to.deep.equal([0, 0, 0, 0]);
+      expect(mock.sessions()).to.have.length(1);
+      const b = await call('/reset', { method: 'POST', json: { sessions: 'keep' } });
+      expect(b.body).to.deep.include({ epoch: 2 });
+    });
+
+    it('with {"sessions":"close"} closes every session', async () => {
+      const c = await loggedIn();
+      const a = await call('/reset', { method: 'POST', json: { sessions: 'close' } });
+      expect(a.status, a.text).to.equal(200);
+      expect(a.body).to.deep.include({ sessionsClosed: 1 });
+      await c.whenClosed();
+      expect((await call('/sessions')).body).to.deep.equal({ sessions: [] });
+    });
+
+    it('cancels a pending status report and records the cancellation', async () => {
+      const clock = new ManualClock(Date.UTC(2026, 0, 1));
+      const m = await startMock({ clock });
+      const a = await startApi(m);
+      const c = await loggedIn('shop', m);
+      await c.submit({ destination: '+358401234567', text: 'x', statusReportRequest: 14 });
+      expect(m.server.pendingItems).to.equal(1);
+      const r = await call('/reset', { method: 'POST' }, a);
+      expect(r.body).to.deep.include({ cancelled: 1 });
+      const all = await call('/transcript?all=true', {}, a);
+      const fired = all.text
+        .split('\n')
+        .filter((l) => l !== '')
+        .map((l) => JSON.parse(l) as { kind: string; cancelled?: string })
+        .filter((x) => x.kind === 'fired');
+      expect(fired.map((x) => x.cancelled)).to.deep.equal(['reset']);
+      await clock.advance(60_000);
+      expect(m.transcriptAll.frames({ op: 'status-report' })).to.deep.equal([]);
+    });
+
+    it('answers 400 for a bad body', async () => {
+      expectError(
+        await call('/reset', { method: 'POST', json: { sessions: 'drop' } }),
+        400,
+        'ERR_CONTROL_INVALID_BODY',
+        '"sessions" must be "keep" or "close" (got "drop")',
+      );
+      expectError(
+        await call('/reset', { method: 'POST', json: { session: 'close' } }),
+        400,
+        'ERR_CONTROL_INVALID_BODY',
+      );
+      expectError(
+        await call('/reset', { method: 'POST', body: 'close' }),
+        400,
+        'ERR_CONTROL_BAD_JSON',
+      );
+      expect(mock.epoch).to.equal(0);
     });
   });
 
@@ -745,7 +1109,10 @@ describe('control API', () => {
       expect(b.headers.get('allow')).to.equal('POST');
       expect(
         (await call('/scenario', { method: 'POST', body: 'x' })).headers.get('allow'),
-      ).to.equal('PUT');
+      ).to.equal('GET, PUT');
+      expect((await call('/state', { method: 'DELETE' })).headers.get('allow')).to.equal(
+        'GET, PUT',
+      );
     });
 
     it('serves exactly the paths and methods of the OpenAPI description', async () => {
@@ -761,7 +1128,10 @@ describe('control API', () => {
           'GET /transcript',
           'POST /deliver',
           'POST /status-report',
+          'GET /scenario',
           'PUT /scenario',
+          'GET /state',
+          'PUT /state',
           'POST /reset',
         ].sort(),
       );

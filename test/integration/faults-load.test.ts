@@ -114,7 +114,7 @@ describe('faults under load (real TCP)', function () {
       return { sent, rejected: settled.filter((s) => s.status === 'rejected').length };
     });
     for (let i = 1; i <= 50; i++) {
-      await mock.useScenario(variant(i), `v${i}.yaml`);
+      await mock.useScenario({ yaml: variant(i), file: `v${i}.yaml` });
       await new Promise((r) => setTimeout(r, 4));
     }
     stop = true;

@@ -60,7 +60,7 @@ describe('scenario limits through the mock (real files)', function () {
     mock = await createMockSmsc({ port: 0, maxScenarioBytes: 200 });
     let error: unknown;
     try {
-      await mock.useScenario(`${GOOD}# ${'y'.repeat(300)}\n`);
+      await mock.useScenario({ yaml: `${GOOD}# ${'y'.repeat(300)}\n` });
     } catch (e) {
       error = e;
     }

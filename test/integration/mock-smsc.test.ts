@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createMockSmsc, type MockSmsc } from '../../src/mock-smsc.js';
+import { ConfigError } from '../../src/errors.js';
 import { ScenarioError, loadScenarioText } from '../../src/scenario/index.js';
 import { CimdClient } from '../../src/testing/cimd-client.js';
 
@@ -84,30 +85,73 @@ describe('createMockSmsc (programmatic API)', () => {
     });
   });
 
-  it('useScenario() takes YAML text, a file path, { file }, a plain document and a compiled scenario', async () => {
+  it('useScenario() takes { yaml }, { file }, { document } and a compiled scenario', async () => {
     const rule = (code: number): string =>
       `version: 1\nrules:\n  - when: { op: submit }\n    then: [ { error: { code: ${code} } } ]\n`;
     const file = join(dir, 's.yaml');
     writeFileSync(file, rule(302));
-    const cases: [Parameters<MockSmsc['useScenario']>[0], number][] = [
-      [rule(301), 301],
-      [file, 302],
-      [{ file }, 302],
-      [{ version: 1, rules: [{ when: { op: 'submit' }, then: [{ error: { code: 303 } }] }] }, 303],
-      [loadScenarioText(rule(304), 'compiled.yaml'), 304],
+    const cases: [Parameters<MockSmsc['useScenario']>[0], number, string][] = [
+      [{ yaml: rule(301) }, 301, 'inline.yaml'],
+      [{ yaml: rule(305), file: 'named.yaml' }, 305, 'named.yaml'],
+      [{ file }, 302, file],
+      [
+        {
+          document: {
+            version: 1,
+            rules: [{ when: { op: 'submit' }, then: [{ error: { code: 303 } }] }],
+          },
+        },
+        303,
+        'inline.yaml',
+      ],
+      [loadScenarioText(rule(304), 'compiled.yaml'), 304, 'compiled.yaml'],
     ];
-    for (const [source, code] of cases) {
+    for (const [source, code, name] of cases) {
       await mock.useScenario(source);
+      expect(mock.scenario.file).to.equal(name);
       expect((await client.submit({ destination: '+9', text: 'x' })).errorCode).to.equal(code);
     }
+    const loaded = mock.transcript.ofKind('scenario-loaded');
+    expect(loaded.map((r) => r.source)).to.deep.equal(['api', 'api', 'api', 'api', 'api', 'api']);
   });
 
-  it('useScenario() rejects an invalid scenario with file:line:col and keeps the old rules', async () => {
+  it('useScenario() refuses a plain string, a path-like one included, without reading anything', async () => {
+    const file = join(dir, 'valid.yaml');
+    writeFileSync(
+      file,
+      'version: 1\nrules:\n  - when: { op: submit }\n    then: [ { error: { code: 301 } } ]\n',
+    );
+    for (const source of [
+      file,
+      'version: 1\n',
+      { yml: 'version: 1\n' },
+      { yaml: 'x', document: {} },
+    ]) {
+      const err = await mock.useScenario(source as never).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err, JSON.stringify(source)).to.be.instanceOf(ConfigError);
+      expect((err as ConfigError).code).to.equal('ERR_CONFIG_SCENARIO_SOURCE');
+    }
+    // The same path as tagged YAML is a YAML scalar, not a scenario.
+    const asYaml = await mock.useScenario({ yaml: file }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(asYaml).to.be.instanceOf(ScenarioError);
+    expect(mock.scenario.file).to.equal('two.yaml');
+    expect((await client.submit({ destination: '+2', text: 'x' })).errorCode).to.equal(300);
+  });
+
+  it('useScenario() rejects an invalid scenario with file:line:col, records it, and keeps the old rules', async () => {
+    const events: [string, string][] = [];
+    mock.on('scenario-rejected', (_issues, file, source) => events.push([file, source]));
     const err = await mock
-      .useScenario(
-        'version: 1\nrules:\n  - when: { op: nope }\n    then: [ { respond: {} } ]\n',
-        'bad.yaml',
-      )
+      .useScenario({
+        yaml: 'version: 1\nrules:\n  - when: { op: nope }\n    then: [ { respond: {} } ]\n',
+        file: 'bad.yaml',
+      })
       .then(
         () => undefined,
         (e: unknown) => e,
@@ -115,6 +159,10 @@ describe('createMockSmsc (programmatic API)', () => {
     expect(err).to.be.instanceOf(ScenarioError);
     expect((err as ScenarioError).issues[0]).to.include({ file: 'bad.yaml', line: 3 });
     expect((await client.submit({ destination: '+2', text: 'x' })).errorCode).to.equal(300);
+    expect(events).to.deep.equal([['bad.yaml', 'api']]);
+    const [rejected] = mock.transcript.ofKind('scenario-rejected');
+    expect(rejected).to.deep.include({ file: 'bad.yaml', source: 'api' });
+    expect(rejected?.issues[0]).to.include({ file: 'bad.yaml', line: 3 });
   });
 
   it('reset() starts the rule counters afresh', async () => {
@@ -137,8 +185,8 @@ describe('createMockSmsc (programmatic API)', () => {
     ]);
   });
 
-  it('waitFor() finds past and future records, and times out with an AssertionError', async () => {
-    const login = await mock.waitFor({ kind: 'frame', op: 'login', dir: 'in' });
+  it('waitFor() finds past records with since, future ones, and times out with an AssertionError', async () => {
+    const login = await mock.waitFor({ kind: 'frame', op: 'login', dir: 'in' }, { since: 0 });
     expect(login.kind).to.equal('frame');
     const future = mock.waitFor({ kind: 'frame', op: 'submit', dir: 'in' }, { timeout: 3000 });
     await client.submit({ destination: '+9', text: 'later' });

@@ -10,7 +10,12 @@ import { SmscServer } from '../../src/server/smsc-server.js';
 import { CimdClient } from '../../src/testing/cimd-client.js';
 import { readTranscript } from '../../src/transcript/reader.js';
 import { TranscriptRecorder } from '../../src/transcript/recorder.js';
-import type { FrameRecord, RecordKind, TranscriptRecord } from '../../src/transcript/record.js';
+import {
+  RECORD_KINDS,
+  type FrameRecord,
+  type RecordKind,
+  type TranscriptRecord,
+} from '../../src/transcript/record.js';
 import { FileSink, MemorySink, TeeSink } from '../../src/transcript/sinks.js';
 import { assertValidRecord } from '../unit/transcript/helpers.js';
 import { wire } from '../helpers/wire.js';
@@ -153,9 +158,10 @@ describe('transcript over TCP', () => {
       },
     };
     await start({ responder, ackTimeoutMs: 50, maxResends: 0, multipartTtlMs: 50 });
-    recorder.record('scenario-loaded', { file: 'x.yaml', rules: 1 });
+    recorder.record('scenario-loaded', { file: 'x.yaml', source: 'file', rules: 1 });
     recorder.record('scenario-rejected', {
       file: 'x.yaml',
+      source: 'api',
       issues: [{ file: 'x.yaml', line: 2, col: 3, message: 'rules[0]: unknown key "wen"' }],
     });
 
@@ -165,6 +171,7 @@ describe('transcript over TCP', () => {
     await a.client.submit({ destination: '+358401', text: 'report me', statusReportRequest: 8 });
     await a.client.nextStatusReport({ timeoutMs: 5000 });
     await a.client.alive();
+    recorder.record('reset', { epoch: 1, sessions: 'keep', cancelled: 0 });
     const frames = a.client.buildSubmits({
       destination: '+358402',
       text: 'y'.repeat(200),
@@ -211,8 +218,10 @@ describe('transcript over TCP', () => {
       'unexpected-response',
       'scenario-loaded',
       'scenario-rejected',
+      'reset',
     ];
     expect([...kinds].sort()).to.deep.equal([...all].sort());
+    expect([...all].sort()).to.deep.equal([...RECORD_KINDS].sort());
     expect(t.records[0]).to.deep.include({
       kind: 'server-start',
       host: '127.0.0.1',
