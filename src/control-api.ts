@@ -454,29 +454,48 @@ async function getTranscript(r: Request): Promise<void> {
       `"all" must be true or false (got ${JSON.stringify(all)})`,
     );
   }
+  const rawLimit = r.query.get('limit') ?? String(TRANSCRIPT_PAGE_DEFAULT);
+  const limit = Number(rawLimit);
+  if (!/^\d{1,7}$/.test(rawLimit) || limit < 1 || limit > TRANSCRIPT_PAGE_MAX) {
+    throw new HttpError(
+      400,
+      'ERR_CONTROL_INVALID_QUERY',
+      `"limit" must be an integer from 1 to ${TRANSCRIPT_PAGE_MAX} (got ${JSON.stringify(rawLimit)})`,
+    );
+  }
   const since = Number(raw);
   const { mock } = r.ctx;
   // By default only the current epoch: the records after the last reset.
-  const records =
+  const matching =
     all === 'true'
       ? mock.recordsSince(since)
       : mock.transcript.records.filter((rec) => rec.seq > since);
+  const records = matching.length > limit ? matching.slice(0, limit) : matching;
   const last = records.at(-1)?.seq ?? since;
   const { res } = r;
   res.writeHead(200, {
     'Content-Type': 'application/x-ndjson; charset=utf-8',
     'Cache-Control': 'no-store',
     'X-Last-Seq': String(last),
+    'X-More': matching.length > limit ? 'true' : 'false',
   });
+  // Serialised a batch at a time, yielding to the event loop between batches and waiting for the
+  // client to drain: a large answer (or several at once) never holds up CIMD2 traffic for long,
+  // and a slow reader never makes the mock buffer the whole answer.
   const BATCH = 500;
   for (let i = 0; i < records.length; i += BATCH) {
     let chunk = '';
     for (const rec of records.slice(i, i + BATCH)) chunk += `${JSON.stringify(rec)}\n`;
     if (!res.write(chunk)) await drained(res);
     if (res.destroyed) return;
+    await new Promise<void>((resolve) => setImmediate(resolve));
   }
   res.end();
 }
+
+/** Records per `GET /transcript` answer unless `limit` says otherwise; the most it may say. */
+export const TRANSCRIPT_PAGE_DEFAULT = 10_000;
+export const TRANSCRIPT_PAGE_MAX = 100_000;
 
 function drained(res: http.ServerResponse): Promise<void> {
   return new Promise((resolve) => {

@@ -136,6 +136,7 @@ export {
   type ExpectationsDocument,
   type ExpectationsResult,
   type TranscriptSink,
+  type TranscriptFileMode,
   type CheckResult,
   type ValueMatcher,
   type MatchSpec,

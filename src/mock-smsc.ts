@@ -10,6 +10,7 @@
  * `reset()` starts a new epoch (a `reset` record): the default views (`transcript`, `waitFor`)
  * only look at the records after it, so tests in a row do not see each other's traffic.
  */
+import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
@@ -41,9 +42,11 @@ import {
   MemorySink,
   TeeSink,
   Transcript,
+  TranscriptError,
   TranscriptRecorder,
   type RecordSelector,
   type ScenarioOrigin,
+  type TranscriptFileMode,
   type TranscriptRecord,
   type TranscriptSink,
 } from './transcript/index.js';
@@ -126,6 +129,12 @@ export interface MockSmscOptions extends Omit<
   readonly port?: number;
   /** JSONL transcript file; absent = in memory only. */
   readonly transcript?: string;
+  /**
+   * What to do with a transcript file already at `transcript`: `replace` (default) starts it
+   * afresh; `append` keeps its records and continues their `seq` (refused when the file holds
+   * no record to continue from).
+   */
+  readonly transcriptMode?: TranscriptFileMode;
   /** Records kept in memory for `transcript`, `waitFor` and the control API (default 200 000; older ones are dropped). */
   readonly memoryRecords?: number;
   /** A Clock, or a start time (ISO string, Date, ms) from which the mock's clock runs in real time. */
@@ -209,6 +218,8 @@ export class MockSmsc extends EventEmitter<MockSmscEvents> {
   private readonly framesOut: Record<string, number> = {};
   private stopped: Promise<void> | undefined;
   private scenarioFile: string | undefined;
+  /** Id of this run, written in `server-start` (`runId`). */
+  readonly runId: string = randomUUID();
   private scenarioOrigin: ScenarioOrigin = 'file';
   private epochNumber = 0;
   /** `seq` of the last `reset` record (0: no reset yet). */
@@ -246,8 +257,13 @@ export class MockSmsc extends EventEmitter<MockSmscEvents> {
     this.recorder = new TranscriptRecorder(sink, {
       clock,
       redactPasswords: options.redactPasswords ?? false,
+      seqBase: sinks.file?.lastSeq ?? 0,
     });
-    this.recorder.attach(this.server, { scenario: scenario.file, version: VERSION });
+    this.recorder.attach(this.server, {
+      scenario: scenario.file,
+      version: VERSION,
+      runId: this.runId,
+    });
     this.memory.subscribe((r) => this.emit('record', r));
     this.server.on('frame-in', (_s, result) => {
       if (result.ok) bump(this.framesIn, opName(result.frame.op));
@@ -282,7 +298,9 @@ export class MockSmsc extends EventEmitter<MockSmscEvents> {
     const clock = resolveClock(options.clock);
     const memory = new MemorySink({ limit: options.memoryRecords ?? 200_000 });
     const file =
-      options.transcript === undefined ? undefined : await openTranscript(options.transcript);
+      options.transcript === undefined
+        ? undefined
+        : await openTranscript(options.transcript, options.transcriptMode ?? 'replace');
     const mock = new MockSmsc(options, scenario, clock, { memory, file });
     mock.scenarioFile = scenarioPath(options.scenario);
     mock.scenarioOrigin =
@@ -622,6 +640,11 @@ export class MockSmsc extends EventEmitter<MockSmscEvents> {
     };
   }
 
+  /** The transcript file's sink (undefined without `transcript`): `reopen()`, `'reopened'`. */
+  get transcriptFile(): FileSink | undefined {
+    return this.fileSink;
+  }
+
   /** Records that could not be written to the transcript file (0 when healthy). */
   get transcriptWriteErrors(): number {
     return this.fileSink?.errors.length ?? 0;
@@ -765,13 +788,22 @@ function scenarioPath(option: ScenarioSourceOption | undefined): string | undefi
 }
 
 /** Opens the transcript file, creating its folder first (`--transcript out/t.jsonl` just works). */
-async function openTranscript(path: string): Promise<FileSink> {
+async function openTranscript(path: string, mode: TranscriptFileMode): Promise<FileSink> {
   try {
     await mkdir(dirname(path), { recursive: true });
   } catch {
     // FileSink.open reports the path and the OS reason.
   }
-  return FileSink.open(path);
+  const sink = await FileSink.open(path, { mode });
+  if (mode === 'append' && sink.previousBytes > 0 && sink.lastSeq === undefined) {
+    await sink.close();
+    throw new TranscriptError(
+      `cannot append to transcript file "${path}": no transcript record (a JSON line with a seq) near its end; use --transcript-mode replace or another path`,
+      'ERR_TRANSCRIPT_OPEN',
+      path,
+    );
+  }
+  return sink;
 }
 
 function isCompiled(x: object): x is CompiledScenario {

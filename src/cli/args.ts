@@ -1,5 +1,6 @@
 /** Argument parsers shared by the CLI commands: each names the option in its error. */
 import { InvalidArgumentError } from 'commander';
+import { MAX_DURATION_SECONDS } from '../scenario/durations.js';
 
 /** An integer in [min, max]. */
 export function intIn(min: number, max: number, what: string): (value: string) => number {
@@ -24,6 +25,25 @@ export function numberAtLeast(
     if (bad)
       throw new InvalidArgumentError(
         `${what} must be a number ${options.positive === true ? 'above 0' : '≥ 0'}.`,
+      );
+    return n;
+  };
+}
+
+/**
+ * A duration in seconds: a finite number ≥ 0 (or > 0 with `positive`) and at most
+ * {@link MAX_DURATION_SECONDS} (24 days; Node would fire a longer timer at once).
+ */
+export function seconds(
+  what: string,
+  options: { positive?: boolean } = {},
+): (value: string) => number {
+  const atLeast = numberAtLeast(what, options);
+  return (value) => {
+    const n = atLeast(value);
+    if (n > MAX_DURATION_SECONDS)
+      throw new InvalidArgumentError(
+        `${what} must be at most ${MAX_DURATION_SECONDS} seconds (24 days).`,
       );
     return n;
   };

@@ -1,6 +1,6 @@
 /** `cimd2-mock bench`: load-test any CIMD2 SMSC and print throughput, latency and errors. */
 import { Option, type Command } from 'commander';
-import { intIn, numberAtLeast } from './args.js';
+import { intIn, numberAtLeast, seconds } from './args.js';
 import { LoadError, runLoad, type LoadResult } from '../bench/index.js';
 import { EncodingError, ReservedByteError } from '../errors.js';
 import { CliError } from './output.js';
@@ -50,7 +50,7 @@ export function addBenchOptions(cmd: Command): Command {
     )
     .addOption(
       new Option('--duration <seconds>', 'send for this long instead of a count').argParser(
-        numberAtLeast('duration', { positive: true }),
+        seconds('duration', { positive: true }),
       ),
     )
     .addOption(
@@ -64,7 +64,7 @@ export function addBenchOptions(cmd: Command): Command {
     .addOption(
       new Option('--timeout <seconds>', 'a submit unanswered this long counts as an error')
         .default(10)
-        .argParser(numberAtLeast('timeout', { positive: true })),
+        .argParser(seconds('timeout', { positive: true })),
     )
     .option('--json', 'print the result as one JSON object');
 }

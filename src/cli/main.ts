@@ -3,7 +3,7 @@
  * failed command), 2 usage or configuration error. Errors are one readable line on stderr.
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { intIn, numberAtLeast } from './args.js';
+import { intIn, seconds } from './args.js';
 import { Cimd2MockError } from '../errors.js';
 import { TEXT_ENCODINGS } from '../protocol/encodings.js';
 import { STATUS_NAMES } from '../protocol/status-codes.js';
@@ -92,7 +92,7 @@ function program(): Command {
       new Option(
         '--wait-report <seconds>',
         'ask for reports of final outcomes (056=62 unless --status-report) and wait this long for the final one; exit 1 unless delivered',
-      ).argParser(numberAtLeast('wait report', { positive: true })),
+      ).argParser(seconds('wait report', { positive: true })),
     )
     .addOption(
       new Option(
@@ -104,12 +104,12 @@ function program(): Command {
       new Option(
         '--wait-mo <seconds>',
         'print MO messages (20) that arrive within this many seconds of login; exit 1 if none',
-      ).argParser(numberAtLeast('wait mo', { positive: true })),
+      ).argParser(seconds('wait mo', { positive: true })),
     )
     .addOption(
       new Option('--timeout <seconds>', 'response timeout')
         .default(10)
-        .argParser(numberAtLeast('timeout', { positive: true })),
+        .argParser(seconds('timeout', { positive: true })),
     )
     .action(async (opts: SendOptions) => {
       process.exitCode = await send(opts);

@@ -3,8 +3,8 @@ import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import { readFile } from 'node:fs/promises';
 import { loadExpectations, runExpectations, formatFailures } from '../transcript/index.js';
-import { CliError } from './output.js';
-import { hostPort, startServing, summary, type ServeOptions } from './serve.js';
+import { CliError, writeTo } from './output.js';
+import { STOP_SIGNALS, hostPort, startServing, summary, type ServeOptions } from './serve.js';
 
 export interface RunOptions extends ServeOptions {
   assert?: string;
@@ -29,6 +29,10 @@ export async function run(command: readonly string[], opts: RunOptions): Promise
     CIMD2_MOCK_ADDRESS: hostPort(mock.host, mock.port),
     ...(admin !== undefined ? { CIMD2_MOCK_ADMIN_URL: admin.url } : {}),
   };
+  const onReopen = (): void => {
+    mock.transcriptFile?.reopen();
+  };
+  process.on('SIGUSR1', onReopen);
   let code = await new Promise<number>((resolve) => {
     // With `--transcript -` stdout carries the JSONL: the command's stdout goes to stderr.
     const child = spawn(file, args, {
@@ -38,8 +42,7 @@ export async function run(command: readonly string[], opts: RunOptions): Promise
     const forward = (signal: NodeJS.Signals): void => {
       child.kill(signal);
     };
-    process.on('SIGINT', forward);
-    process.on('SIGTERM', forward);
+    for (const s of STOP_SIGNALS) process.on(s, forward);
     child.on('error', (error: NodeJS.ErrnoException) => {
       running.log.error(
         `cannot run ${file}: ${error.code === 'ENOENT' ? 'command not found' : error.message}`,
@@ -47,17 +50,17 @@ export async function run(command: readonly string[], opts: RunOptions): Promise
       resolve(error.code === 'ENOENT' ? 127 : 126);
     });
     child.on('exit', (exitCode, signal) => {
-      process.off('SIGINT', forward);
-      process.off('SIGTERM', forward);
+      for (const s of STOP_SIGNALS) process.off(s, forward);
       if (signal !== null) resolve(128 + constants.signals[signal]);
       else resolve(exitCode ?? 1);
     });
   });
+  process.off('SIGUSR1', onReopen);
   await running.stop(`command exited with ${code}`);
-  if (!opts.quiet) process.stderr.write(`${summary(mock)}\n`);
+  if (!opts.quiet) writeTo(process.stderr, `${summary(mock)}\n`);
   const problem = running.transcriptProblem();
   if (problem !== undefined) {
-    process.stderr.write(`cimd2-mock: ${problem}\n`);
+    writeTo(process.stderr, `cimd2-mock: ${problem}\n`);
     if (code === 0) code = 1;
   }
   if (expectations !== undefined) {

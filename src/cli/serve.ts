@@ -1,11 +1,22 @@
-/** `cimd2-mock [serve]`: start the mock, print the readiness lines, stop cleanly on SIGINT/SIGTERM. */
-import { existsSync, watch, writeFileSync } from 'node:fs';
+/**
+ * `cimd2-mock [serve]`: start the mock, print the readiness lines, stop cleanly on SIGINT,
+ * SIGTERM or SIGHUP; SIGUSR1 reopens the transcript file (log rotation).
+ */
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
-import { intIn, isoTime, numberAtLeast } from './args.js';
+import { intIn, isoTime, numberAtLeast, seconds } from './args.js';
 import { startControlApi, type ControlApi } from '../control-api.js';
 import { createMockSmsc, type MockSmsc, type MockSmscOptions } from '../mock-smsc.js';
 import { formatIssue } from '../scenario/index.js';
-import { createLogger, type LogFormat, type Logger } from './output.js';
+import type { TranscriptFileMode } from '../transcript/index.js';
+import {
+  CliError,
+  createLogger,
+  guardStdio,
+  writeTo,
+  type LogFormat,
+  type Logger,
+} from './output.js';
 import { StdoutTranscript } from './stdout-transcript.js';
 
 export interface ServeOptions {
@@ -13,9 +24,11 @@ export interface ServeOptions {
   host: string;
   port: number;
   transcript?: string;
+  transcriptMode?: TranscriptFileMode;
   watch: boolean;
   adminPort?: number;
   adminToken?: string;
+  adminTokenFile?: string;
   keepalive?: number;
   throttle?: number;
   clock?: string;
@@ -49,6 +62,14 @@ export function addServeOptions(cmd: Command, defaults: { port?: number } = {}):
       '-t, --transcript <file>',
       'write the JSONL transcript to this file (- = stdout, after the readiness lines)',
     )
+    .addOption(
+      new Option(
+        '--transcript-mode <mode>',
+        'an existing transcript file: replace it (a new run) or append to it (seq continues)',
+      )
+        .choices(['replace', 'append'])
+        .default('replace'),
+    )
     .option('--watch', 'reload the scenario file when it changes (the default)', true)
     .option('--no-watch', 'do not reload the scenario file when it changes')
     .addOption(
@@ -57,12 +78,19 @@ export function addServeOptions(cmd: Command, defaults: { port?: number } = {}):
         'start the HTTP control API on this port (0 = ephemeral)',
       ).argParser(intIn(0, 65535, 'admin port')),
     )
-    .option('--admin-token <token>', 'bearer token required by the control API')
+    .option(
+      '--admin-token <token>',
+      `bearer token required by the control API (visible in the process list: prefer --admin-token-file or ${ADMIN_TOKEN_ENV})`,
+    )
+    .option(
+      '--admin-token-file <file>',
+      'read the control API bearer token from this file (read once at start, trimmed)',
+    )
     .addOption(
       new Option(
         '--keepalive <seconds>',
         'send alive (40) after this many idle seconds; 0 = off',
-      ).argParser(numberAtLeast('keepalive')),
+      ).argParser(seconds('keepalive')),
     )
     .addOption(
       new Option('--throttle <n>', 'server-sent messages per second; 0 = unlimited').argParser(
@@ -92,19 +120,19 @@ export function addServeOptions(cmd: Command, defaults: { port?: number } = {}):
       new Option(
         '--login-timeout <seconds>',
         'close a connection without a successful login after this long (0 = off; default 30)',
-      ).argParser(numberAtLeast('login timeout')),
+      ).argParser(seconds('login timeout')),
     )
     .addOption(
       new Option(
         '--idle-timeout <seconds>',
         'close a session from which no frame came for this long (0 = off, the default)',
-      ).argParser(numberAtLeast('idle timeout')),
+      ).argParser(seconds('idle timeout')),
     )
     .addOption(
       new Option(
         '--ack-timeout <seconds>',
         'resend a deliver (20) or status report (23) not answered within this long (default 10)',
-      ).argParser(numberAtLeast('ack timeout', { positive: true })),
+      ).argParser(seconds('ack timeout', { positive: true })),
     )
     .addOption(
       new Option(
@@ -126,6 +154,53 @@ export function addServeOptions(cmd: Command, defaults: { port?: number } = {}):
     .option('-q, --quiet', 'log warnings and errors only', false);
 }
 
+/** Environment variable with the control API token (when neither flag gives one). */
+export const ADMIN_TOKEN_ENV = 'CIMD2_MOCK_ADMIN_TOKEN';
+
+/**
+ * The control API token: `--admin-token`, else the trimmed content of `--admin-token-file`,
+ * else `$CIMD2_MOCK_ADMIN_TOKEN`, else none. Throws a usage error (exit 2) for both flags at
+ * once, an unreadable or empty file, or an empty variable. Warns when the file is readable by
+ * other users.
+ */
+export function resolveAdminToken(
+  opts: Pick<ServeOptions, 'adminToken' | 'adminTokenFile'>,
+  log: Logger,
+  env: NodeJS.ProcessEnv = process.env,
+): string | undefined {
+  if (opts.adminToken !== undefined && opts.adminTokenFile !== undefined)
+    throw new CliError('give the admin token once: --admin-token or --admin-token-file', 2);
+  if (opts.adminToken !== undefined) {
+    if (opts.adminToken.trim() === '') throw new CliError('--admin-token is empty', 2);
+    return opts.adminToken;
+  }
+  if (opts.adminTokenFile !== undefined) {
+    const file = opts.adminTokenFile;
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? 'unknown';
+      throw new CliError(`cannot read admin token file ${file}: ${code}`, 2);
+    }
+    const token = text.trim();
+    if (token === '') throw new CliError(`admin token file ${file} is empty`, 2);
+    try {
+      if ((statSync(file).mode & 0o004) !== 0)
+        log.warn(`admin token file ${file} is readable by every user (chmod 600 it)`);
+    } catch {
+      /* read above; a stat failure now is not worth stopping for */
+    }
+    return token;
+  }
+  const fromEnv = env[ADMIN_TOKEN_ENV];
+  if (fromEnv !== undefined) {
+    if (fromEnv.trim() === '') throw new CliError(`${ADMIN_TOKEN_ENV} is set but empty`, 2);
+    return fromEnv.trim();
+  }
+  return undefined;
+}
+
 /** A running mock with its control API, as `serve` and `run` use it. */
 export interface Running {
   readonly mock: MockSmsc;
@@ -138,14 +213,19 @@ export interface Running {
 
 /** Starts the mock and prints the readiness lines. */
 export async function startServing(opts: ServeOptions): Promise<Running> {
+  // A reader that goes away (`| head -1`) must not kill the mock through its own log output.
+  guardStdio();
   const log = createLogger({ format: opts.logFormat, quiet: opts.quiet });
+  const adminToken = resolveAdminToken(opts, log);
+  const fileTranscript =
+    opts.transcript !== undefined && opts.transcript !== '-' ? opts.transcript : undefined;
   const options: MockSmscOptions = {
     host: opts.host,
     port: opts.port,
     watch: opts.watch,
     ...(opts.scenario !== undefined ? { scenario: opts.scenario } : {}),
-    ...(opts.transcript !== undefined && opts.transcript !== '-'
-      ? { transcript: opts.transcript }
+    ...(fileTranscript !== undefined
+      ? { transcript: fileTranscript, transcriptMode: opts.transcriptMode ?? 'replace' }
       : {}),
     ...(opts.keepalive !== undefined ? { keepAlive: opts.keepalive } : {}),
     ...(opts.throttle !== undefined ? { throttle: opts.throttle } : {}),
@@ -163,15 +243,26 @@ export async function startServing(opts: ServeOptions): Promise<Running> {
   };
   const mock = await createMockSmsc(options);
   const stdoutTranscript = opts.transcript === '-' ? new StdoutTranscript(mock) : undefined;
-  // Before the readiness line: a removal right after it must be noticed.
-  if (opts.transcript !== undefined && opts.transcript !== '-')
-    watchTranscriptFile(opts.transcript, log);
+  const file = mock.transcriptFile;
+  if (file !== undefined) {
+    if (opts.transcriptMode !== 'append' && file.previousBytes > 0)
+      log.info(
+        `transcript file ${file.path} replaced (it held ${file.previousBytes} bytes of an earlier run; --transcript-mode append keeps them)`,
+      );
+    file.on('reopened', (why) => {
+      log.info(
+        why === 'requested'
+          ? `transcript file ${file.path} reopened (SIGUSR1)`
+          : `transcript file ${file.path} was ${why} under the mock: writing to the file now at the path`,
+      );
+    });
+  }
   let admin: ControlApi | undefined;
   try {
     if (opts.adminPort !== undefined) {
       admin = await startControlApi(mock, {
         port: opts.adminPort,
-        ...(opts.adminToken !== undefined ? { token: opts.adminToken } : {}),
+        ...(adminToken !== undefined ? { token: adminToken } : {}),
       });
     }
   } catch (error) {
@@ -186,10 +277,11 @@ export async function startServing(opts: ServeOptions): Promise<Running> {
     );
   }
   const allInterfaces = mock.host === '0.0.0.0' || mock.host === '::';
-  process.stdout.write(
+  writeTo(
+    process.stdout,
     `cimd2-mock listening on ${hostPort(mock.host, mock.port)}${allInterfaces ? ' (all interfaces)' : ''}\n`,
   );
-  if (admin !== undefined) process.stdout.write(`cimd2-mock admin on ${admin.url}\n`);
+  if (admin !== undefined) writeTo(process.stdout, `cimd2-mock admin on ${admin.url}\n`);
   // From here on stdout carries the JSONL transcript only (with `--transcript -`).
   stdoutTranscript?.release();
   log.info('scenario loaded', {
@@ -238,30 +330,6 @@ export async function startServing(opts: ServeOptions): Promise<Running> {
   };
 }
 
-/**
- * Warns once when the transcript file is removed or renamed while the mock runs: records keep
- * going to the open (now unlinked) file, which is lost at exit; the in-memory transcript and the
- * control API still have them.
- */
-function watchTranscriptFile(path: string, log: Logger): void {
-  let warned = false;
-  try {
-    const watcher = watch(path, () => {
-      if (warned || existsSync(path)) return;
-      warned = true;
-      log.warn(
-        `transcript file ${path} was removed while the mock runs: records written from now on are lost when the mock exits (the in-memory transcript and the control API still have them)`,
-      );
-    });
-    watcher.on('error', () => {
-      /* best effort: the watch itself is not essential */
-    });
-    watcher.unref();
-  } catch {
-    /* best effort */
-  }
-}
-
 /** `host:port`, with brackets around IPv6 hosts. */
 export function hostPort(host: string, port: number): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
@@ -296,13 +364,22 @@ export function summary(mock: MockSmsc): string {
   ].join('\n');
 }
 
-/** `serve`: run until SIGINT/SIGTERM, then stop, print the summary and exit 0. */
+/** Signals that stop `serve` as SIGTERM does (flush, `server-stop`, summary, exit code). */
+export const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+/**
+ * `serve`: run until SIGINT, SIGTERM or SIGHUP, then stop, print the summary and exit 0 (1 when
+ * the transcript is incomplete). SIGUSR1 reopens the transcript file (after a log rotation).
+ */
 export async function serve(opts: ServeOptions): Promise<void> {
   const running = await startServing(opts);
+  const onReopen = (): void => {
+    running.mock.transcriptFile?.reopen();
+  };
+  process.on('SIGUSR1', onReopen);
   await new Promise<void>((resolve) => {
     const onSignal = (signal: NodeJS.Signals): void => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
+      for (const s of STOP_SIGNALS) process.off(s, onSignal);
       running.log.info(`${signal} received, stopping`);
       // Records already made reach the file even if the stop below is interrupted.
       running.mock.flushSync();
@@ -311,14 +388,14 @@ export async function serve(opts: ServeOptions): Promise<void> {
         resolve();
       });
     };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
+    for (const s of STOP_SIGNALS) process.on(s, onSignal);
   });
-  process.stderr.write(`${summary(running.mock)}\n`);
+  process.off('SIGUSR1', onReopen);
+  writeTo(process.stderr, `${summary(running.mock)}\n`);
   const problem = running.transcriptProblem();
   if (problem !== undefined) {
     // The run's record is incomplete: a CI job must not pass on it.
-    process.stderr.write(`cimd2-mock: ${problem}\n`);
+    writeTo(process.stderr, `cimd2-mock: ${problem}\n`);
     process.exitCode = 1;
   }
 }

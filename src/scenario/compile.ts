@@ -26,7 +26,7 @@ import type {
   StringMatchDoc,
   WhenDoc,
 } from './document.js';
-import { parseDuration } from './durations.js';
+import { MAX_DURATION_MS, durationTooLongMessage, parseDuration } from './durations.js';
 import type { ScenarioIssue } from './issues.js';
 import {
   compileNumberMatch,
@@ -175,9 +175,16 @@ class Compiler {
     this.issues.push(this.source.issue(path, message, prefix ? { prefix } : {}));
   }
 
-  private ms(value: number | string | undefined, fallback: number): number {
+  private ms(value: number | string | undefined, fallback: number, path: DocPath): number {
+    if (value === undefined) return fallback;
     // The schema already rejected bad durations.
-    return value === undefined ? fallback : (parseDuration(value) ?? fallback);
+    const ms = parseDuration(value);
+    if (ms === undefined) return fallback;
+    if (ms > MAX_DURATION_MS) {
+      this.fail(path, durationTooLongMessage(JSON.stringify(value)));
+      return fallback;
+    }
+    return ms;
   }
 
   compile(doc: ScenarioDocument): CompiledScenario {
@@ -187,7 +194,7 @@ class Compiler {
     this.duplicateIds(doc.rules ?? [], rules);
     const schedule = (doc.schedule ?? []).flatMap((item, i): ScheduledItem[] => {
       const path = ['schedule', i];
-      const afterMs = this.ms(item.after, 0);
+      const afterMs = this.ms(item.after, 0, [...path, 'after']);
       const actions = [item.deliver !== undefined, item.disconnect !== undefined].filter(Boolean);
       if (actions.length !== 1) {
         this.fail(
@@ -223,7 +230,10 @@ class Compiler {
 
   private server(doc: ScenarioDocument): ServerSettings {
     const s = doc.server ?? {};
-    this.statusReportDelayMs = this.ms(s.statusReportDelay, DEFAULT_STATUS_REPORT_DELAY_MS);
+    this.statusReportDelayMs = this.ms(s.statusReportDelay, DEFAULT_STATUS_REPORT_DELAY_MS, [
+      'server',
+      'statusReportDelay',
+    ]);
     if (s.timezone !== undefined) {
       try {
         formatTimestamp(Date.UTC(2024, 0, 1), s.timezone);
@@ -236,7 +246,9 @@ class Compiler {
     }
     return {
       statusReportDelayMs: this.statusReportDelayMs,
-      ...(s.keepAlive !== undefined && { keepAliveMs: this.ms(s.keepAlive, 0) }),
+      ...(s.keepAlive !== undefined && {
+        keepAliveMs: this.ms(s.keepAlive, 0, ['server', 'keepAlive']),
+      }),
       ...(s.throttle !== undefined && { throttle: s.throttle }),
       ...(s.timezone !== undefined && { timezone: s.timezone }),
     };
@@ -410,7 +422,9 @@ class Compiler {
           break;
         case 'rate': {
           const r = value as NonNullable<WhenDoc['rate']>;
-          out.push(rateMatcher(r.over, this.ms(r.per, 0), r.scope ?? 'session'));
+          out.push(
+            rateMatcher(r.over, this.ms(r.per, 0, [...path, key, 'per']), r.scope ?? 'session'),
+          );
           break;
         }
       }
@@ -485,7 +499,7 @@ class Compiler {
   private step(key: (typeof STEP_KEYS)[number], doc: StepDoc, path: DocPath): Step {
     switch (key) {
       case 'delay':
-        return { kind: 'delay', ms: this.ms(doc.delay, 0) };
+        return { kind: 'delay', ms: this.ms(doc.delay, 0, path) };
       case 'respond': {
         const r = doc.respond ?? {};
         const params: Parameter[] = Object.entries(r.params ?? {}).map(([code, value]) => {
@@ -529,7 +543,7 @@ class Compiler {
       return [
         {
           kind: 'statusReport',
-          afterMs: this.ms(s.after, this.statusReportDelayMs),
+          afterMs: this.ms(s.after, this.statusReportDelayMs, [...at, 'after']),
           status,
           ...(s.errorCode !== undefined && { errorCode: s.errorCode }),
           ...(s.dischargeTime !== undefined && { dischargeTime: s.dischargeTime }),
@@ -540,7 +554,12 @@ class Compiler {
     if (doc.deliver !== undefined) {
       return [this.deliver(doc.deliver, [...path, 'deliver'], TEMPLATE_NAMES)];
     }
-    return [{ kind: 'disconnect', afterMs: this.ms(doc.disconnect?.after, 0) }];
+    return [
+      {
+        kind: 'disconnect',
+        afterMs: this.ms(doc.disconnect?.after, 0, [...path, 'disconnect', 'after']),
+      },
+    ];
   }
 
   private status(doc: StatusDoc, path: DocPath): StatusChoice | undefined {
@@ -603,7 +622,7 @@ class Compiler {
     }
     return {
       kind: 'deliver',
-      afterMs: this.ms(doc.after, 0),
+      afterMs: this.ms(doc.after, 0, [...path, 'after']),
       from: doc.from,
       to: doc.to,
       ...(doc.text !== undefined && { text: doc.text }),

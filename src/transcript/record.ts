@@ -76,7 +76,7 @@ export interface CloseInfo {
 
 /** Summary written with `server-stop`. */
 export interface TranscriptCounts {
-  /** Records written before the server-stop record. */
+  /** Records of this run written before the server-stop record (an appended run counts its own). */
   readonly records: number;
   readonly sessions: number;
   /** Inbound frames by operation name, e.g. `{ login: 1, submit: 3 }`. */
@@ -104,6 +104,11 @@ export interface ServerStartRecord extends Base {
   readonly port: number;
   readonly scenario: string | null;
   readonly version: string;
+  /**
+   * Id of the run (a UUID, new at each start): tells the runs of a transcript written with
+   * `--transcript-mode append` apart. Absent in older transcripts.
+   */
+  readonly runId?: string;
 }
 
 /** The server stopped (`reason` e.g. "SIGTERM", "stop()"), with counts of what happened. */

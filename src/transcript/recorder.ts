@@ -42,6 +42,11 @@ export interface TranscriptRecorderOptions {
   readonly clock?: Clock;
   /** Replace 011 password values by `***` in `params`, `fields` and `raw`. Default false. */
   readonly redactPasswords?: boolean;
+  /**
+   * `seq` of the record before the first one written (default 0): a run appended to an
+   * existing transcript continues its numbering, so `seq` stays a key of the file.
+   */
+  readonly seqBase?: number;
 }
 
 /** The members of a record of kind `K` that the caller supplies (no seq, ts, kind, session). */
@@ -61,6 +66,8 @@ export interface AttachOptions {
   readonly scenario?: string | null;
   /** Version written in `server-start` (default "unknown"). */
   readonly version?: string;
+  /** Id of the run written in `server-start` as `runId` (absent when not given). */
+  readonly runId?: string;
 }
 
 /** Checksum state of encoded bytes STX…ETX (docs/protocol.md#checksum). */
@@ -117,7 +124,8 @@ export class TranscriptRecorder {
   readonly sink: TranscriptSink;
   private readonly clock: Clock;
   private readonly redact: boolean;
-  private seq = 0;
+  private seq: number;
+  private readonly seqBase: number;
   private sessions = 0;
   private readonly framesIn: Record<string, number> = {};
   private readonly framesOut: Record<string, number> = {};
@@ -132,6 +140,8 @@ export class TranscriptRecorder {
     this.sink = sink;
     this.clock = options.clock ?? systemClock;
     this.redact = options.redactPasswords ?? false;
+    this.seqBase = options.seqBase ?? 0;
+    this.seq = this.seqBase;
   }
 
   /** The `seq` of the last record written (0 before the first). */
@@ -179,7 +189,7 @@ export class TranscriptRecorder {
   /** Totals so far, as written in `server-stop`. */
   counts(): TranscriptCounts {
     return {
-      records: this.seq,
+      records: this.seq - this.seqBase,
       sessions: this.sessions,
       framesIn: { ...this.framesIn },
       framesOut: { ...this.framesOut },
@@ -330,6 +340,7 @@ export class TranscriptRecorder {
           port: address.port,
           scenario: options.scenario ?? null,
           version: options.version ?? 'unknown',
+          ...(options.runId !== undefined ? { runId: options.runId } : {}),
         });
       },
       'session-opened': (s: SessionInfo) => {

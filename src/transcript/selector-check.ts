@@ -106,7 +106,7 @@ const SESSION = [...BASE, 'session'];
  */
 export const RECORD_MEMBERS: Readonly<Record<Exclude<RecordKind, 'frame'>, readonly string[]>> =
   Object.freeze({
-    'server-start': [...BASE, 'host', 'port', 'scenario', 'version'],
+    'server-start': [...BASE, 'host', 'port', 'scenario', 'version', 'runId'],
     'server-stop': [...BASE, 'reason', 'counts'],
     'session-open': [...SESSION, 'remote'],
     'session-close': [...SESSION, 'code', 'reason'],

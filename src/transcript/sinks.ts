@@ -22,18 +22,38 @@ export interface TranscriptSink {
   close(): Promise<void>;
 }
 
+/**
+ * What a {@link FileSink} does with a file already at its path: `replace` empties it (a new
+ * run, as a junit.xml is overwritten); `append` keeps its lines and writes after them.
+ */
+export type TranscriptFileMode = 'replace' | 'append';
+
+/** Options of {@link FileSink.open}. */
+export interface FileSinkOptions {
+  /** Default `append` (the sink itself knows nothing of runs; the mock defaults to `replace`). */
+  readonly mode?: TranscriptFileMode;
+}
+
+/**
+ * Why a {@link FileSink} reopened its path: `truncated` — the file shrank under it (logrotate
+ * `copytruncate`; writes go on at the new end); `moved` — another file is at the path now
+ * (logrotate's rename and `create`); `removed` — nothing is at the path (the file is created
+ * again); `requested` — `reopen()` was called (SIGUSR1 in the CLI).
+ */
+export type ReopenReason = 'truncated' | 'moved' | 'removed' | 'requested';
+
 /** Events of a {@link FileSink}. */
 export interface FileSinkEvents {
   /** A write failed after the file was opened; the sink stops writing. */
   error: [error: TranscriptError];
+  /** The sink noticed a rotation (or was asked) and writes to the file now at its path. */
+  reopened: [reason: ReopenReason];
 }
 
 /**
- * Longest time (ms) a record written to a {@link FileSink} waits before the write of its batch
- * starts (longer only while the previous write is still in progress, i.e. a disk slower than
- * the traffic). A process killed without a chance to flush (SIGKILL, a crash) loses at most
- * the records of this last interval and of a write in progress; SIGINT/SIGTERM handlers call
- * `flushSync()` and lose nothing.
+ * Longest time (ms) a record written to a {@link FileSink} waits before its batch is written. A
+ * process killed without a chance to flush (SIGKILL, a crash) loses at most the records of this
+ * last interval; the CLI's SIGINT/SIGTERM/SIGHUP handlers call `flushSync()` and lose nothing.
  */
 export const FILE_SINK_BATCH_MS = 10;
 
@@ -41,11 +61,10 @@ export const FILE_SINK_BATCH_MS = 10;
 const BATCH_BYTES = 256 * 1024;
 /** Lines are encoded into chunks of this size as they are written (a longer line gets its own). */
 const CHUNK_BYTES = 64 * 1024;
+/** How far back from the end `append` mode looks for the last record's `seq`. */
+const LAST_SEQ_SCAN_BYTES = 4 * 1024 * 1024;
 
-interface InFlight {
-  readonly buf: Buffer;
-  readonly position: number;
-}
+const OPEN_FLAGS = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_APPEND;
 
 function reason(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -56,76 +75,108 @@ function errnoCode(error: unknown): string {
   return typeof code === 'string' ? code : 'unknown';
 }
 
+function openError(path: string, error: unknown): TranscriptError {
+  return new TranscriptError(
+    `cannot open transcript file "${path}" for writing: ${errnoCode(error)} (${reason(error)})`,
+    'ERR_TRANSCRIPT_OPEN',
+    path,
+    { cause: error },
+  );
+}
+
+/** What {@link FileSink.open} found at the path. */
+interface Opened {
+  readonly fd: number;
+  readonly size: number;
+  readonly previousBytes: number;
+  readonly lastSeq: number | undefined;
+  readonly endsWithNewline: boolean;
+}
+
 /**
  * Appends records to a JSONL file, one line each, in the order written.
  *
  * Guarantees: lines are never interleaved or reordered; lines are batched, never one write per
- * record: a batch goes out {@link FILE_SINK_BATCH_MS} ms after its first line, or at once when
- * 256 KiB are waiting, or when the previous write completes with more waiting for `flush()`;
- * `flush()`, `flushSync()` and `close()` put every line written so far into the file. Writes
- * are positioned at the offset this sink tracks (starting at the end of an existing file), so
- * `flushSync()` can rewrite a batch that is still in flight: the same bytes at the same offset,
- * never a duplicate line. A write error after opening is kept in `errors`, emitted as `'error'`
- * when someone listens (it never crashes the process), and stops further writes.
+ * record: a batch is written {@link FILE_SINK_BATCH_MS} ms after its first line, or at once when
+ * 256 KiB are waiting or on `flush()`; `flush()`, `flushSync()` and `close()` put every line
+ * written so far into the file. A batch is one synchronous append (the page cache: micro-
+ * seconds), so nothing is ever in flight when a signal handler flushes.
+ *
+ * Rotation: the file is opened with O_APPEND, so after a truncation under the sink (logrotate
+ * `copytruncate`) the next batch lands at the new end, never at the old offset behind NUL bytes.
+ * Before each batch the sink compares the file at its path with the one it holds: a file that
+ * shrank, was moved away or removed is noticed, the path is (re)opened and `'reopened'` is
+ * emitted; `reopen()` does the same on demand. A write error after opening is kept in `errors`,
+ * emitted as `'error'` when someone listens (it never crashes the process), and stops further
+ * writes.
  */
 export class FileSink extends EventEmitter<FileSinkEvents> implements TranscriptSink {
   readonly path: string;
   /** Write errors so far (at most one: the sink stops at the first). */
   readonly errors: TranscriptError[] = [];
-  private readonly fd: number;
-  private position: number;
+  /** Bytes the file held before this sink opened it (0 when it was new or empty). */
+  readonly previousBytes: number;
+  /**
+   * `seq` of the last record in the file as opened in `append` mode (undefined in `replace`
+   * mode, and when no line near the end is a record with a `seq`).
+   */
+  readonly lastSeq: number | undefined;
+  private fd: number;
+  /** The size the file should have after our writes (a smaller one means a truncation). */
+  private size: number;
+  /** A newline to write first: the kept file ended in a partial line. */
+  private lead: boolean;
   /** Filled chunks waiting, then `chunk` filled up to `used`. */
   private full: Buffer[] = [];
   private fullBytes = 0;
   private chunk: Buffer | undefined;
   private used = 0;
-  private inFlight: InFlight | undefined;
   private timer: NodeJS.Timeout | undefined;
-  private waiters: (() => void)[] = [];
-  private closing: Promise<void> | undefined;
   private ended = false;
   private readonly onTimer = (): void => {
     this.timer = undefined;
     this.drain();
   };
 
-  private constructor(path: string, fd: number, position: number) {
+  private constructor(path: string, opened: Opened) {
     super();
     this.path = path;
-    this.fd = fd;
-    this.position = position;
+    this.fd = opened.fd;
+    this.size = opened.size;
+    this.previousBytes = opened.previousBytes;
+    this.lastSeq = opened.lastSeq;
+    this.lead = !opened.endsWithNewline;
   }
 
   /**
-   * Opens (creating if needed) `path` for appending. Throws `TranscriptError`
-   * (`ERR_TRANSCRIPT_OPEN`) naming the path and the OS reason when it cannot be written: a
-   * missing directory, no permission, a directory in the way.
+   * Opens (creating if needed) `path` for appending; `mode: 'replace'` empties an existing file
+   * first. Throws `TranscriptError` (`ERR_TRANSCRIPT_OPEN`) naming the path and the OS reason
+   * when it cannot be written: a missing directory, no permission, a directory in the way.
    */
-  static async open(path: string): Promise<FileSink> {
+  static async open(path: string, options: FileSinkOptions = {}): Promise<FileSink> {
+    const mode = options.mode ?? 'append';
+    let fd: number | undefined;
     try {
-      const fd = await new Promise<number>((resolve, reject) => {
-        fs.open(path, fs.constants.O_WRONLY | fs.constants.O_CREAT, 0o666, (err, fd) => {
+      const before = await fs.promises.stat(path).catch(() => undefined);
+      fd = await new Promise<number>((resolve, reject) => {
+        const flags = OPEN_FLAGS | (mode === 'replace' ? fs.constants.O_TRUNC : 0);
+        fs.open(path, flags, 0o666, (err, opened) => {
           if (err) reject(err);
-          else resolve(fd);
+          else resolve(opened);
         });
       });
-      const size = await new Promise<number>((resolve, reject) => {
-        fs.fstat(fd, (err, st) => {
-          if (err) {
-            fs.close(fd, () => {
-              reject(err);
-            });
-          } else resolve(st.size);
-        });
+      const st = fs.fstatSync(fd);
+      const tail = mode === 'append' ? readTail(path, st.size) : undefined;
+      return new FileSink(path, {
+        fd,
+        size: st.size,
+        previousBytes: before?.isFile() === true ? before.size : 0,
+        lastSeq: tail?.lastSeq,
+        endsWithNewline: tail?.endsWithNewline ?? true,
       });
-      return new FileSink(path, fd, size);
     } catch (error) {
-      throw new TranscriptError(
-        `cannot open transcript file "${path}" for writing: ${errnoCode(error)} (${reason(error)})`,
-        'ERR_TRANSCRIPT_OPEN',
-        path,
-        { cause: error },
-      );
+      if (fd !== undefined) fs.closeSync(fd);
+      throw openError(path, error);
     }
   }
 
@@ -137,7 +188,8 @@ export class FileSink extends EventEmitter<FileSinkEvents> implements Transcript
   write(record: TranscriptRecord): void {
     if (this.ended || this.failed) return;
     this.append(JSON.stringify(record));
-    if (this.inFlight === undefined) this.schedule();
+    if (this.pendingBytes >= BATCH_BYTES) this.drain();
+    else this.timer ??= setTimeout(this.onTimer, FILE_SINK_BATCH_MS);
   }
 
   /** Encodes `line` and a newline into the current chunk (the string is garbage at once). */
@@ -162,24 +214,74 @@ export class FileSink extends EventEmitter<FileSinkEvents> implements Transcript
     return this.fullBytes + this.used;
   }
 
-  /** Starts the next batch now when it is due, else makes sure the timer will. */
-  private schedule(): void {
-    if (this.pendingBytes >= BATCH_BYTES || this.waiters.length > 0) this.drain();
-    else this.timer ??= setTimeout(this.onTimer, FILE_SINK_BATCH_MS);
-  }
-
+  /** Writes the waiting lines now (one append), after checking for a rotation. */
   private drain(): void {
     this.cancelTimer();
-    if (this.inFlight !== undefined || this.failed) return;
-    if (this.pendingBytes === 0) {
-      this.wake();
-      return;
+    if (this.failed || this.ended || this.pendingBytes === 0) return;
+    let buf = this.takePending();
+    try {
+      this.followRotation();
+      if (this.lead) buf = Buffer.concat([Buffer.from('\n'), buf]);
+      writeAllSync(this.fd, buf);
+      this.lead = false;
+      this.size += buf.length;
+    } catch (error) {
+      this.fail(error);
     }
-    const buf = this.takePending();
-    const item: InFlight = { buf, position: this.position };
-    this.position += buf.length;
-    this.inFlight = item;
-    this.writeFrom(item, 0);
+  }
+
+  /** Reopens the path when the file there is not the one held, or notes a truncation. */
+  private followRotation(): void {
+    const held = fs.fstatSync(this.fd);
+    const atPath = fs.statSync(this.path, { throwIfNoEntry: false });
+    if (atPath === undefined) this.reopenPath('removed');
+    else if (atPath.ino !== held.ino || atPath.dev !== held.dev) this.reopenPath('moved');
+    else if (held.isFile() && held.size < this.size) {
+      // O_APPEND already sends the next write to the new end; only the bookkeeping follows.
+      this.size = held.size;
+      this.lead = false;
+      this.emitReopened('truncated');
+    }
+  }
+
+  private reopenPath(why: ReopenReason): void {
+    const fd = fs.openSync(this.path, OPEN_FLAGS, 0o666);
+    const old = this.fd;
+    const st = fs.fstatSync(fd);
+    this.fd = fd;
+    this.size = st.size;
+    this.lead = false;
+    try {
+      fs.closeSync(old);
+    } catch {
+      /* the old descriptor is gone either way */
+    }
+    this.emitReopened(why);
+  }
+
+  private emitReopened(why: ReopenReason): void {
+    if (this.listenerCount('reopened') > 0) this.emit('reopened', why);
+  }
+
+  /**
+   * Writes the waiting lines to the file held, then opens the path again (creating it when it
+   * is gone) and writes to that from now on: what a logrotate `postrotate` script asks for with
+   * SIGUSR1. A failure to open is a write error (see `errors`).
+   */
+  reopen(): void {
+    if (this.failed || this.ended) return;
+    this.cancelTimer();
+    try {
+      if (this.pendingBytes > 0) {
+        let buf = this.takePending();
+        if (this.lead) buf = Buffer.concat([Buffer.from('\n'), buf]);
+        writeAllSync(this.fd, buf);
+        this.lead = false;
+      }
+      this.reopenPath('requested');
+    } catch (error) {
+      this.fail(error);
+    }
   }
 
   private cancelTimer(): void {
@@ -204,31 +306,6 @@ export class FileSink extends EventEmitter<FileSinkEvents> implements Transcript
     return buf;
   }
 
-  private writeFrom(item: InFlight, offset: number): void {
-    fs.write(
-      this.fd,
-      item.buf,
-      offset,
-      item.buf.length - offset,
-      item.position + offset,
-      (err, written) => {
-        if (this.inFlight !== item) return; // flushSync already wrote these bytes
-        if (err) {
-          this.inFlight = undefined;
-          this.fail(err);
-          return;
-        }
-        if (offset + written < item.buf.length) {
-          this.writeFrom(item, offset + written);
-          return;
-        }
-        this.inFlight = undefined;
-        if (this.pendingBytes > 0) this.schedule();
-        else this.wake();
-      },
-    );
-  }
-
   private fail(error: unknown): void {
     const e = new TranscriptError(
       `cannot write transcript file "${this.path}": ${errnoCode(error)} (${reason(error)})`,
@@ -240,63 +317,78 @@ export class FileSink extends EventEmitter<FileSinkEvents> implements Transcript
     this.takePending();
     this.cancelTimer();
     if (this.listenerCount('error') > 0) this.emit('error', e);
-    this.wake();
-  }
-
-  private wake(): void {
-    if (this.pendingBytes > 0 || this.inFlight !== undefined) return;
-    for (const w of this.waiters.splice(0)) w();
   }
 
   flush(): Promise<void> {
-    if (this.failed || (this.pendingBytes === 0 && this.inFlight === undefined)) {
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => {
-      this.waiters.push(resolve);
-      this.drain();
-    });
+    this.drain();
+    return Promise.resolve();
   }
 
   flushSync(): void {
-    if (this.failed || this.ended) return;
-    try {
-      const item = this.inFlight;
-      if (item !== undefined) {
-        this.inFlight = undefined;
-        writeAllSync(this.fd, item.buf, item.position);
-      }
-      this.cancelTimer();
-      if (this.pendingBytes > 0) {
-        const buf = this.takePending();
-        writeAllSync(this.fd, buf, this.position);
-        this.position += buf.length;
-      }
-    } catch (error) {
-      this.fail(error);
-      return;
-    }
-    this.wake();
+    this.drain();
   }
 
   close(): Promise<void> {
-    this.closing ??= this.flush().then(
-      () =>
-        new Promise<void>((resolve) => {
-          this.ended = true;
-          fs.close(this.fd, () => {
-            resolve();
-          });
-        }),
-    );
-    return this.closing;
+    if (!this.ended) {
+      this.drain();
+      this.ended = true;
+      try {
+        fs.closeSync(this.fd);
+      } catch {
+        /* closed either way */
+      }
+    }
+    return Promise.resolve();
   }
 }
 
-function writeAllSync(fd: number, buf: Buffer, position: number): void {
+function writeAllSync(fd: number, buf: Buffer): void {
   let done = 0;
-  while (done < buf.length) {
-    done += fs.writeSync(fd, buf, done, buf.length - done, position + done);
+  while (done < buf.length) done += fs.writeSync(fd, buf, done, buf.length - done);
+}
+
+/**
+ * The `seq` of the last record in the file (scanning back at most {@link LAST_SEQ_SCAN_BYTES})
+ * and whether the file ends with a newline (an empty file counts as one).
+ */
+function readTail(
+  path: string,
+  size: number,
+): { lastSeq: number | undefined; endsWithNewline: boolean } {
+  if (size === 0) return { lastSeq: undefined, endsWithNewline: true };
+  const length = Math.min(size, LAST_SEQ_SCAN_BYTES);
+  const buf = Buffer.alloc(length);
+  let read = 0;
+  const fd = fs.openSync(path, 'r');
+  try {
+    while (read < length) {
+      const n = fs.readSync(fd, buf, read, length - read, size - length + read);
+      if (n === 0) break;
+      read += n;
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+  const text = buf.subarray(0, read).toString('utf8');
+  const lines = text.split('\n');
+  // The first line may be cut by the scan window; it is only used when the window is the file.
+  const first = length === size ? 0 : 1;
+  for (let i = lines.length - 1; i >= first; i--) {
+    const seq = seqOf(lines[i] ?? '');
+    if (seq !== undefined) return { lastSeq: seq, endsWithNewline: text.endsWith('\n') };
+  }
+  return { lastSeq: undefined, endsWithNewline: text.endsWith('\n') };
+}
+
+function seqOf(line: string): number | undefined {
+  if (line.trim() === '') return undefined;
+  try {
+    const value: unknown = JSON.parse(line);
+    if (typeof value !== 'object' || value === null) return undefined;
+    const seq = (value as { seq?: unknown }).seq;
+    return typeof seq === 'number' && Number.isSafeInteger(seq) && seq >= 0 ? seq : undefined;
+  } catch {
+    return undefined;
   }
 }
 

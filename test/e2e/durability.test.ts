@@ -187,18 +187,21 @@ describe('cimd2-mock durability and safe defaults (e2e)', function () {
       expect(p.stderr).to.include('the transcript file /dev/full is incomplete');
     });
 
-    it('a transcript file removed under the running mock: a clear warning, the mock keeps serving', async () => {
+    it('a transcript file removed under the running mock: created again at the path, the mock keeps serving', async () => {
       const transcript = join(dir, 'gone.jsonl');
       const { p, port } = await serve(['--transcript', transcript]);
       rmSync(transcript);
-      await until('the removal warning', () => p.stderr.includes('was removed'));
-      expect(p.stderr).to.include(`transcript file ${transcript} was removed while the mock runs`);
       const c = await CimdClient.connect({ port });
       await c.login('u', 'p');
       expect((await c.submit({ destination: '1', text: 'x' })).ok).to.equal(true);
+      await until('the file again', () => existsSync(transcript));
+      expect(p.stderr).to.include(`transcript file ${transcript} was removed under the mock`);
       await c.close();
       p.child.kill('SIGTERM');
       expect(await p.exit()).to.equal(0);
+      const kinds = lines(transcript).map((l) => (JSON.parse(l) as { kind: string }).kind);
+      expect(kinds).to.include('frame');
+      expect(kinds.at(-1)).to.equal('server-stop');
     });
   });
 

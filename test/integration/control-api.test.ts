@@ -395,6 +395,27 @@ describe('control API', () => {
       expect(texts(await call('/transcript?all=false'))).to.deep.equal(['test B']);
     });
 
+    it('pages with limit: X-More says more follow, since=X-Last-Seq reads the next page', async () => {
+      await loggedIn();
+      const every = lines(await call('/transcript'));
+      expect(every.length).to.be.greaterThan(3);
+      const first = await call('/transcript?limit=2');
+      expect(lines(first).map((r) => r.seq)).to.deep.equal(every.slice(0, 2).map((r) => r.seq));
+      expect(first.headers.get('x-more')).to.equal('true');
+      expect(first.headers.get('x-last-seq')).to.equal(String(every[1]!.seq));
+      const rest = await call(`/transcript?since=${every[1]!.seq}&limit=100000`);
+      expect(lines(rest).map((r) => r.seq)).to.deep.equal(every.slice(2).map((r) => r.seq));
+      expect(rest.headers.get('x-more')).to.equal('false');
+      for (const bad of ['0', '100001', 'x', '-1']) {
+        expectError(
+          await call(`/transcript?limit=${bad}`),
+          400,
+          'ERR_CONTROL_INVALID_QUERY',
+          `"limit" must be an integer from 1 to 100000 (got ${JSON.stringify(bad)})`,
+        );
+      }
+    });
+
     it('answers 400 for an all that is not true or false', async () => {
       expectError(
         await call('/transcript?all=yes'),

@@ -4,7 +4,8 @@
  * login, single and multipart submits with their status reports, a rule error, an MO deliver
  * (scheduled, rule-triggered and injected), alive, a bad frame and logout. The clock is a
  * ManualClock and time moves only between steps, so the records' `ts`, 060 and 063 values are
- * fixed; only the client's ephemeral TCP port and the listening port are normalised.
+ * fixed; only the client's ephemeral TCP port, the listening port and the run's `runId` (a
+ * fresh UUID at each start) are normalised.
  *
  * Regenerate (only when a recorded behaviour changes on purpose, and say why in the commit):
  *   GOLDEN_UPDATE=1 npx mocha test/integration/golden-conversation.test.ts
@@ -58,6 +59,7 @@ schedule:
 function normalise(jsonl: string, port: number, clientPorts: readonly number[]): string {
   let out = jsonl.split(`127.0.0.1:${port}`).join('127.0.0.1:SERVER');
   out = out.replace(/"port":\d+/g, '"port":0');
+  out = out.replace(/"runId":"[^"]*"/g, '"runId":"RUN"');
   for (const [i, p] of clientPorts.entries())
     out = out.split(`127.0.0.1:${p}`).join(`127.0.0.1:CLIENT${i + 1}`);
   return out;

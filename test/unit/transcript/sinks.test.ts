@@ -21,24 +21,24 @@ function rec(seq: number): TranscriptRecord {
   };
 }
 
-/** Replaces fs.write (which FileSink calls) with a counting wrapper until `restore()`. */
+/** Replaces fs.writeSync (which FileSink calls) with a counting wrapper until `restore()`. */
 function spyOnFsWrite(): { calls: number[]; first: Promise<number>; restore(): void } {
-  const real = fs.write;
+  const real = fs.writeSync;
   const calls: number[] = [];
   let resolveFirst: (at: number) => void = () => undefined;
   const first = new Promise<number>((resolve) => {
     resolveFirst = resolve;
   });
-  fs.write = ((...args: Parameters<typeof fs.write>) => {
+  fs.writeSync = ((...args: Parameters<typeof fs.writeSync>) => {
     calls.push(performance.now());
     resolveFirst(performance.now());
-    (real as (...a: unknown[]) => void).apply(fs, args);
-  }) as typeof fs.write;
+    return (real as (...a: unknown[]) => number).apply(fs, args);
+  }) as typeof fs.writeSync;
   return {
     calls,
     first,
     restore: () => {
-      fs.write = real;
+      fs.writeSync = real;
     },
   };
 }
@@ -180,12 +180,12 @@ describe('FileSink', () => {
     expect(readFileSync(path, 'utf8')).to.equal(expected);
   });
 
-  it('rewrites a batch in flight and adds the waiting lines in flushSync, without duplicates', async () => {
+  it('puts lines written after a flush into the file in flushSync, without duplicates', async () => {
     const path = join(dir, 't.jsonl');
     const sink = await FileSink.open(path);
     sink.write(rec(1));
     sink.write(rec(2));
-    const flushed = sink.flush(); // lines 1-2 are now being written
+    const flushed = sink.flush(); // lines 1-2 are written
     sink.write(rec(3));
     sink.flushSync();
     expect(readFileSync(path, 'utf8')).to.equal(`${lineOf(1)}\n${lineOf(2)}\n${lineOf(3)}\n`);
