@@ -33,8 +33,8 @@ function broken(file: string, text = readFileSync(join(ROOT, file), 'utf8')): st
       problems.push(`${file}:${line}: ${target}: no such file ${resolved}`);
       continue;
     }
-    const offered = resolved === file ? own : anchorsOf(resolved);
-    if (anchor !== undefined && resolved.endsWith('.md') && !offered.has(anchor)) {
+    if (anchor === undefined || !resolved.endsWith('.md')) continue;
+    if (!(resolved === file ? own : anchorsOf(resolved)).has(anchor)) {
       problems.push(`${file}:${line}: ${target}: ${resolved} has no heading #${anchor}`);
     }
   }
