@@ -706,6 +706,7 @@ const SERVER_OPTION_KEYS = [
   'maxPendingRequests',
   'maxWriteBufferBytes',
   'maxSessions',
+  'maxSessionsPerAddress',
   'loginTimeoutMs',
   'idleTimeoutMs',
   'maxOutstanding',
@@ -766,7 +767,7 @@ async function loadScenarioInput(
       const doc = o['document'];
       if (typeof doc !== 'object' || doc === null || Array.isArray(doc))
         throw sourceError('"document" must be a scenario document (a plain object)');
-      return loadScenarioObject(doc, label);
+      return loadScenarioObject(doc, label, limit);
     }
     case 'file':
       if (file === undefined) throw sourceError('"file" must be a string');

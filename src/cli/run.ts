@@ -1,9 +1,9 @@
 /** `cimd2-mock run [serve options] [--assert FILE] -- <command…>`: the mock around one command. */
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
-import { readFile } from 'node:fs/promises';
 import { loadExpectations, runExpectations, formatFailures } from '../transcript/index.js';
 import { CliError, writeTo } from './output.js';
+import { readExpectationsText } from './transcript-commands.js';
 import { STOP_SIGNALS, hostPort, startServing, summary, type ServeOptions } from './serve.js';
 
 export interface RunOptions extends ServeOptions {
@@ -19,7 +19,7 @@ export async function run(command: readonly string[], opts: RunOptions): Promise
   const expectations =
     opts.assert === undefined
       ? undefined
-      : loadExpectations(await readFile(opts.assert, 'utf8'), opts.assert);
+      : loadExpectations(await readExpectationsText(opts.assert), opts.assert);
   const running = await startServing(opts);
   const { mock, admin } = running;
   const env: NodeJS.ProcessEnv = {

@@ -1,22 +1,30 @@
 /** `validate` and `explain`. */
-import { readFile } from 'node:fs/promises';
 import {
   explainScenario,
   formatIssue,
   loadScenarioText,
+  readScenarioFile,
+  ScenarioError,
   validateScenarioText,
 } from '../scenario/index.js';
+import { BoundedReadError } from '../util/bounded-read.js';
 import { CliError } from './output.js';
 
 async function read(file: string): Promise<string> {
   try {
-    return await readFile(file, 'utf8');
+    // Bounded like every scenario load: size checked first, devices and FIFOs refused unread.
+    return await readScenarioFile(file);
   } catch (error) {
-    const e = error as NodeJS.ErrnoException;
-    throw new CliError(
-      `${file}: cannot read: ${e.code === 'ENOENT' ? 'no such file' : e.message}`,
-      1,
-    );
+    const cause = error instanceof Error ? error.cause : undefined;
+    if (cause instanceof BoundedReadError && cause.reason === 'io') {
+      const e = cause.cause as NodeJS.ErrnoException;
+      throw new CliError(
+        `${file}: cannot read: ${e.code === 'ENOENT' ? 'no such file' : e.message}`,
+        1,
+      );
+    }
+    if (error instanceof ScenarioError) throw new CliError(error.message, 1);
+    throw error;
   }
 }
 

@@ -38,6 +38,7 @@ export interface ServeOptions {
   quiet: boolean;
   redactPasswords?: boolean;
   maxSessions?: number;
+  maxSessionsPerAddress?: number;
   loginTimeout?: number;
   idleTimeout?: number;
   ackTimeout?: number;
@@ -118,6 +119,12 @@ export function addServeOptions(cmd: Command, defaults: { port?: number } = {}):
     )
     .addOption(
       new Option(
+        '--max-per-address <n>',
+        'open connections at once from one remote address (0 = no limit; default 100, loopback only bounded by --max-sessions)',
+      ).argParser(intIn(0, 1_000_000, 'max sessions per address')),
+    )
+    .addOption(
+      new Option(
         '--login-timeout <seconds>',
         'close a connection without a successful login after this long (0 = off; default 30)',
       ).argParser(seconds('login timeout')),
@@ -125,7 +132,7 @@ export function addServeOptions(cmd: Command, defaults: { port?: number } = {}):
     .addOption(
       new Option(
         '--idle-timeout <seconds>',
-        'close a session from which no frame came for this long (0 = off, the default)',
+        'close a session from which no frame came for this long (0 = off; default 600, or 2 × keepalive if longer)',
       ).argParser(seconds('idle timeout')),
     )
     .addOption(
@@ -233,6 +240,9 @@ export async function startServing(opts: ServeOptions): Promise<Running> {
     ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
     ...(opts.redactPasswords === true ? { redactPasswords: true } : {}),
     ...(opts.maxSessions !== undefined ? { maxSessions: opts.maxSessions } : {}),
+    ...(opts.maxSessionsPerAddress !== undefined
+      ? { maxSessionsPerAddress: opts.maxSessionsPerAddress }
+      : {}),
     ...(opts.loginTimeout !== undefined ? { loginTimeoutMs: opts.loginTimeout * 1000 } : {}),
     ...(opts.idleTimeout !== undefined ? { idleTimeoutMs: opts.idleTimeout * 1000 } : {}),
     ...(opts.ackTimeout !== undefined

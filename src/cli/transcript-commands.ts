@@ -14,6 +14,9 @@ import {
   runExpectations,
   showTranscript,
 } from '../transcript/index.js';
+import { MAX_EXPECTATIONS_BYTES } from '../transcript/expectations.js';
+import type { BoundedReadError } from '../util/bounded-read.js';
+import { readBoundedTextFile } from '../util/bounded-read.js';
 import { READINESS_LINE, follow } from './follow.js';
 import { CliError } from './output.js';
 
@@ -34,21 +37,27 @@ async function transcript(file: string): Promise<Transcript> {
  * `cimd2-mock assert <transcript> <expectations> [--all]`: checks the records after the last
  * `reset` record (the current epoch), or every record with `--all`.
  */
+/**
+ * The text of an expectations file, read with the limits of a scenario file: a device, FIFO or
+ * directory is refused unread, and a file over 1 MiB from its size. Usage error (exit 2) otherwise.
+ */
+export async function readExpectationsText(file: string): Promise<string> {
+  try {
+    return await readBoundedTextFile(file, MAX_EXPECTATIONS_BYTES, 'the expectations limit');
+  } catch (error) {
+    const e = error as BoundedReadError;
+    const cause = e.cause as NodeJS.ErrnoException | undefined;
+    const why = cause?.code === 'ENOENT' ? 'no such file' : e.message;
+    throw new CliError(`${file}: cannot read: ${why}`, 2);
+  }
+}
+
 export async function assertCommand(
   transcriptFile: string,
   expectationsFile: string,
   opts: { all?: boolean } = {},
 ): Promise<number> {
-  let text: string;
-  try {
-    text = await readFile(expectationsFile, 'utf8');
-  } catch (error) {
-    const e = error as NodeJS.ErrnoException;
-    throw new CliError(
-      `${expectationsFile}: cannot read: ${e.code === 'ENOENT' ? 'no such file' : e.message}`,
-      2,
-    );
-  }
+  const text = await readExpectationsText(expectationsFile);
   let doc;
   try {
     doc = loadExpectations(text, expectationsFile);

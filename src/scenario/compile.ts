@@ -1,8 +1,8 @@
 /**
  * Compiles a schema-valid scenario document into rules the engine runs, and performs the checks
- * a JSON Schema cannot express: exactly one terminal step and last, regexes compile and are not
- * catastrophic, rule ids are unique, status names and operation names exist, templates are
- * known, deliver items carry exactly one of text or hex, time zones exist, and a rule's
+ * a JSON Schema cannot express: exactly one terminal step and last, regexes and globs compile on
+ * the linear-time engine, rule ids are unique, status names and operation names exist, templates
+ * are known, deliver items carry exactly one of text or hex, time zones exist, and a rule's
  * `afterwards` only uses what the request of every operation it can match provides (templates
  * by {@link TEMPLATES_BY_OP}; `statusReport` only after a submit).
  */
@@ -36,11 +36,12 @@ import {
   numberFieldMatcher,
   paramMatcher,
   rateMatcher,
+  showValue,
   STRING_FIELDS,
   stringFieldMatcher,
 } from './matchers.js';
 import type { Matcher } from './matchers.js';
-import { unsafeRegexReason } from './regex-safety.js';
+import { compileLinearGlob, patternProblem } from './linear-regex.js';
 import type { DocPath, ScenarioSource } from './source.js';
 import { suggestion } from './validate.js';
 
@@ -433,7 +434,8 @@ class Compiler {
   }
 
   /**
-   * Checks regexes (compile, safety) and, with `literal`, the literal strings of a matcher.
+   * Checks regexes and globs (they compile on the linear-time engine) and, with `literal`, the
+   * literal strings of a matcher.
    * Returns false when it reported an issue (the matcher must then not be compiled).
    */
   private checkStringMatch(
@@ -449,16 +451,14 @@ class Compiler {
     }
     if (doc.regex !== undefined) {
       const at = [...path, 'regex'];
-      try {
-        compileRegex(doc.regex);
-        const unsafe = unsafeRegexReason(doc.regex);
-        if (unsafe !== undefined) {
-          this.fail(at, `unsafe regular expression ${q(doc.regex)}: ${unsafe}`);
-        }
-      } catch (e) {
-        const why = e instanceof Error ? (e.message.split(': ').at(-1) ?? e.message) : String(e);
-        this.fail(at, `invalid regular expression ${q(doc.regex)}: ${why}`);
-      }
+      const problem = patternProblem(() => compileRegex(doc.regex ?? ''));
+      if (problem?.kind === 'invalid') {
+        this.fail(at, `invalid regular expression ${showValue(doc.regex)}: ${problem.message}`);
+      } else if (problem) this.fail(at, `regex ${showValue(doc.regex)}: ${problem.message}`);
+    }
+    if (doc.glob !== undefined) {
+      const problem = patternProblem(() => compileLinearGlob(doc.glob ?? ''));
+      if (problem) this.fail([...path, 'glob'], `glob ${showValue(doc.glob)}: ${problem.message}`);
     }
     if (doc.in !== undefined && literal) {
       doc.in.forEach((s, i) => {

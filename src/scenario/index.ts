@@ -31,6 +31,7 @@ export {
   loadScenarioFile,
   loadScenarioObject,
   loadScenarioText,
+  readScenarioFile,
   validateScenarioText,
 } from './load.js';
 export type { Matcher } from './matchers.js';

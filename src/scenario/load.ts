@@ -4,9 +4,10 @@
  * returned.
  */
 import { createHash } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
+import { BoundedReadError, readBoundedTextFile } from '../util/bounded-read.js';
+import { capIssues } from '../util/yaml-source.js';
 import { compileScenario } from './compile.js';
 import type { CompiledScenario } from './compile.js';
 import type { ScenarioDocument } from './document.js';
@@ -50,7 +51,8 @@ function tooLarge(file: string, bytes: number, max: number): ScenarioIssue {
 
 /**
  * Parses, validates and compiles; exactly one of `scenario` and a non-empty `issues` is set.
- * A text over `maxBytes` is refused with one issue at 1:1 before it is parsed.
+ * A text over `maxBytes` is refused with one issue at 1:1 before it is parsed. Time is linear in
+ * the size of the text; at most 100 issues are listed, then one `… and N more issues`.
  */
 export function analyzeScenarioText(
   text: string,
@@ -71,17 +73,17 @@ export function analyzeScenarioText(
     const why = error instanceof Error ? error.message : String(error);
     return { issues: [{ file, line: 1, col: 1, message: `YAML error: ${why}`, path: '' }] };
   }
-  if (source.syntaxIssues.length > 0) return { issues: source.syntaxIssues };
+  if (source.syntaxIssues.length > 0) return { issues: capIssues(source.syntaxIssues) };
   if (source.data === undefined || source.data === null) {
     const message = 'the file is empty: a scenario needs at least "version: 1"';
     return { issues: [{ file, line: 1, col: 1, message, path: '' }] };
   }
   const schema = knownValid(text) ? [] : schemaIssues(source);
-  if (schema.length > 0) return { issues: schema };
+  if (schema.length > 0) return { issues: capIssues(schema) };
   const result = compileScenario(source, source.data as ScenarioDocument);
   return result.scenario
     ? result
-    : { issues: [...result.issues].sort((a, b) => a.line - b.line || a.col - b.col) };
+    : { issues: capIssues([...result.issues].sort((a, b) => a.line - b.line || a.col - b.col)) };
 }
 
 /**
@@ -109,37 +111,61 @@ export function loadScenarioText(
 /**
  * Compiles a scenario given as a plain object (the programmatic equivalent of a file). It goes
  * through the same validation as files: the object is written out as YAML, so issues carry
- * line:col positions within that YAML text and `label` as their file.
+ * line:col positions within that YAML text and `label` as their file, and `maxBytes` applies
+ * to that text.
  * @throws ScenarioError carrying every issue.
  */
-export function loadScenarioObject(doc: unknown, label = '<object>'): CompiledScenario {
-  return loadScenarioText(stringify(doc), label);
+export function loadScenarioObject(
+  doc: unknown,
+  label = '<object>',
+  options: ScenarioLoadOptions = {},
+): CompiledScenario {
+  let text: string;
+  try {
+    text = stringify(doc);
+  } catch (cause) {
+    // A cycle or a nesting too deep for the writer (stack overflow): an issue, not a crash.
+    const why = cause instanceof Error ? cause.message : String(cause);
+    const message = `cannot write the scenario object as YAML: ${why}`;
+    throw new ScenarioError([{ file: label, line: 1, col: 1, message, path: '' }], { cause });
+  }
+  return loadScenarioText(text, label, options);
 }
 
 /**
  * Reads and compiles a scenario file (UTF-8, BOM tolerated). A file over `maxBytes` is refused
- * before it is read.
+ * before it is read, and a path that is not a regular file without reading it.
  * @throws ScenarioError, also when the file cannot be read (the issue is at 1:1).
  */
 export async function loadScenarioFile(
   path: string,
   options: ScenarioLoadOptions = {},
 ): Promise<CompiledScenario> {
-  const max = options.maxBytes ?? DEFAULT_MAX_SCENARIO_BYTES;
-  let text: string;
-  try {
-    const { size } = await stat(path);
-    if (size > max) throw new ScenarioError([tooLarge(path, size, max)]);
-    text = await readFile(path, 'utf8');
-  } catch (cause) {
-    if (cause instanceof ScenarioError) throw cause;
-    const why = cause instanceof Error ? cause.message : String(cause);
-    throw new ScenarioError(
-      [{ file: path, line: 1, col: 1, message: `cannot read scenario file: ${why}`, path: '' }],
-      { cause },
-    );
-  }
+  const text = await readScenarioFile(path, options);
   return loadScenarioText(text, path, options);
+}
+
+/**
+ * Reads a scenario file for the loaders, the watcher and the CLI: a regular file of at most
+ * `maxBytes` (checked with fstat before reading; the read stops past the limit). A device, a
+ * FIFO or a directory (also behind a symlink) is refused without being read.
+ * @throws ScenarioError with one issue at 1:1.
+ */
+export async function readScenarioFile(
+  path: string,
+  options: ScenarioLoadOptions = {},
+): Promise<string> {
+  const max = options.maxBytes ?? DEFAULT_MAX_SCENARIO_BYTES;
+  try {
+    return await readBoundedTextFile(path, max, 'maxScenarioBytes', 'scenario');
+  } catch (cause) {
+    const why = cause instanceof Error ? cause.message : String(cause);
+    const message =
+      cause instanceof BoundedReadError && cause.reason === 'size'
+        ? why
+        : `cannot read scenario file: ${why}`;
+    throw new ScenarioError([{ file: path, line: 1, col: 1, message, path: '' }], { cause });
+  }
 }
 
 /** Loads `scenarios/default.yaml`, the behaviour of a mock started without a scenario. */

@@ -8,6 +8,8 @@ import { getParam, paramKey } from '../protocol/frame.js';
 import type { RequestContext } from '../server/ports.js';
 import { formatDuration } from './durations.js';
 import type { NumberMatchDoc, StringMatchDoc } from './document.js';
+import { compileLinearGlob, compileLinearRegex } from './linear-regex.js';
+import type { LinearPattern } from './linear-regex.js';
 
 /** A compiled test on one string value. */
 export interface StringTest {
@@ -36,19 +38,12 @@ function phrase(describe: string, describeNot: string, test: (v: string) => bool
   return { test, describe: () => describe, describeNot: () => describeNot };
 }
 
-function globToRegExp(glob: string): RegExp {
-  let src = '';
-  for (const ch of glob) {
-    if (ch === '*') src += '.*';
-    else if (ch === '?') src += '.';
-    else src += ch.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
-  }
-  return new RegExp(`^${src}$`, 'su');
-}
-
-/** Both the compiled form and the flags used for scenario regexes (`u`). */
-export function compileRegex(pattern: string): RegExp {
-  return new RegExp(pattern, 'u');
+/**
+ * The linear-time form of a scenario regex (RE2, see linear-regex.ts).
+ * @throws PatternError when it does not compile or cannot run in linear time.
+ */
+export function compileRegex(pattern: string): LinearPattern {
+  return compileLinearRegex(pattern);
 }
 
 function allOf(tests: StringTest[]): StringTest {
@@ -61,7 +56,8 @@ function allOf(tests: StringTest[]): StringTest {
 }
 
 /**
- * Compiles a string matcher. The document must already be valid (regexes compile); `normalize`
+ * Compiles a string matcher. The document must already be valid (regexes and globs compile on
+ * the linear-time engine); `normalize`
  * is applied to literal strings (e.g. uppercasing hex).
  */
 export function compileStringMatch(
@@ -90,7 +86,7 @@ export function compileStringMatch(
     );
   }
   if (doc.glob !== undefined) {
-    const re = globToRegExp(doc.glob);
+    const re = compileLinearGlob(doc.glob);
     tests.push(
       phrase(`matches glob ${q(doc.glob)}`, `does not match glob ${q(doc.glob)}`, (v) =>
         re.test(v),

@@ -5,14 +5,14 @@
  * last good scenario running on `rejected`).
  */
 import { EventEmitter } from 'node:events';
-import { readFile } from 'node:fs/promises';
 import { watch } from 'chokidar';
 import type { FSWatcher } from 'chokidar';
 import { systemClock } from '../util/clock.js';
 import type { Clock, TimerHandle } from '../util/clock.js';
 import type { CompiledScenario } from './compile.js';
+import { ScenarioError } from './issues.js';
 import type { ScenarioIssue } from './issues.js';
-import { analyzeScenarioText } from './load.js';
+import { analyzeScenarioText, readScenarioFile } from './load.js';
 
 /** chokidar ignores further change events of a file for this long after one (chokidar 5). */
 const CHOKIDAR_CHANGE_THROTTLE_MS = 50;
@@ -132,32 +132,26 @@ export class ScenarioWatcher extends EventEmitter<ScenarioWatcherEvents> {
   }
 
   private async readAndReport(mode: 'always' | 'if-changed'): Promise<void> {
+    const limit = this.maxBytes === undefined ? {} : { maxBytes: this.maxBytes };
     let text: string | null;
-    let failure = '';
+    let failure: ScenarioIssue[] = [];
     try {
-      text = await readFile(this.file, 'utf8');
+      // Bounded: a file over the limit, a device or a FIFO is refused without reading it.
+      text = await readScenarioFile(this.file, limit);
     } catch (cause) {
       text = null;
-      failure = cause instanceof Error ? cause.message : String(cause);
+      failure =
+        cause instanceof ScenarioError
+          ? [...cause.issues]
+          : [{ file: this.file, line: 1, col: 1, message: String(cause), path: '' }];
     }
     if (this.closed || (mode === 'if-changed' && text === this.lastText)) return;
     this.lastText = text;
     if (text === null) {
-      const issue = {
-        file: this.file,
-        line: 1,
-        col: 1,
-        message: `cannot read scenario file: ${failure}`,
-        path: '',
-      };
-      this.emit('rejected', [issue], this.file);
+      this.emit('rejected', failure, this.file);
       return;
     }
-    const result = analyzeScenarioText(
-      text,
-      this.file,
-      this.maxBytes === undefined ? {} : { maxBytes: this.maxBytes },
-    );
+    const result = analyzeScenarioText(text, this.file, limit);
     if (result.scenario) this.emit('loaded', result.scenario);
     else this.emit('rejected', [...result.issues], this.file);
   }

@@ -151,8 +151,8 @@ export interface ScheduledItemEvent {
 
 /**
  * A configured limit was reached and its defined answer given (README "Limits"): a connection
- * refused (`maxSessions`), a session closed (`loginTimeoutMs`, `idleTimeoutMs`,
- * `maxWriteBufferBytes`, `maxFrameLength`), an item not sent (`maxOutstanding`,
+ * refused (`maxSessions`, `maxSessionsPerAddress`), a session closed (`loginTimeoutMs`,
+ * `idleTimeoutMs`, `maxWriteBufferBytes`, `maxFrameLength`, `lingerMs` after a half-close), an item not sent (`maxOutstanding`,
  * `maxScheduledItems`) or an incomplete multipart set dropped (`maxMultipartSets`).
  */
 export interface LimitReachedEvent {

@@ -51,9 +51,21 @@ export interface SmscServerOptions {
    * `session-closed` with code −1), before `tcp-connected`.
    */
   readonly maxSessions?: number;
+  /**
+   * Open connections at once from one remote address (IPv4-mapped IPv6 counts as IPv4), so one
+   * host cannot take every `maxSessions` slot; 0 = no per-address limit. Default: 100 for every
+   * address except loopback (127.0.0.0/8, ::1, in-memory streams), which only `maxSessions`
+   * bounds (a local load test opens thousands of sessions from 127.0.0.1). An explicit value
+   * applies to every address, loopback included. Refused like `maxSessions`.
+   */
+  readonly maxSessionsPerAddress?: number;
   /** Close a session that has not logged in successfully this long after connecting (ms, default 30 000; 0 = off). */
   readonly loginTimeoutMs?: number;
-  /** Close a session from which no frame arrived for this long (ms, default 0 = off). Unlike keep-alive, nothing is sent first. */
+  /**
+   * Close a session from which no frame arrived for this long (ms; 0 = off). Default: 10 minutes,
+   * or twice the keep-alive interval when that is longer (read when the timer is armed). Unlike
+   * keep-alive, nothing is sent first.
+   */
   readonly idleTimeoutMs?: number;
   /** Server requests (20, 23) queued or in flight per session (default 1000); more reject with LimitError. */
   readonly maxOutstanding?: number;
@@ -61,9 +73,19 @@ export interface SmscServerOptions {
   readonly maxScheduledItems?: number;
   /** Incomplete multipart sets held (default 10 000); a new one over the limit expires the oldest. */
   readonly maxMultipartSets?: number;
-  /** A closing session whose output does not flush within this is destroyed (ms, default 5000). */
+  /**
+   * A closing session whose output does not flush within this is destroyed (ms, default 5000).
+   * After a client's FIN (half-close) the session also waits at most this long for the answers
+   * still due, then closes.
+   */
   readonly lingerMs?: number;
 }
+
+/** The idle timeout when none is given (ms); twice the keep-alive interval wins when longer. */
+export const DEFAULT_IDLE_TIMEOUT_MS = 600_000;
+
+/** Sessions per non-loopback remote address when `maxSessionsPerAddress` is not given. */
+export const DEFAULT_MAX_SESSIONS_PER_ADDRESS = 100;
 
 /** What each session uses of the options (checked, defaults applied). */
 export interface ResolvedSessionOptions {
@@ -76,7 +98,8 @@ export interface ResolvedSessionOptions {
   readonly maxPendingRequests: number;
   readonly maxWriteBufferBytes: number;
   readonly loginTimeoutMs: number;
-  readonly idleTimeoutMs: number;
+  /** undefined: the default (DEFAULT_IDLE_TIMEOUT_MS, or twice the keep-alive interval if longer). */
+  readonly idleTimeoutMs: number | undefined;
   readonly maxOutstanding: number;
   readonly lingerMs: number;
 }
@@ -90,6 +113,8 @@ export interface ResolvedServerOptions {
   readonly maxSessionsPerUser: number;
   readonly replaceOldestSession: boolean;
   readonly maxSessions: number;
+  /** undefined: the default (100 per non-loopback address; loopback unlimited). */
+  readonly maxSessionsPerAddress: number | undefined;
   readonly maxScheduledItems: number;
   readonly multipartTtlMs: number;
   readonly maxMultipartSets: number;
@@ -114,11 +139,18 @@ export function resolveServerOptions(options: SmscServerOptions): ResolvedServer
         'maxWriteBufferBytes',
       ),
       loginTimeoutMs: nonNegative(options.loginTimeoutMs ?? 30_000, 'loginTimeoutMs'),
-      idleTimeoutMs: nonNegative(options.idleTimeoutMs ?? 0, 'idleTimeoutMs'),
+      idleTimeoutMs:
+        options.idleTimeoutMs === undefined
+          ? undefined
+          : nonNegative(options.idleTimeoutMs, 'idleTimeoutMs'),
       maxOutstanding: positive(options.maxOutstanding ?? 1000, 'maxOutstanding'),
       lingerMs: nonNegative(options.lingerMs ?? 5000, 'lingerMs'),
     },
     maxSessions: nonNegative(options.maxSessions ?? 1000, 'maxSessions'),
+    maxSessionsPerAddress:
+      options.maxSessionsPerAddress === undefined
+        ? undefined
+        : nonNegative(options.maxSessionsPerAddress, 'maxSessionsPerAddress'),
     maxScheduledItems: positive(options.maxScheduledItems ?? 100_000, 'maxScheduledItems'),
     timeZone: options.timeZone ?? 'UTC',
     throttleRate: nonNegative(options.throttleRate ?? 0, 'throttleRate'),

@@ -1,6 +1,6 @@
 /**
- * The server's open sessions: by ClientID, logged-in ones by user (oldest first), the login
- * admission policy (`maxSessionsPerUser`, `replaceOldestSession`) and the per-user server
+ * The server's open sessions: by ClientID, counted by remote address (for
+ * `maxSessionsPerAddress`), logged-in ones by user (oldest first), the login admission policy (`maxSessionsPerUser`, `replaceOldestSession`) and the per-user server
  * packet-number counters (kept for at most 10 000 offline users, least recently seen dropped).
  */
 import type { CloseReason } from './events.js';
@@ -10,7 +10,21 @@ import type { PnCounter } from './outbound-window.js';
 export interface RegisteredSession {
   readonly id: string;
   readonly user: string | undefined;
+  /** The remote address (IP, or a name such as `local` for in-memory streams). */
+  readonly remoteHost: string;
   close(reason: CloseReason): void;
+}
+
+/** The form addresses are counted in: an IPv4-mapped IPv6 address (`::ffff:10.0.0.1`) as IPv4. */
+export function addressKey(host: string): string {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(host);
+  return mapped?.[1] ?? host.toLowerCase();
+}
+
+/** Loopback: 127.0.0.0/8, ::1, and the names of in-memory streams (`local`, `localhost`). */
+export function isLoopback(host: string): boolean {
+  const key = addressKey(host);
+  return key.startsWith('127.') || key === '::1' || key === 'local' || key === 'localhost';
 }
 
 /** Offline users whose packet-number counters are kept (logins with ever new user names). */
@@ -27,6 +41,7 @@ export interface RegistryOptions {
 
 export class SessionRegistry<S extends RegisteredSession> {
   private readonly byId = new Map<string, S>();
+  private readonly byAddress = new Map<string, number>();
   private readonly online = new Map<string, Set<S>>();
   private readonly pnCounters = new Map<string, PnCounter>();
   private readonly options: RegistryOptions;
@@ -41,6 +56,13 @@ export class SessionRegistry<S extends RegisteredSession> {
 
   add(session: S): void {
     this.byId.set(session.id, session);
+    const key = addressKey(session.remoteHost);
+    this.byAddress.set(key, (this.byAddress.get(key) ?? 0) + 1);
+  }
+
+  /** Open sessions from `host` (counted by {@link addressKey}). */
+  countFrom(host: string): number {
+    return this.byAddress.get(addressKey(host)) ?? 0;
   }
 
   get(id: string): S | undefined {
@@ -103,7 +125,11 @@ export class SessionRegistry<S extends RegisteredSession> {
 
   /** Forgets a closed session. */
   remove(session: S): void {
-    this.byId.delete(session.id);
+    if (!this.byId.delete(session.id)) return;
+    const key = addressKey(session.remoteHost);
+    const n = (this.byAddress.get(key) ?? 1) - 1;
+    if (n > 0) this.byAddress.set(key, n);
+    else this.byAddress.delete(key);
     const user = session.user;
     if (user === undefined) return;
     const set = this.online.get(user);

@@ -24,7 +24,8 @@ export interface SessionTimerOptions {
   /** How long the keep-alive 40 waits for its 90. */
   readonly aliveTimeoutMs: number;
   readonly loginTimeoutMs: number;
-  readonly idleTimeoutMs: number;
+  /** The idle timeout in ms, read each time it is armed (its default follows the keep-alive interval); 0 = off. */
+  readonly idleTimeoutMs: () => number;
 }
 
 export class SessionTimers {
@@ -37,7 +38,10 @@ export class SessionTimers {
   private lastActivity: number;
   private keepAliveTimer: TimerHandle | undefined;
   private loginTimer: TimerHandle | undefined;
+  private idleTimer: TimerHandle | undefined;
   private aliveOutstanding = false;
+  /** The client half-closed: it sends nothing more, so no keep-alive, login or idle limit applies. */
+  private halted = false;
 
   constructor(
     session: TimedSession,
@@ -77,10 +81,26 @@ export class SessionTimers {
     this.loginTimer = undefined;
   }
 
+  /**
+   * The client half-closed (FIN): nothing more can come from it, so the keep-alive 40 (it could
+   * not be answered), the login timeout and the idle timeout stop; the session's linger bounds
+   * the rest.
+   */
+  inputEnded(): void {
+    this.halted = true;
+    if (this.keepAliveTimer !== undefined) this.timers.cancel(this.keepAliveTimer);
+    if (this.loginTimer !== undefined) this.timers.cancel(this.loginTimer);
+    if (this.idleTimer !== undefined) this.timers.cancel(this.idleTimer);
+    this.keepAliveTimer = undefined;
+    this.loginTimer = undefined;
+    this.idleTimer = undefined;
+  }
+
   /** The session closed (its TimerSet is cleared by the session). */
   stopped(): void {
     this.keepAliveTimer = undefined;
     this.loginTimer = undefined;
+    this.idleTimer = undefined;
   }
 
   /** (Re)arms the keep-alive timer from the current KeepAliveInterval. */
@@ -90,7 +110,7 @@ export class SessionTimers {
       this.keepAliveTimer = undefined;
     }
     const intervalMs = this.options.keepAliveMs();
-    if (intervalMs <= 0 || !this.session.isOpen) return;
+    if (intervalMs <= 0 || !this.session.isOpen || this.halted) return;
     const due = this.lastActivity + intervalMs - this.clock.now();
     this.keepAliveTimer = this.timers.after(Math.max(due, 0), () => {
       this.keepAliveTimer = undefined;
@@ -99,7 +119,7 @@ export class SessionTimers {
   }
 
   private onKeepAliveTimer(): void {
-    if (!this.session.isOpen) return;
+    if (!this.session.isOpen || this.halted) return;
     const intervalMs = this.options.keepAliveMs();
     if (intervalMs <= 0) return;
     const idle = this.clock.now() - this.lastActivity;
@@ -139,16 +159,20 @@ export class SessionTimers {
 
   /** Idle = no inbound frame (well-formed or not); bytes outside frames do not count. */
   private armIdleTimeout(): void {
-    const ms = this.options.idleTimeoutMs;
-    if (ms <= 0 || !this.session.isOpen) return;
+    const ms = this.options.idleTimeoutMs();
+    if (ms <= 0 || !this.session.isOpen || this.halted) return;
     const due = this.lastActivity + ms - this.clock.now();
-    this.timers.after(Math.max(due, 0), () => {
-      if (!this.session.isOpen) return;
-      if (this.clock.now() - this.lastActivity < ms) {
+    this.idleTimer = this.timers.after(Math.max(due, 0), () => {
+      this.idleTimer = undefined;
+      if (!this.session.isOpen || this.halted) return;
+      // Read again: the default follows the keep-alive interval, which may have changed.
+      const now = this.options.idleTimeoutMs();
+      if (now <= 0) return;
+      if (this.clock.now() - this.lastActivity < now) {
         this.armIdleTimeout();
         return;
       }
-      this.expire('idleTimeoutMs', ms, `no frame from the client for ${ms} ms (idleTimeoutMs)`);
+      this.expire('idleTimeoutMs', now, `no frame from the client for ${now} ms (idleTimeoutMs)`);
     });
   }
 

@@ -13,7 +13,8 @@
  * decoded); unread output above `maxWriteBufferBytes` aborts the connection; at most
  * `maxOutstanding` server requests are queued or in flight; a session without a successful
  * login after `loginTimeoutMs`, or silent for `idleTimeoutMs`, is closed; a closing session that
- * cannot flush its output within `lingerMs` is destroyed.
+ * cannot flush its output within `lingerMs` is destroyed; after the client's FIN (half-close) the
+ * answers still due are sent within `lingerMs`, then the session closes.
  */
 import type { Duplex } from 'node:stream';
 import { FrameDecoder, type DecodeResult } from '../protocol/decoder.js';
@@ -32,7 +33,7 @@ import { answerFor, errorFrames, errorParams, type Answer } from './answers.js';
 import type { CloseReason } from './events.js';
 import type { RequestDecider } from './manual-responder.js';
 import type { MessageStore } from './message-store.js';
-import type { ResolvedSessionOptions } from './options.js';
+import { DEFAULT_IDLE_TIMEOUT_MS, type ResolvedSessionOptions } from './options.js';
 import { OutboundWindow } from './outbound-window.js';
 import type { Decision, RequestContext, SessionInfo, TerminalStep } from './ports.js';
 import type { Reassembler } from './reassembler.js';
@@ -92,6 +93,8 @@ export class ServerSession implements Session {
   private userValue: string | undefined;
   private infoValue: SessionInfo;
   private closeReason: CloseReason | undefined;
+  /** The client half-closed (FIN) while answers were due: they are still sent, then the session closes. */
+  private inputEnded = false;
   private readonly closedDeferred = deferred<CloseReason>();
 
   constructor(parts: SessionParts, stream: Duplex, id: string, host: string, port: number) {
@@ -129,7 +132,8 @@ export class ServerSession implements Session {
         keepAliveMs: parts.keepAliveMs,
         aliveTimeoutMs: options.aliveTimeoutMs,
         loginTimeoutMs: options.loginTimeoutMs,
-        idleTimeoutMs: options.idleTimeoutMs,
+        idleTimeoutMs: () =>
+          options.idleTimeoutMs ?? Math.max(DEFAULT_IDLE_TIMEOUT_MS, 2 * parts.keepAliveMs()),
       },
       { clock: parts.clock, timers: this.timers, outbound: this.outbound, signals },
     );
@@ -181,7 +185,7 @@ export class ServerSession implements Session {
       this.onData(chunk);
     });
     this.stream.on('end', () => {
-      this.close({ code: 0, text: 'remote closed the connection' });
+      this.onInputEnd();
     });
     this.stream.on('error', (err: NodeJS.ErrnoException) => {
       const errno = typeof err.errno === 'number' ? Math.abs(err.errno) : 1;
@@ -395,6 +399,7 @@ export class ServerSession implements Session {
           : undefined,
       );
       slot.ticket?.answered(answer.timestamp);
+      this.answerGiven();
     };
     const wait = answer.throttled === true ? this.parts.throttle.reserve() : 0;
     if (wait > 0) this.timers.after(wait, done);
@@ -435,6 +440,7 @@ export class ServerSession implements Session {
       }
     }
     this.answers.fill(slot, [frame]);
+    this.answerGiven();
   }
 
   // -------------------------------------------------------------- writing
@@ -462,6 +468,36 @@ export class ServerSession implements Session {
   }
 
   // ---------------------------------------------------------------- closing
+
+  /**
+   * The client's FIN. A client may half-close right after its requests and still read: the
+   * answers still due (delayed, throttled or held ones) are sent, then the session closes with
+   * `client half-closed; answers sent`; after `lingerMs` it closes anyway. Only answers wait:
+   * server requests (status reports, MOs) are not waited for. A stream that cannot stay
+   * half-open (its writable side ends with the readable one) closes at once.
+   */
+  private onInputEnd(): void {
+    if (!this.isOpen) return;
+    if (this.answers.pending === 0 || !this.stream.allowHalfOpen || this.stream.writableEnded) {
+      this.close({ code: 0, text: 'remote closed the connection' });
+      return;
+    }
+    this.inputEnded = true;
+    this.life.inputEnded();
+    const ms = this.parts.options.lingerMs;
+    this.timers.after(ms, () => {
+      const left = this.answers.pending;
+      const text = `client half-closed; ${left} answer${left === 1 ? '' : 's'} not sent within lingerMs (${ms} ms)`;
+      this.parts.signals.limitReached('lingerMs', ms, `session closed: ${text}`, this.id);
+      this.close({ code: -1, text });
+    });
+  }
+
+  /** An answer slot was filled: after a half-close, close once every answer is written. */
+  private answerGiven(): void {
+    if (!this.inputEnded || this.answers.pending > 0 || !this.isOpen) return;
+    this.close({ code: 0, text: 'client half-closed; answers sent' });
+  }
 
   close(reason: CloseReason, options: { abort?: boolean } = {}): void {
     if (this.stateValue === 'closed') return;

@@ -36,11 +36,16 @@ import {
 import type { ConnectionRequest, ServerEvents } from './events.js';
 import { ManualResponder, immediate, type RequestDecider } from './manual-responder.js';
 import { MessageStore } from './message-store.js';
-import { nonNegative, resolveServerOptions, type SmscServerOptions } from './options.js';
+import {
+  DEFAULT_MAX_SESSIONS_PER_ADDRESS,
+  nonNegative,
+  resolveServerOptions,
+  type SmscServerOptions,
+} from './options.js';
 import type { PnCounter } from './outbound-window.js';
 import type { Afterward, Responder, SessionInfo } from './ports.js';
 import { Reassembler } from './reassembler.js';
-import { SessionRegistry } from './registry.js';
+import { SessionRegistry, addressKey, isLoopback } from './registry.js';
 import { Scheduler, type LoginScheduleItem } from './scheduler.js';
 import {
   ServerSession,
@@ -72,7 +77,12 @@ export class SmscServer extends EventEmitter<ServerEvents> {
   private decider: RequestDecider;
   private keepAliveSeconds: number;
   private readonly maxSessions: number;
-  private readonly pendingConnections = new Map<string, { socket: net.Socket; decided: boolean }>();
+  /** undefined: the default (DEFAULT_MAX_SESSIONS_PER_ADDRESS for non-loopback addresses). */
+  private readonly maxSessionsPerAddress: number | undefined;
+  private readonly pendingConnections = new Map<
+    string,
+    { socket: net.Socket; decided: boolean; host: string }
+  >();
   private connectionSeq = 0;
   private netServer: net.Server | undefined;
   private addressValue: { host: string; port: number } | undefined;
@@ -83,6 +93,7 @@ export class SmscServer extends EventEmitter<ServerEvents> {
     this.clock = options.clock ?? systemClock;
     this.options = resolved.session;
     this.maxSessions = resolved.maxSessions;
+    this.maxSessionsPerAddress = resolved.maxSessionsPerAddress;
     this.keepAliveSeconds = resolved.keepAliveInterval;
     this.signals = new ServerSignals(this, () =>
       this.addressValue === undefined
@@ -238,7 +249,8 @@ export class SmscServer extends EventEmitter<ServerEvents> {
     if (this.netServer !== undefined)
       throw new ConfigError('server is already listening', 'ERR_CONFIG_LISTENING');
     const host = options.host ?? '127.0.0.1';
-    const server = net.createServer({ noDelay: true }, (socket) => {
+    // Half-open: a client may send its FIN right after its requests and still read the answers.
+    const server = net.createServer({ noDelay: true, allowHalfOpen: true }, (socket) => {
       this.onConnection(socket);
     });
     await new Promise<void>((resolve, reject) => {
@@ -304,12 +316,13 @@ export class SmscServer extends EventEmitter<ServerEvents> {
     const id = `c${++this.connectionSeq}`;
     const remoteHost = socket.remoteAddress ?? 'unknown';
     const remotePort = socket.remotePort ?? 0;
-    if (this.atSessionLimit()) {
-      // Over maxSessions: no tcp-connected; handle() records the connection and closes it.
+    if (this.refusal(remoteHost) !== undefined) {
+      // Over maxSessions or maxSessionsPerAddress: no tcp-connected; handle() records the
+      // connection and closes it.
       this.handle(socket, { id, host: remoteHost, port: remotePort });
       return;
     }
-    const entry = { socket, decided: false };
+    const entry = { socket, decided: false, host: remoteHost };
     this.pendingConnections.set(id, entry);
     socket.on('error', () => {
       /* errors before acceptance only close the socket */
@@ -362,12 +375,12 @@ export class SmscServer extends EventEmitter<ServerEvents> {
       remote.host ?? 'local',
       remote.port ?? 0,
     );
-    const refuse = this.atSessionLimit();
+    const refusal = this.refusal(session.remoteHost);
     this.registry.add(session);
     this.emit('session-opened', session.info);
-    if (refuse) {
-      const text = `too many connections: maxSessions (${this.maxSessions}) reached`;
-      this.signals.limitReached('maxSessions', this.maxSessions, `connection refused: ${text}`, id);
+    if (refusal !== undefined) {
+      const { limit, value, text } = refusal;
+      this.signals.limitReached(limit, value, `connection refused: ${text}`, id);
       stream.on('error', () => {
         /* the refused stream is being destroyed */
       });
@@ -378,11 +391,28 @@ export class SmscServer extends EventEmitter<ServerEvents> {
     return session;
   }
 
-  /** True when one more connection would exceed maxSessions. */
-  private atSessionLimit(): boolean {
-    return (
-      this.maxSessions > 0 && this.registry.size + this.pendingConnections.size >= this.maxSessions
-    );
+  /** Why one more connection from `host` is refused (maxSessions, then maxSessionsPerAddress), or undefined. */
+  private refusal(host: string): { limit: string; value: number; text: string } | undefined {
+    const max = this.maxSessions;
+    if (max > 0 && this.registry.size + this.pendingConnections.size >= max)
+      return {
+        limit: 'maxSessions',
+        value: max,
+        text: `too many connections: maxSessions (${max}) reached`,
+      };
+    const perAddress =
+      this.maxSessionsPerAddress ?? (isLoopback(host) ? 0 : DEFAULT_MAX_SESSIONS_PER_ADDRESS);
+    if (perAddress === 0) return undefined;
+    const key = addressKey(host);
+    let open = this.registry.countFrom(key);
+    for (const pending of this.pendingConnections.values())
+      if (addressKey(pending.host) === key) open++;
+    if (open < perAddress) return undefined;
+    return {
+      limit: 'maxSessionsPerAddress',
+      value: perAddress,
+      text: `too many connections from ${key}: maxSessionsPerAddress (${perAddress}) reached`,
+    };
   }
 
   /** tcpCloseConnection: closes a pending connection or a session. */

@@ -14,7 +14,7 @@ import {
   SCHEMA_AJV_OPTIONS,
   withoutMisspeltRequired,
 } from '../util/schema-messages.js';
-import { fromPointer, toPointer, YamlSource } from '../util/yaml-source.js';
+import { capIssues, fromPointer, toPointer, YamlSource } from '../util/yaml-source.js';
 import type { DocPath } from '../util/yaml-source.js';
 import {
   checkAllRulesUsed,
@@ -98,6 +98,9 @@ export interface ExpectationsResult {
   readonly checked: number;
   readonly failures: readonly ExpectationFailure[];
 }
+
+/** Largest expectations text accepted (bytes of UTF-8), like a scenario's default. */
+export const MAX_EXPECTATIONS_BYTES = 1024 * 1024;
 
 /** Location of the expectations JSON Schema (works from `src/` under tsx and from `dist/`). */
 export const expectationsSchemaUrl = new URL(
@@ -260,11 +263,19 @@ function siteIssues(source: YamlSource, site: SelectorSite): ExpectationIssue[] 
 
 /**
  * Parses and validates an expectations file. Throws `ExpectationsError` whose `issues` each
- * read `file:line:col: message` (YAML syntax, schema violations, bad regular expressions).
+ * read `file:line:col: message` (YAML syntax, schema violations, bad regular expressions): at
+ * most 100, then `… and N more issues`. A text over 1 MiB is refused unparsed.
  */
 export function loadExpectations(text: string, file = '<expectations>'): ExpectationsDocument {
+  if (text.length * 3 > MAX_EXPECTATIONS_BYTES) {
+    const bytes = Buffer.byteLength(text, 'utf8');
+    if (bytes > MAX_EXPECTATIONS_BYTES) {
+      const message = `the expectations file is ${bytes} bytes, over the limit of ${MAX_EXPECTATIONS_BYTES} bytes`;
+      throw new ExpectationsError([{ file, line: 1, col: 1, message, path: '' }]);
+    }
+  }
   const source = new YamlSource(text, file);
-  if (source.syntaxIssues.length > 0) throw new ExpectationsError(source.syntaxIssues);
+  if (source.syntaxIssues.length > 0) throw new ExpectationsError(capIssues(source.syntaxIssues));
   const data = source.data ?? [];
   const validate = getValidator();
   const sites = selectorSites(data);
@@ -278,7 +289,7 @@ export function loadExpectations(text: string, file = '<expectations>'): Expecta
     ...schemaIssues(source, errors),
     ...sites.flatMap((s) => siteIssues(source, s)),
   ]);
-  if (issues.length > 0) throw new ExpectationsError(issues);
+  if (issues.length > 0) throw new ExpectationsError(capIssues(issues));
   return { file, expectations: data as Expectation[] };
 }
 

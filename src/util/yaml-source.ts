@@ -4,7 +4,7 @@
  * YAML file the mock reads (scenarios, expectations) so their issues read alike.
  */
 import { isAlias, isMap, isNode, isPair, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
-import type { Document, Node } from 'yaml';
+import type { Document, Node, Pair, YAMLMap } from 'yaml';
 
 /** A path into the document: map keys and sequence indexes, root first. */
 export type DocPath = readonly (string | number)[];
@@ -46,13 +46,20 @@ export class YamlSource {
     this.text = text.startsWith('\uFEFF') ? text.slice(1) : text;
     this.file = file;
     this.lines = new LineCounter();
+    // Duplicate keys are found by one pass below: the parser's own check (`uniqueKeys`) compares
+    // each key with every earlier one, quadratic in the size of a mapping.
     this.doc = parseDocument(this.text, {
       lineCounter: this.lines,
       prettyErrors: false,
-      uniqueKeys: true,
+      uniqueKeys: false,
     });
-    this.syntaxIssues = this.doc.errors.map((e) => {
-      const { line, col } = this.lines.linePos(e.pos[0]);
+    const errors = this.doc.errors.map((e) => ({ offset: e.pos[0], message: e.message }));
+    for (const offset of duplicateKeyOffsets(this.doc)) {
+      errors.push({ offset, message: 'Map keys must be unique' });
+    }
+    errors.sort((a, b) => a.offset - b.offset);
+    this.syntaxIssues = errors.map((e) => {
+      const { line, col } = this.lines.linePos(e.offset);
       return {
         file,
         line,
@@ -94,7 +101,7 @@ export class YamlSource {
       const seg = path[i];
       if (isAlias(node)) node = node.resolve(this.doc);
       if (isMap(node)) {
-        const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(seg));
+        const pair = pairByKey(node, String(seg));
         if (!pair) return offset;
         if (at === 'key' && i === path.length - 1) return rangeStart(pair.key) ?? offset;
         node = pair.value;
@@ -111,6 +118,52 @@ export class YamlSource {
     }
     return offset;
   }
+}
+
+/** Per mapping, its pairs by key (the first of equal keys): one lookup per path segment. */
+const pairIndexes = new WeakMap<YAMLMap, Map<string, Pair>>();
+
+function pairByKey(map: YAMLMap, key: string): Pair | undefined {
+  let index = pairIndexes.get(map);
+  if (!index) {
+    index = new Map();
+    for (const pair of map.items) {
+      if (!isScalar(pair.key)) continue;
+      const k = String(pair.key.value);
+      if (!index.has(k)) index.set(k, pair);
+    }
+    pairIndexes.set(map, index);
+  }
+  return index.get(key);
+}
+
+/**
+ * Offsets of every scalar key equal to an earlier key of the same mapping (what the parser's
+ * `uniqueKeys` reports), in one iterative walk: linear in the size of the document, and no
+ * recursion however deep it nests.
+ */
+function duplicateKeyOffsets(doc: Document.Parsed): number[] {
+  const out: number[] = [];
+  const stack: unknown[] = [doc.contents];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (isMap(node)) {
+      const seen = new Set<unknown>();
+      for (const pair of node.items) {
+        if (isScalar(pair.key)) {
+          if (seen.has(pair.key.value)) out.push(rangeStart(pair.key) ?? 0);
+          else seen.add(pair.key.value);
+        } else if (isNode(pair.key)) stack.push(pair.key);
+        stack.push(pair.value);
+      }
+    } else if (isSeq(node)) {
+      for (const item of node.items) {
+        if (isPair(item)) stack.push(item.key, item.value);
+        else stack.push(item);
+      }
+    }
+  }
+  return out;
 }
 
 function rangeStart(node: unknown): number | undefined {
@@ -162,4 +215,30 @@ export function sortIssues<T extends { readonly line: number; readonly col: numb
   issues: T[],
 ): T[] {
   return issues.sort((a, b) => a.line - b.line || a.col - b.col);
+}
+
+/** Most issues a loader reports; the rest are counted in one last issue. */
+export const MAX_REPORTED_ISSUES = 100;
+
+/**
+ * The first `max` issues, then (when there are more) one issue `… and N more issues` at the
+ * position of the first one left out.
+ */
+export function capIssues(
+  issues: readonly SourceIssue[],
+  max: number = MAX_REPORTED_ISSUES,
+): SourceIssue[] {
+  if (issues.length <= max) return [...issues];
+  const next = issues[max];
+  const more = issues.length - max;
+  return [
+    ...issues.slice(0, max),
+    {
+      file: next?.file ?? '',
+      line: next?.line ?? 1,
+      col: next?.col ?? 1,
+      message: `… and ${more} more issue${more === 1 ? '' : 's'}`,
+      path: '',
+    },
+  ];
 }

@@ -1,0 +1,142 @@
+/**
+ * The pathological scenarios corpus (test/fixtures/pathological): regexes and globs that
+ * backtrack badly in JavaScript, and 1 MiB scenarios of every shape. Matching and loading run in
+ * a child process, so that a regression (a backtracking engine, a quadratic loader) fails at the
+ * child's timeout instead of freezing the test run.
+ */
+import { expect } from 'chai';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { validateScenarioText } from '../../../src/scenario/load.js';
+import { compileRegex } from '../../../src/scenario/matchers.js';
+import {
+  compileLinearGlob,
+  MAX_PATTERN_PROGRAM,
+  PATTERN_ENGINE,
+} from '../../../src/scenario/linear-regex.js';
+import { oneRule, REDOS_GLOBS, REDOS_REGEXES } from '../../fixtures/pathological/corpus.js';
+
+interface Row {
+  readonly name: string;
+  readonly ms: number;
+  readonly loaded: boolean;
+  readonly issues: number;
+  readonly first?: string;
+  readonly last?: string;
+  readonly matched?: boolean;
+}
+
+const runner = fileURLToPath(new URL('../../fixtures/pathological/run.ts', import.meta.url));
+
+function runCorpus(mode: 'match' | 'load', timeoutMs: number): Promise<Row[]> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', runner, mode],
+      { timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 1 << 20 },
+      (error, stdout) => {
+        if (error)
+          reject(new Error(`corpus ${mode} did not finish in ${timeoutMs} ms: ${error.message}`));
+        else resolve(JSON.parse(stdout) as Row[]);
+      },
+    );
+  });
+}
+
+const issuesOf = (regex: string): string[] =>
+  validateScenarioText(oneRule(JSON.stringify({ regex })), 'p.yaml').map(
+    (i) => `${i.file}:${i.line}:${i.col}: ${i.message}`,
+  );
+
+describe('pathological scenarios: matching', function () {
+  this.timeout(60_000);
+
+  it('compiles every regex and glob to the linear-time engine', () => {
+    for (const { regex } of REDOS_REGEXES)
+      expect(compileRegex(regex).engine).to.equal(PATTERN_ENGINE);
+    for (const { glob } of REDOS_GLOBS)
+      expect(compileLinearGlob(glob).engine).to.equal(PATTERN_ENGINE);
+    expect(PATTERN_ENGINE).to.equal('re2js');
+  });
+
+  it('loads the ReDoS corpus and answers a 4 KB value per pattern within the budget', async () => {
+    // A backtracking engine takes seconds to years here; the child is killed after 20 s.
+    const rows = await runCorpus('match', 20_000);
+    expect(rows.map((r) => r.name)).to.have.length(REDOS_REGEXES.length + REDOS_GLOBS.length);
+    for (const row of rows) {
+      expect(row, row.name).to.include({ loaded: true, issues: 0, matched: false });
+      // The budget is 10 ms; the bound is generous for a shared, loaded machine.
+      expect(row.ms, row.name).to.be.below(100);
+    }
+  });
+
+  it('still matches what it should, with the semantics of the JavaScript syntax', () => {
+    expect(compileRegex('^(aa?)+$').test('aaaa')).to.equal(true);
+    expect(compileRegex('^PIN \\d{4}$').test('PIN 1234')).to.equal(true);
+    expect(compileRegex('^\\u00e9.$').test('é😀')).to.equal(true);
+    expect(compileRegex('^(?<code>\\d{3})$').test('064')).to.equal(true);
+    expect(compileLinearGlob('*a*a*a*a*b').test('xaxaxaxaxb')).to.equal(true);
+    expect(compileLinearGlob('+358.?*').test('+358.1 2')).to.equal(true);
+    expect(compileLinearGlob('+358.?*').test('+3580')).to.equal(false);
+  });
+
+  it('refuses lookahead, lookbehind and backreferences at load, at the regex line:col', () => {
+    expect(issuesOf('^(?=a)b')).to.deep.equal([
+      'p.yaml:3:40: rules[0].when.text.regex: regex "^(?=a)b": lookahead is not supported (linear-time engine)',
+    ]);
+    expect(issuesOf('(?<!a)b')[0]).to.match(
+      /regex "\(\?<!a\)b": lookbehind is not supported \(linear-time engine\)$/,
+    );
+    expect(issuesOf('(a)\\1')[0]).to.match(
+      /backreferences are not supported \(linear-time engine\)$/,
+    );
+    expect(issuesOf('(?<n>a)\\k<n>')[0]).to.match(/named backreferences are not supported/);
+    // A plain syntax error keeps JavaScript's wording.
+    expect(issuesOf('^(PIN')[0]).to.match(
+      /invalid regular expression "\^\(PIN": Unterminated group$/,
+    );
+  });
+
+  it('refuses 30,000 nested groups and oversized programs at load instead of throwing at match time', () => {
+    const nested = `${'('.repeat(30_000)}a${')'.repeat(30_000)}`;
+    expect(issuesOf(nested)[0]).to.match(
+      /: regex "\(\(\(.*\.\.\.": expression nests too deeply \(linear-time engine\)$/,
+    );
+    expect(issuesOf('(?:a?){1000}a{1000}')[0]).to.match(
+      new RegExp(
+        `too large: \\d+ instructions, over the limit of ${MAX_PATTERN_PROGRAM} \\(linear-time engine\\)$`,
+      ),
+    );
+    const glob = validateScenarioText(
+      oneRule(JSON.stringify({ glob: '?'.repeat(5000) })),
+      'g.yaml',
+    );
+    expect(glob.map((i) => i.message)).to.deep.equal([
+      `rules[0].when.text.glob: glob "${'?'.repeat(57)}...": too large: 5004 instructions, over the limit of ${MAX_PATTERN_PROGRAM} (linear-time engine)`,
+    ]);
+  });
+});
+
+describe('pathological scenarios: loading 1 MiB of every shape', function () {
+  this.timeout(180_000);
+
+  it('loads or refuses each shape in time linear in its size, listing at most 100 issues', async () => {
+    // Before the one-pass duplicate check and the key index, 60,000 keys took 99 s.
+    const rows = await runCorpus('load', 170_000);
+    const by = new Map(rows.map((r) => [r.name, r]));
+    for (const row of rows) {
+      expect(row.issues, row.name).to.be.at.most(101);
+      // The budget is 1 s on an idle machine; the bound is generous for a shared, loaded one.
+      expect(row.ms, row.name).to.be.below(30_000);
+      expect(row.first ?? '', row.name).not.to.match(/over the limit/);
+    }
+    expect(by.get('many rules')).to.include({ loaded: true, issues: 0 });
+    expect(by.get('long string')).to.include({ loaded: true, issues: 0 });
+    expect(by.get('key flood (one mapping, valid)')?.first).to.match(/unknown key "x"/);
+    expect(by.get('key flood (top level)')?.issues).to.equal(101);
+    expect(by.get('key flood (top level)')?.last).to.match(/^… and \d{5,} more issues$/);
+    expect(by.get('many rule issues')?.last).to.match(/^… and \d{4,} more issues$/);
+    expect(by.get('duplicate keys')?.first).to.equal('YAML syntax error: Map keys must be unique');
+    expect(by.get('deep nesting (flow)')?.loaded).to.equal(false);
+  });
+});
