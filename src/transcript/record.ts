@@ -18,7 +18,7 @@ export type JsonValue =
 export type FrameDirection = 'in' | 'out';
 
 /**
- * Checksum trailer of a frame (PROTOCOL.md §1.2). Inbound frames with a bad checksum are
+ * Checksum trailer of a frame (docs/protocol.md#checksum). Inbound frames with a bad checksum are
  * `frame-error` records, so `invalid` only appears on out frames written raw by the API.
  */
 export type ChecksumState = 'valid' | 'absent' | 'invalid';
@@ -28,8 +28,8 @@ export type ParamPair = readonly [code: string, value: string];
 
 /**
  * Decoded parameters of a frame, by name. Only members the frame carries are present.
- * `text` is Unicode, decoded per the DCS (033 CIMD text, 034 UCS2/ISO/packed GSM, PROTOCOL.md
- * §7); `binary` is the 034 octets as uppercase hex when they do not read as text.
+ * `text` is Unicode, decoded per the DCS (033 CIMD text, 034 UCS2/ISO/packed GSM, docs/protocol.md
+ * docs/protocol.md#text-and-data-coding); `binary` is the 034 octets as uppercase hex when they do not read as text.
  */
 export interface FrameFields {
   /** 010 user identity. */
@@ -58,12 +58,12 @@ export interface FrameFields {
   readonly timestamp?: string;
   /** 063 discharge time as on the wire. */
   readonly dischargeTime?: string;
-  /** 061 status code and its name (PROTOCOL.md §5.2). */
+  /** 061 status code and its name (docs/protocol.md#status-codes-061). */
   readonly statusCode?: number;
   readonly statusName?: string;
-  /** 062 status error code (PROTOCOL.md §5.3). */
+  /** 062 status error code (docs/protocol.md#status-error-codes-062). */
   readonly statusErrorCode?: number;
-  /** 900 error code and 901 error text (PROTOCOL.md §5.1). */
+  /** 900 error code and 901 error text (docs/protocol.md#error-codes-900). */
   readonly errorCode?: number;
   readonly errorText?: string;
 }
@@ -129,7 +129,7 @@ export interface SessionCloseRecord extends WithSession, CloseInfo {
   readonly kind: 'session-close';
 }
 
-/** One well-formed frame either way (PROTOCOL.md §1.1). */
+/** One well-formed frame either way (docs/protocol.md#framing). */
 export interface FrameRecord extends WithSession {
   readonly kind: 'frame';
   readonly dir: FrameDirection;
@@ -144,7 +144,7 @@ export interface FrameRecord extends WithSession {
 }
 
 /**
- * What the server answers to a malformed inbound frame, by its fixed rules (ARCHITECTURE §6):
+ * What the server answers to a malformed inbound frame, by its fixed rules (docs/protocol.md#how-the-mock-answers):
  * a checksum error gets a 99 NACK, a frame longer than the limit closes the session, any other
  * error a 98 general error carrying `errorCode`. The answer's own bytes follow as a `frame`
  * record (`dir: out`, same `pn`) unless the connection closed first.

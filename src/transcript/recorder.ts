@@ -71,7 +71,7 @@ export interface AttachOptions {
   readonly runId?: string;
 }
 
-/** Checksum state of encoded bytes STX…ETX (PROTOCOL.md §1.2). */
+/** Checksum state of encoded bytes STX…ETX (docs/protocol.md#checksum). */
 export const checksumOf: (raw: Uint8Array) => ChecksumState = checksumTrailer;
 
 function paramsJson(params: readonly Parameter[]): JsonValue[] {
