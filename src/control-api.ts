@@ -70,7 +70,7 @@ export interface ControlApi {
 /** Default request body limit: 1 MiB. */
 export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
 
-/** The text encodings `POST /deliver` accepts (PROTOCOL.md §7). */
+/** The text encodings `POST /deliver` accepts (docs/protocol.md#text-and-data-coding). */
 export const DELIVER_ENCODINGS: readonly TextEncoding[] = TEXT_ENCODINGS;
 
 /**

@@ -1,6 +1,6 @@
 /**
  * The CIMD2 side of the load generator: a pre-built submit template whose packet number and
- * checksum are patched per request (PROTOCOL.md §1.1, §1.2, §2), and responses read with the
+ * checksum are patched per request (docs/protocol.md#framing, #checksum, #packet-numbers), and responses read with the
  * protocol's {@link FrameDecoder}.
  */
 import { checksum } from '../protocol/checksum.js';
@@ -94,7 +94,7 @@ class CimdCodec implements LoadCodec {
   }
 
   nextId(busy: (id: number) => boolean): number {
-    // Client packet numbers are odd, 001…255, wrapping (PROTOCOL.md §2).
+    // Client packet numbers are odd, 001…255, wrapping (docs/protocol.md#packet-numbers).
     for (let tries = 0; tries < 128; tries++) {
       const pn = this.pn;
       this.pn = pn >= 255 ? 1 : pn + 2;

@@ -1,10 +1,10 @@
 /**
- * The CIMD2 packet checksum (PROTOCOL.md §1.2): the unsigned sum of every byte from the STX
+ * The CIMD2 packet checksum (docs/protocol.md#checksum): the unsigned sum of every byte from the STX
  * inclusive up to and including the TAB before the checksum, modulo 256, written as two hex digits.
  */
 
 /**
- * Sum of `bytes[start..end)` modulo 256 (PROTOCOL.md §1.2, §11 pitfall 1). `start` defaults to
+ * Sum of `bytes[start..end)` modulo 256 (docs/protocol.md#checksum). `start` defaults to
  * 0 and `end` to the array length; pass the STX index and the index just after the final TAB.
  */
 export function checksum(bytes: Uint8Array, start = 0, end: number = bytes.length): number {
@@ -15,7 +15,7 @@ export function checksum(bytes: Uint8Array, start = 0, end: number = bytes.lengt
 
 const HEX = '0123456789ABCDEF';
 
-/** Two uppercase hex digits, most significant nibble first (`%02X`, PROTOCOL.md §1.2). */
+/** Two uppercase hex digits, most significant nibble first (`%02X`, docs/protocol.md#checksum). */
 export function formatChecksum(n: number): string {
   const v = n & 0xff;
   return HEX.charAt(v >> 4) + HEX.charAt(v & 0x0f);
@@ -33,7 +33,7 @@ function hexDigit(b: number | undefined): number {
 }
 
 /**
- * Checksum state of the encoded bytes STX…ETX of one frame (§1.2): `absent` when ETX follows
+ * Checksum state of the encoded bytes STX…ETX of one frame (docs/protocol.md#checksum): `absent` when ETX follows
  * the final TAB, `valid` when two hex digits (either case) there match {@link checksum},
  * `invalid` otherwise.
  */

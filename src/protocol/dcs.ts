@@ -1,9 +1,9 @@
 /**
- * Data coding scheme (parameter 030) per GSM 03.38 coding groups (PROTOCOL.md §7.1). Pure.
+ * Data coding scheme (parameter 030) per GSM 03.38 coding groups (docs/protocol.md#data-coding-scheme-030). Pure.
  */
 import { EncodingError } from '../errors.js';
 
-/** GSM 03.38 coding group of a DCS value (PROTOCOL.md §7.1). */
+/** GSM 03.38 coding group of a DCS value (docs/protocol.md#data-coding-scheme-030). */
 export type DcsGroup =
   | 'general' // 00–3F
   | 'auto-delete' // 40–7F
@@ -46,7 +46,7 @@ function classOf(dcs: number): MessageClass {
 }
 
 /**
- * Decodes a DCS per the table of PROTOCOL.md §7.1: general (00–3F) and auto-deletion (40–7F)
+ * Decodes a DCS per the table of docs/protocol.md#data-coding-scheme-030: general (00–3F) and auto-deletion (40–7F)
  * groups read bit 5 compression, bit 4 "class valid", bits 3–2 alphabet, bits 1–0 class; the MWI
  * groups give the GSM 7-bit (C0–DF) or UCS2 (E0–EF) alphabet and bit 3 sense / bits 1–0 type;
  * F0–FF gives bit 2 alphabet (GSM 7-bit / 8-bit) and always a class. The reserved group 80–BF has
@@ -98,7 +98,7 @@ export interface DcsFields {
 const ALPHABET_BITS = { gsm7: 0x00, '8bit': 0x04, ucs2: 0x08 } as const;
 
 /**
- * Encodes DCS fields (PROTOCOL.md §7.1). The general form gives 0 / 4 / 8 for GSM 7-bit / 8-bit /
+ * Encodes DCS fields (docs/protocol.md#data-coding-scheme-030). The general form gives 0 / 4 / 8 for GSM 7-bit / 8-bit /
  * UCS2 without a class, and 16–27 with one (bit 4 set); 0x20 is added for `compressed`. Throws
  * EncodingError for combinations the chosen group cannot express (UCS2 or compression in F0–FF,
  * 8-bit in the MWI groups, UCS2 in "discard").

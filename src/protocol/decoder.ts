@@ -1,5 +1,5 @@
 /**
- * Bytes → frames (PROTOCOL.md §1). A push-based, synchronous decoder that never throws on input:
+ * Bytes → frames (docs/protocol.md#framing). A push-based, synchronous decoder that never throws on input:
  * every problem becomes an error result and decoding continues with the next STX.
  */
 import {
@@ -28,7 +28,7 @@ import { describeParam } from './parameters.js';
 export interface FrameDecoderOptions {
   /**
    * Largest accepted packet, counted from STX to ETX inclusive. Default
-   * {@link DEFAULT_MAX_FRAME_LENGTH} (4096); must be at least 9, the minimum packet (§1.1).
+   * {@link DEFAULT_MAX_FRAME_LENGTH} (4096); must be at least 9, the minimum packet (docs/protocol.md#framing).
    */
   readonly maxFrameLength?: number;
 }
@@ -37,7 +37,7 @@ export interface FrameDecoderOptions {
  * One decoded packet or one decoding failure. `raw` is a private copy of the packet bytes (from
  * STX to ETX, or the partial bytes for MissingEtx/FrameTooLong). On failure `op` and `pn` are
  * present when the header (`OO:NNN`) could be read, so a server can echo the packet number in
- * its 98/99 answer (PROTOCOL.md §3.2, §11.1 "98 packet number").
+ * its 98/99 answer (docs/protocol.md#parameters-of-each-operation, #where-implementations-disagree).
  */
 export type DecodeResult =
   | {
@@ -220,24 +220,24 @@ function joined(
 }
 
 /**
- * Incremental CIMD2 frame decoder (PROTOCOL.md §1). Feed it chunks in arrival order; it returns
+ * Incremental CIMD2 frame decoder (docs/protocol.md#framing). Feed it chunks in arrival order; it returns
  * every packet completed by each chunk, in order.
  *
  * Guarantees:
  * - `push` never throws, whatever the bytes.
  * - Bytes outside packets (before an STX, after an ETX; banners, garbage) are dropped without being
- *   buffered and counted in {@link discardedBytes} (§1.3).
+ *   buffered and counted in {@link discardedBytes} (docs/protocol.md#bytes-outside-frames-and-frame-size).
  * - A second STX before the ETX ends the current packet with a `MissingEtxError` result carrying
- *   the bytes so far; the new STX starts the next packet (§1.3, like Kannel).
+ *   the bytes so far; the new STX starts the next packet (docs/protocol.md#bytes-outside-frames-and-frame-size, like Kannel).
  * - A packet that reaches `maxFrameLength` bytes without its ETX gives one `FrameTooLongError`
  *   result; the rest, up to the next STX, is discarded. {@link bufferedBytes} is always below
  *   `maxFrameLength` between calls.
- * - Header and parameter syntax problems (§1.1 grammar) give `FrameSyntaxError`; a trailer after
- *   the last TAB must be empty or two hex digits of either case (§1.2); a checksum mismatch gives
+ * - Header and parameter syntax problems (docs/protocol.md#framing grammar) give `FrameSyntaxError`; a trailer after
+ *   the last TAB must be empty or two hex digits of either case (docs/protocol.md#checksum); a checksum mismatch gives
  *   `ChecksumError` (to be answered with a NACK). Checks run header → trailer → checksum →
  *   parameters, so a corrupted packet with a readable header is reported as a checksum error.
  * - A NUL byte inside a value gives `ParameterFormatError` (CIMD2 error 8) naming the parameter:
- *   the grammar forbids NUL in values (§1.1) and, unlike broken syntax, the parameter is known.
+ *   the grammar forbids NUL in values (docs/protocol.md#framing) and, unlike broken syntax, the parameter is known.
  * - Failed results carry `op`/`pn` whenever the header was readable.
  * - Parameter codes, types and lengths are NOT checked here; see `validateParameters`.
  */

@@ -1,6 +1,6 @@
 /**
  * The parameters of a deliver message (op 20) the server sends, one list per concatenated part,
- * in the order Kannel reads them (PROTOCOL.md §5.1, §8). Pure: the caller supplies the 060 and
+ * in the order Kannel reads them (docs/protocol.md#error-codes-900, #user-data-header-and-concatenation). Pure: the caller supplies the 060 and
  * the concatenation reference.
  */
 import { isGsm7 } from './charset/gsm7.js';

@@ -1,5 +1,5 @@
 /**
- * Frame → bytes (PROTOCOL.md §1.1): `STX OO:NNN TAB (PPP:value TAB)* [CC] ETX`.
+ * Frame → bytes (docs/protocol.md#framing): `STX OO:NNN TAB (PPP:value TAB)* [CC] ETX`.
  */
 import { FrameSyntaxError, ReservedByteError } from '../errors.js';
 import { checksum, formatChecksum } from './checksum.js';
@@ -9,9 +9,9 @@ import { describeParam } from './parameters.js';
 
 /** Options of {@link encodeFrame}. */
 export interface EncodeOptions {
-  /** Append the two-digit checksum before ETX (PROTOCOL.md §1.2). Default true. */
+  /** Append the two-digit checksum before ETX (docs/protocol.md#checksum). Default true. */
   readonly checksum?: boolean;
-  /** Write the checksum in lowercase hex, as Net::CIMD does (§1.2). Default false (uppercase). */
+  /** Write the checksum in lowercase hex, as Net::CIMD does (docs/protocol.md#checksum). Default false (uppercase). */
   readonly lowercaseChecksum?: boolean;
 }
 
@@ -45,8 +45,8 @@ function writeDigits(buf: Buffer, at: number, n: number, width: number): void {
 }
 
 /**
- * Encodes one frame into a single freshly allocated Buffer (PROTOCOL.md §1.1). Every parameter,
- * including the last, ends with TAB; the checksum (§1.2) is appended unless `checksum: false`.
+ * Encodes one frame into a single freshly allocated Buffer (docs/protocol.md#framing). Every parameter,
+ * including the last, ends with TAB; the checksum (docs/protocol.md#checksum) is appended unless `checksum: false`.
  * Values are byte strings: each UTF-16 code unit becomes one byte.
  *
  * @throws FrameSyntaxError when op is not 0–99, pn not 0–255 or a parameter code not 0–999.
@@ -88,7 +88,7 @@ export function encodeFrame(frame: Frame, options: EncodeOptions = {}): Buffer {
 
 /**
  * Frames a parameter section given as bytes, as is (the component's cimd2SendRAW): `STX OO:NNN
- * TAB`, `body` untouched (it may break every rule of §1.1 on purpose), then the checksum (§1.2)
+ * TAB`, `body` untouched (it may break every rule of docs/protocol.md#framing on purpose), then the checksum (docs/protocol.md#checksum)
  * unless `checksum: false`, then ETX. Op and packet number are written with at least 2 and 3
  * digits and are not range-checked.
  */

@@ -1,5 +1,5 @@
 /**
- * The seven text encodings of user data (PROTOCOL.md §7), as the `encoding` values used by the
+ * The seven text encodings of user data (docs/protocol.md#text-and-data-coding), as the `encoding` values used by the
  * codec, the server, scenarios, the control API and the CLI. The one list: import it, never
  * copy it.
  */

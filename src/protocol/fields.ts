@@ -17,8 +17,9 @@ import {
 
 /**
  * Decoded fields of a frame record (the `fields` of the transcript). Members appear in this
- * order whatever the parameter order. `text` is the user data as Unicode; `binary` is the 034
- * octets as uppercase hex when they do not read as text.
+ * order whatever the parameter order. `text` is the user data as Unicode, decoded per the DCS
+ * (docs/protocol.md#text-and-data-coding); `binary` is the 034 octets as uppercase hex when they
+ * do not read as text.
  */
 export interface FrameFields {
   /** 010 user identity. */
@@ -47,12 +48,12 @@ export interface FrameFields {
   readonly timestamp?: string;
   /** 063 discharge time as on the wire. */
   readonly dischargeTime?: string;
-  /** 061 status code and its name (PROTOCOL.md §5.2). */
+  /** 061 status code and its name (docs/protocol.md#status-codes-061). */
   readonly statusCode?: number;
   readonly statusName?: string;
-  /** 062 status error code (PROTOCOL.md §5.3). */
+  /** 062 status error code (docs/protocol.md#status-error-codes-062). */
   readonly statusErrorCode?: number;
-  /** 900 error code and 901 error text (PROTOCOL.md §5.1). */
+  /** 900 error code and 901 error text (docs/protocol.md#error-codes-900). */
   readonly errorCode?: number;
   readonly errorText?: string;
 }

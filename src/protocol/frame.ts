@@ -1,5 +1,5 @@
 /**
- * The in-memory form of one CIMD2 packet (PROTOCOL.md §1.1).
+ * The in-memory form of one CIMD2 packet (docs/protocol.md#framing).
  *
  * Values are kept exactly as on the wire, as "byte strings": each byte is one UTF-16 code unit
  * of the same value (U+0000–U+00FF, i.e. latin1). Decoding a value's meaning (user data text,

@@ -1,9 +1,9 @@
 /**
- * The CIMD2 operation table (PROTOCOL.md §3.1). Every other module (codec, scenario names,
+ * The CIMD2 operation table (docs/protocol.md#operations). Every other module (codec, scenario names,
  * transcripts, `explain`) reads operation names and pairings from here.
  */
 
-/** Operation codes (PROTOCOL.md §3.1). Responses are request + 50. */
+/** Operation codes (docs/protocol.md#operations). Responses are request + 50. */
 export const Op = {
   Login: 1, // 01 login
   Logout: 2, // 02 logout
@@ -36,10 +36,10 @@ export const Op = {
 /** One of the operation codes of {@link Op}. */
 export type OpCode = (typeof Op)[keyof typeof Op];
 
-/** Which side sends an operation (PROTOCOL.md §3.1 "Direction"). */
+/** Which side sends an operation (docs/protocol.md#operations). */
 export type OpSender = 'client' | 'server' | 'either';
 
-/** One row of the operation table (PROTOCOL.md §3.1). */
+/** One row of the operation table (docs/protocol.md#operations). */
 export interface OperationInfo {
   readonly code: OpCode;
   /** Stable kebab-case name used in scenarios, transcripts and CLI output. */
@@ -62,7 +62,7 @@ function resp(code: OpCode, name: string, title: string, sender: OpSender): Oper
 }
 
 /**
- * Every known operation, ordered by code (PROTOCOL.md §3.1). Op 13's direction is unknown in
+ * Every known operation, ordered by code (docs/protocol.md#operations). Op 13's direction is unknown in
  * every source; it is listed as a client request like the other application operations.
  */
 export const OPERATIONS: readonly OperationInfo[] = Object.freeze([
@@ -112,7 +112,7 @@ export const OPERATIONS: readonly OperationInfo[] = Object.freeze([
 const byCode = new Map<number, OperationInfo>(OPERATIONS.map((o) => [o.code, o]));
 const byName = new Map<string, OperationInfo>(OPERATIONS.map((o) => [o.name, o]));
 
-/** The table row of an operation code, or undefined for codes not in PROTOCOL.md §3.1. */
+/** The table row of an operation code, or undefined for codes not in docs/protocol.md#operations. */
 export function operationInfo(code: number): OperationInfo | undefined {
   return byCode.get(code);
 }

@@ -1,10 +1,10 @@
 /**
- * The CIMD2 parameter table (PROTOCOL.md §4). Types, lengths and ranges follow Kannel's table
- * (which cites the spec), with the disagreements resolved as PROTOCOL.md §11.1 says
+ * The CIMD2 parameter table (docs/protocol.md#parameters). Types, lengths and ranges follow Kannel's table
+ * (which cites the spec), with the disagreements resolved as docs/protocol.md#where-implementations-disagree says
  * (065 length 2, 056 range 0–63, 900 length 3).
  */
 
-/** Parameter codes (PROTOCOL.md §4). */
+/** Parameter codes (docs/protocol.md#parameters). */
 export const Param = {
   UserIdentity: 10, // 010 user identity
   Password: 11, // 011 password
@@ -50,13 +50,13 @@ export const Param = {
 export type ParamCode = (typeof Param)[keyof typeof Param];
 
 /**
- * Value types (PROTOCOL.md §4): `int` decimal digits with optional leading `-`; `addr` digits,
- * `+` and `-`; `str` printable ASCII 32–126; `ud` user-data text (§7); `hex` pairs of hex digits;
+ * Value types (docs/protocol.md#parameters): `int` decimal digits with optional leading `-`; `addr` digits,
+ * `+` and `-`; `str` printable ASCII 32–126; `ud` user-data text (docs/protocol.md#text-and-data-coding); `hex` pairs of hex digits;
  * `time` 12 digits `yymmddhhmmss`; `any` no known restriction (sources give no type).
  */
 export type ParamType = 'int' | 'addr' | 'str' | 'ud' | 'hex' | 'time' | 'any';
 
-/** One row of the parameter table (PROTOCOL.md §4). */
+/** One row of the parameter table (docs/protocol.md#parameters). */
 export interface ParameterInfo {
   readonly code: ParamCode;
   /** Three-digit wire form, e.g. "021". */
@@ -72,7 +72,7 @@ export interface ParameterInfo {
   readonly min?: number;
   /** Largest allowed integer value (int only). */
   readonly max?: number;
-  /** True only for 021, the one parameter that may legally repeat (PROTOCOL.md §1.3). */
+  /** True only for 021, the one parameter that may legally repeat (docs/protocol.md#bytes-outside-frames-and-frame-size). */
   readonly repeatable?: boolean;
 }
 
@@ -88,7 +88,7 @@ function p(
   return { code, key: String(code).padStart(3, '0'), name, title, type, ...extra };
 }
 
-/** The parameter table keyed by code (PROTOCOL.md §4). */
+/** The parameter table keyed by code (docs/protocol.md#parameters). */
 export const PARAMETERS: Readonly<Record<ParamCode, ParameterInfo>> = Object.freeze({
   10: p(Param.UserIdentity, 'userIdentity', 'User identity', 'str', { maxLength: 32 }),
   11: p(Param.Password, 'password', 'Password', 'str', { maxLength: 32 }),
@@ -225,7 +225,7 @@ const byName = new Map<string, ParameterInfo>(
   Object.values(PARAMETERS).map((info) => [info.name, info]),
 );
 
-/** The table row of a parameter code, or undefined for codes not in PROTOCOL.md §4. */
+/** The table row of a parameter code, or undefined for codes not in docs/protocol.md#parameters. */
 export function paramInfo(code: number): ParameterInfo | undefined {
   return Object.hasOwn(PARAMETERS, code) ? PARAMETERS[code as ParamCode] : undefined;
 }

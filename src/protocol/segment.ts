@@ -1,5 +1,5 @@
 /**
- * Splitting a long message into concatenated parts and joining parts back (PROTOCOL.md §8;
+ * Splitting a long message into concatenated parts and joining parts back (docs/protocol.md#user-data-header-and-concatenation;
  * GSM 03.40). Pure: reassembly with timeouts lives in the server.
  */
 import { EncodingError } from '../errors.js';
@@ -37,7 +37,7 @@ export interface MessagePart {
 
 /**
  * Units one message holds next to a UDH of `udhLength` octets (incl. UDHL; 0 = no UDH), out of
- * 140 octets (PROTOCOL.md §8): GSM 7-bit ⌊(140 − L) × 8 / 7⌋ septets (160, 153 at L = 6, 152 at
+ * 140 octets (docs/protocol.md#user-data-header-and-concatenation): GSM 7-bit ⌊(140 − L) × 8 / 7⌋ septets (160, 153 at L = 6, 152 at
  * L = 7); UCS2 ⌊(140 − L) / 2⌋ UTF-16 code units (70, 67, 66); other encodings 140 − L octets.
  */
 export function messageCapacity(encoding: TextEncoding, udhLength = 0): number {
@@ -133,7 +133,7 @@ function pieceOutput(
 }
 
 /**
- * Splits a payload into message parts (PROTOCOL.md §8, Kannel's `sms_split`):
+ * Splits a payload into message parts (docs/protocol.md#user-data-header-and-concatenation, Kannel's `sms_split`):
  * - when the whole payload fits one message next to the extra UDH (`messageCapacity`), one part
  *   with that UDH (or none) and no concatenation IE;
  * - otherwise parts of at most `messageCapacity(encoding, L)` units, where L is the extra UDH plus

@@ -1,9 +1,9 @@
 /**
- * CIMD2 error codes (parameter 900, PROTOCOL.md §5.1), status codes (061, §5.2), status error
- * codes (062, §5.3) and the status report request bit field (056, §9.1).
+ * CIMD2 error codes (parameter 900, docs/protocol.md#error-codes-900), status codes (061, docs/protocol.md#status-codes-061), status error
+ * codes (062, docs/protocol.md#status-error-codes-062) and the status report request bit field (056, docs/protocol.md#status-report-request-056).
  */
 
-/** Error codes carried in parameter 900 (PROTOCOL.md §5.1: the union of all sources). */
+/** Error codes carried in parameter 900 (docs/protocol.md#error-codes-900: the union of all sources). */
 export const CimdError = {
   NoError: 0, // 0 no error
   UnexpectedOperation: 1, // 1 unexpected operation
@@ -72,7 +72,7 @@ export const CimdError = {
 export type CimdErrorCode = (typeof CimdError)[keyof typeof CimdError];
 
 /**
- * Error texts for parameter 901, worded as in PROTOCOL.md §5.1 without our parenthetical
+ * Error texts for parameter 901, worded as in docs/protocol.md#error-codes-900 without our parenthetical
  * annotations. Every text is a valid 901 value (printable ASCII, at most 64 bytes).
  */
 export const ERROR_TEXTS: Readonly<Record<CimdErrorCode, string>> = Object.freeze({
@@ -139,17 +139,17 @@ export const ERROR_TEXTS: Readonly<Record<CimdErrorCode, string>> = Object.freez
   900: 'Unsupported item requested',
 });
 
-/** True when `code` is one of the §5.1 error codes. */
+/** True when `code` is one of the docs/protocol.md#error-codes-900 error codes. */
 export function isKnownError(code: number): code is CimdErrorCode {
   return Object.hasOwn(ERROR_TEXTS, code);
 }
 
-/** The §5.1 text for an error code; unknown codes give `Error NNN` (at least three digits). */
+/** The docs/protocol.md#error-codes-900 text for an error code; unknown codes give `Error NNN` (at least three digits). */
 export function errorText(code: number): string {
   return isKnownError(code) ? ERROR_TEXTS[code] : `Error ${String(code).padStart(3, '0')}`;
 }
 
-/** Status codes carried in parameter 061 (PROTOCOL.md §5.2). */
+/** Status codes carried in parameter 061 (docs/protocol.md#status-codes-061). */
 export const StatusCode = {
   Unknown: 0, // 0 no status / unknown
   InProcess: 1, // 1 in process
@@ -197,14 +197,14 @@ export function statusByName(name: string): StatusCodeValue | undefined {
 }
 
 /**
- * True for statuses after which the message's fate is settled (PROTOCOL.md §5.2 "Final?"):
+ * True for statuses after which the message's fate is settled (docs/protocol.md#status-codes-061):
  * 2, 3, 4, 6, 7, 8, 9. False for 0 unknown, 1 in process, 5 no response and unknown codes.
  */
 export function isFinalStatus(code: number): boolean {
   return code === 2 || code === 3 || code === 4 || (code >= 6 && code <= 9);
 }
 
-/** Status error codes of parameter 062 (PROTOCOL.md §5.3; single source, Wireshark). */
+/** Status error codes of parameter 062 (docs/protocol.md#status-error-codes-062; single source, Wireshark). */
 export const STATUS_ERROR_CODES: Readonly<Record<number, string>> = Object.freeze({
   1: 'Unknown subscriber',
   9: 'Illegal subscriber',
@@ -242,14 +242,14 @@ export const STATUS_ERROR_CODES: Readonly<Record<number, string>> = Object.freez
   114: 'Error in prepaid system',
 });
 
-/** The §5.3 text for a 062 status error code; unknown codes give `Status error NNN`. */
+/** The docs/protocol.md#status-error-codes-062 text for a 062 status error code; unknown codes give `Status error NNN`. */
 export function statusErrorText(code: number): string {
   return STATUS_ERROR_CODES[code] ?? `Status error ${String(code).padStart(3, '0')}`;
 }
 
 /**
- * Bits of the 056 status report request (PROTOCOL.md §9.1; meanings are BG, unverified, but
- * consistent with Kannel's 14 = expired + failed + successful).
+ * Bits of the 056 status report request (docs/protocol.md#status-report-request-056; the meanings
+ * come from one source only, and agree with Kannel's 14 = expired + failed + successful).
  */
 export const StatusReportBits = {
   TemporaryError: 1, // 1 temporary error
@@ -287,7 +287,7 @@ export function statusReportBitFor(statusCode: number): number {
   }
 }
 
-/** True when the 056 bit field `bits` asks for a report of status `statusCode` (§9.1). */
+/** True when the 056 bit field `bits` asks for a report of status `statusCode` (docs/protocol.md#status-report-request-056). */
 export function wantsStatusReport(bits: number, statusCode: number): boolean {
   return (bits & statusReportBitFor(statusCode)) !== 0;
 }

@@ -1,6 +1,6 @@
 /**
  * User data header (parameter 032): parse and build, including the leading UDHL octet
- * (PROTOCOL.md §8; GSM 03.40 §9.2.3.24). Pure.
+ * (docs/protocol.md#user-data-header-and-concatenation; GSM 03.40 §9.2.3.24). Pure.
  */
 import { EncodingError } from '../errors.js';
 
@@ -154,7 +154,7 @@ function checkRange(what: string, value: number, min: number, max: number): void
 }
 
 /**
- * The concatenation IE (PROTOCOL.md §8): 8-bit reference → IE 0x00 `ref total seq`, 16-bit →
+ * The concatenation IE (docs/protocol.md#user-data-header-and-concatenation): 8-bit reference → IE 0x00 `ref total seq`, 16-bit →
  * IE 0x08 `refHi refLo total seq`. Throws EncodingError unless 1 ≤ seq ≤ total ≤ 255 and the
  * reference fits its width.
  */

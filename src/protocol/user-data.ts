@@ -1,6 +1,6 @@
 /**
  * User data of submit (03) and deliver (20): parameters 030 DCS, 032 UDH, 033 text and 034 binary
- * ↔ text or bytes (PROTOCOL.md §7, §8, §10.3, §10.6). Pure; no I/O.
+ * ↔ text or bytes (docs/protocol.md#text-and-data-coding, #user-data-header-and-concatenation, #kannel-submit, #kannel-deliver-and-status-report). Pure; no I/O.
  */
 import iconv from 'iconv-lite';
 import { EncodingError } from '../errors.js';
@@ -34,7 +34,7 @@ export const WAP_PUSH_DCS = 0xf5;
 
 /**
  * A user-data parameter combination the SMSC rejects. `cimdErrorCode` is the 900 code to answer
- * with (PROTOCOL.md §5.1): 302 syntax error in user data (bad hex, bad UDH, odd UCS2 length),
+ * with (docs/protocol.md#error-codes-900): 302 syntax error in user data (bad hex, bad UDH, odd UCS2 length),
  * 303 both 033 and 034 present, 304 a DCS that is not an integer 0–255.
  */
 export class UserDataError extends EncodingError {
@@ -47,7 +47,7 @@ export class UserDataError extends EncodingError {
 
 /** The user-data parameters of one submit or deliver frame, as on the wire. */
 export interface UserDataParams {
-  /** 030 as a number; absent means 0 (PROTOCOL.md §7.1). */
+  /** 030 as a number; absent means 0 (docs/protocol.md#data-coding-scheme-030). */
   readonly dcs?: number;
   /** 032: hex of the UDH including UDHL. */
   readonly udh?: string;
@@ -76,7 +76,7 @@ export interface DecodedUserData {
   readonly dcsInfo: DcsInfo;
 }
 
-/** Strict hex → bytes; either case accepted (PROTOCOL.md §11.1). */
+/** Strict hex → bytes; either case accepted (docs/protocol.md#where-implementations-disagree). */
 function hexToBuffer(hex: string, what: string): Buffer {
   if (hex.length % 2 !== 0) {
     throw new UserDataError(`${what} has an odd number of hex digits (${hex.length})`, 302);
@@ -130,7 +130,7 @@ export function decodeIso(bytes: Uint8Array, charset: IsoCharset): string {
 }
 
 /**
- * GSM septets packed into 034 with a GSM 7-bit DCS (the jCIMD/MISP form, PROTOCOL.md §7.2): every
+ * GSM septets packed into 034 with a GSM 7-bit DCS (the jCIMD/MISP form, docs/protocol.md#033-or-034): every
  * whole septet is read; when the octets end exactly on a septet boundary (a multiple of 8 septets)
  * a final @ or CR is taken as padding (GSM 03.38 §6.1.2.3.1 and jCIMD's reading).
  */
@@ -161,7 +161,7 @@ function encodingForDcs(dcs: number, info: DcsInfo, options: DecodeUserDataOptio
 }
 
 /**
- * Reads the user-data parameters of a submit or deliver (PROTOCOL.md §7.2, §8):
+ * Reads the user-data parameters of a submit or deliver (docs/protocol.md#033-or-034, #user-data-header-and-concatenation):
  * - 033 is always CIMD text (`decodeCimdText`), whatever the DCS says → encoding `'gsm7'`;
  * - 034 with a UCS2 DCS → UTF-16BE text (surrogate pairs kept, even across odd splits);
  * - 034 with an 8-bit DCS → bytes (`'binary'`), or text when `eightBitCharset` names an ISO charset;
@@ -317,7 +317,7 @@ function payloadBytes(input: UserDataInput, encoding: Exclude<TextEncoding, 'gsm
 }
 
 /**
- * Builds the user-data parameters for one message (PROTOCOL.md §7.2, §10.3):
+ * Builds the user-data parameters for one message (docs/protocol.md#033-or-034, #kannel-submit):
  * - `'gsm7'` → 033 in the CIMD text form (`encodeCimdText`), 030 only when a class is set (16–19);
  * - everything else → 034 (uppercase hex) + 030: 8-bit 4, UCS2 8 (UTF-16BE, surrogate pairs as
  *   four octets), ISO-8859-1/-5/-8 as their 8-bit octets with DCS 4, wap-push 0xF5; with a class

@@ -1,5 +1,5 @@
 /**
- * Checks a decoded frame's parameters against the parameter table (PROTOCOL.md §4). The decoder
+ * Checks a decoded frame's parameters against the parameter table (docs/protocol.md#parameters). The decoder
  * only checks syntax; this is the second step, answered with error 3 or 8.
  */
 import { ParameterFormatError, UnsupportedParameterError, type FrameError } from '../errors.js';
@@ -48,7 +48,7 @@ function problem(info: ParameterInfo, value: string): string | undefined {
 
 /**
  * Checks every parameter of `frame` in wire order and returns the first problem, or undefined
- * when all are acceptable (PROTOCOL.md §4, §1.3):
+ * when all are acceptable (docs/protocol.md#parameters, #bytes-outside-frames-and-frame-size):
  * - a code not in the table → `UnsupportedParameterError` (CIMD2 error 3);
  * - a repeated code other than 021 → `ParameterFormatError` (8);
  * - a value breaking its type, maximum length or range → `ParameterFormatError` (8).

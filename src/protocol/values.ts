@@ -1,5 +1,5 @@
 /**
- * Typed value codecs for parameter values (PROTOCOL.md §4, §6): absolute times, relative
+ * Typed value codecs for parameter values (docs/protocol.md#parameters, #times): absolute times, relative
  * validity bytes, integers and hex. Pure functions; bad input throws `EncodingError`.
  */
 import { EncodingError } from '../errors.js';
@@ -7,7 +7,7 @@ import { EncodingError } from '../errors.js';
 /**
  * Which clock an absolute time is written in: `'UTC'`, an IANA zone name (e.g.
  * `'Europe/Helsinki'`, DST-aware via `Intl.DateTimeFormat`), or a fixed offset in minutes east of
- * UTC (e.g. `120`). CIMD2 times carry no zone of their own (PROTOCOL.md §6.1).
+ * UTC (e.g. `120`). CIMD2 times carry no zone of their own (docs/protocol.md#absolute-times).
  */
 export type TimeZoneSpec = string | number;
 
@@ -66,7 +66,7 @@ function offsetOf(ms: number, zone: TimeZoneSpec): number {
 const two = (n: number): string => String(n).padStart(2, '0');
 
 /**
- * Formats an instant as CIMD2 `yymmddhhmmss` (PROTOCOL.md §6.1) in the given zone (default UTC).
+ * Formats an instant as CIMD2 `yymmddhhmmss` (docs/protocol.md#absolute-times) in the given zone (default UTC).
  * Milliseconds are truncated.
  *
  * @throws EncodingError for an invalid date, an unknown zone, or a local year outside 2000–2099
@@ -91,7 +91,7 @@ export function formatTimestamp(date: Date | number, timeZone: TimeZoneSpec = 'U
 }
 
 /**
- * Parses CIMD2 `yymmddhhmmss` (PROTOCOL.md §6.1) read in the given zone (default UTC); years
+ * Parses CIMD2 `yymmddhhmmss` (docs/protocol.md#absolute-times) read in the given zone (default UTC); years
  * 00–99 mean 2000–2099. In an IANA zone, a wall time that occurs twice (DST end) resolves to the
  * earlier instant, and one skipped by DST start is shifted forward by the gap.
  *
@@ -139,7 +139,7 @@ const DAY = 24 * HOUR;
 const WEEK = 7 * DAY;
 
 /**
- * Duration of a GSM 03.40 relative validity byte as used by 050/053 (PROTOCOL.md §6.2):
+ * Duration of a GSM 03.40 relative validity byte as used by 050/053 (docs/protocol.md#relative-validity):
  * 0–143 → (n+1)×5 min; 144–167 → 12 h + (n−143)×30 min; 168–196 → (n−166) days;
  * 197–255 → (n−192) weeks.
  *
@@ -156,7 +156,7 @@ export function relativeValidityToMs(n: number): number {
 }
 
 /**
- * The smallest relative validity byte whose duration is at least `ms` (PROTOCOL.md §6.2),
+ * The smallest relative validity byte whose duration is at least `ms` (docs/protocol.md#relative-validity),
  * clamped to 0 (≤ 5 min, including negative input) and 255 (more than 63 weeks).
  *
  * @throws EncodingError for NaN.
@@ -168,7 +168,7 @@ export function msToRelativeValidity(ms: number): number {
 }
 
 /**
- * What Kannel 1.4.5 sends in 050 for a validity `minutes` from now (PROTOCOL.md §6.2 Kannel
+ * What Kannel 1.4.5 sends in 050 for a validity `minutes` from now (docs/protocol.md#relative-validity Kannel
  * table; integer division, fractional minutes truncated as Kannel's integer arithmetic does).
  */
 export function kannelMinutesToRelativeValidity(minutes: number): number {
@@ -191,7 +191,7 @@ export interface IntRange {
 }
 
 /**
- * Parses an int parameter value (PROTOCOL.md §4: decimal digits, optional leading `-`).
+ * Parses an int parameter value (docs/protocol.md#parameters: decimal digits, optional leading `-`).
  *
  * @throws EncodingError for anything else, or a value outside `range`.
  */
@@ -208,7 +208,7 @@ export function parseIntParam(value: string, range: IntRange = {}): number {
   return n;
 }
 
-/** Uppercase hex of the bytes, two digits per byte (as Kannel sends 032/034, §4). */
+/** Uppercase hex of the bytes, two digits per byte (as Kannel sends 032/034, docs/protocol.md#parameters). */
 export function bytesToHex(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
     .toString('hex')
@@ -216,7 +216,7 @@ export function bytesToHex(bytes: Uint8Array): string {
 }
 
 /**
- * Bytes of a hex string of either case (§11.1 "hex data case").
+ * Bytes of a hex string of either case (docs/protocol.md#where-implementations-disagree).
  *
  * @throws EncodingError for odd length or a non-hex character.
  */

@@ -5,7 +5,7 @@
  * A rule answers with zero or more `delay` steps and then exactly one terminal step:
  * - `respond` — the positive response (request op + 50), optionally with extra parameters by
  *   code and a fixed 060 time stamp (for submits the server adds 021 and a unique 060);
- * - `error` {code, text} — the response op + 50 carrying 900 and 901 (PROTOCOL.md §5.1);
+ * - `error` {code, text} — the response op + 50 carrying 900 and 901 (docs/protocol.md#error-codes-900);
  * - `nack` — 99 with the request's packet number;
  * - `generalError` {code, text} — 98 carrying 900 and 901;
  * - `drop` — no answer at all, so the client times out;
@@ -13,7 +13,7 @@
  *
  * After the terminal step, `afterwards` items run, each timed from the terminal step:
  * - `statusReport` {after, status, errorCode, dischargeTime, target} — a deliver status report
- *   (23) with 061 status (PROTOCOL.md §5.2) and optional 062/063; `status` may be a map of
+ *   (23) with 061 status (docs/protocol.md#status-codes-061) and optional 062/063; `status` may be a map of
  *   weights, picked with the engine's seeded random generator when the rule answers;
  * - `deliver` {after, from, to, text | hex, encoding, udh, target} — a mobile-originated message
  *   (20); the server encodes it and splits long text;

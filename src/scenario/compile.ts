@@ -61,7 +61,7 @@ import type {
   ServerSettings,
 } from './compiled.js';
 
-/** The seven text encodings (PROTOCOL.md §7), as `encoding` values. */
+/** The seven text encodings (docs/protocol.md#text-and-data-coding), as `encoding` values. */
 export { TEXT_ENCODINGS };
 
 const q = (s: string): string => JSON.stringify(s);

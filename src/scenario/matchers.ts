@@ -226,7 +226,7 @@ export function numberFieldMatcher(
 
 const one = (v: string | undefined): readonly string[] => (v === undefined ? [] : [v]);
 
-/** Readers of the string fields a `when` block can name (PROTOCOL.md §3.2, §4). */
+/** Readers of the string fields a `when` block can name (docs/protocol.md#parameters-of-each-operation, #parameters). */
 export const STRING_FIELDS = {
   op: { label: 'op', read: (ctx: RequestContext) => [ctx.opName] },
   user: { label: 'user', read: (ctx: RequestContext) => one(ctx.fields.user ?? ctx.session.user) },

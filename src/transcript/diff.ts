@@ -6,13 +6,13 @@
  *   `scenario-rejected` records are left out (ports, paths, versions, counts);
  * - session ids become `s1`, `s2` … in order of first appearance, and `session-open.remote`
  *   is dropped;
- * - time values (PROTOCOL.md §6.1): a 060 handed out by a 53 (or a 20) becomes
+ * - time values (docs/protocol.md#absolute-times): a 060 handed out by a 53 (or a 20) becomes
  *   `T[s1:003]` (session and packet number of that frame), and the same value for the same
  *   destination (060 and 021 identify a message) anywhere else
  *   (a 23, an enquire, `assembled.timestamps`) becomes that token, so a 23 must still carry its
  *   53's 060; a 060 never handed out becomes `T?`; 063 and 501 values become `<time>`;
  * - server packet numbers (server requests 20/23/40 and the client's answers to them,
- *   PROTOCOL.md §2) become `P1`, `P2` … per session; so do `ack-timeout` pns and
+ *   docs/protocol.md#packet-numbers) become `P1`, `P2` … per session; so do `ack-timeout` pns and
  *   `fired.packetNumbers`;
  * - `raw` and `checksum` are dropped from frames that carry a normalised value;
  * - `scheduled.at` and `fired.at` (clock times) are dropped.
@@ -150,7 +150,7 @@ export function normaliseTranscript(t: Transcript, options: DiffOptions = {}): N
   // A 060 is introduced by the 53 (or 20) that hands it out and referred to elsewhere.
   const introduced = new Map<string, string>();
   const introductions = new Map<string, number>();
-  // A message is identified by 060 together with 021 (PROTOCOL.md §6.1).
+  // A message is identified by 060 together with 021 (docs/protocol.md#absolute-times).
   const timestampToken = (value: string, intro: string | undefined, dest = ''): string => {
     const key = `${value}\u0000${dest}`;
     const known = introduced.get(key);

@@ -1,6 +1,6 @@
 /**
  * A queryable transcript: filter records by kind, operation, direction, session and field
- * values; list requests and pair them with their answers (PROTOCOL.md §2: an answer carries the
+ * values; list requests and pair them with their answers (docs/protocol.md#packet-numbers: an answer carries the
  * request's packet number and op + 50, or is a 98/99).
  */
 import { Op, isRequestOp } from '../protocol/operations.js';

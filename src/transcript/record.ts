@@ -19,7 +19,7 @@ export type JsonValue =
 export type FrameDirection = 'in' | 'out';
 
 /**
- * Checksum trailer of a frame (PROTOCOL.md §1.2). Inbound frames with a bad checksum are
+ * Checksum trailer of a frame (docs/protocol.md#checksum). Inbound frames with a bad checksum are
  * `frame-error` records, so `invalid` only appears on out frames written raw by the API.
  */
 export type ChecksumState = 'valid' | 'absent' | 'invalid';
@@ -90,7 +90,7 @@ export interface SessionCloseRecord extends WithSession, CloseInfo {
   readonly kind: 'session-close';
 }
 
-/** One well-formed frame either way (PROTOCOL.md §1.1). */
+/** One well-formed frame either way (docs/protocol.md#framing). */
 export interface FrameRecord extends WithSession {
   readonly kind: 'frame';
   readonly dir: FrameDirection;
@@ -105,7 +105,7 @@ export interface FrameRecord extends WithSession {
 }
 
 /**
- * What the server answers to a malformed inbound frame, by its fixed rules (ARCHITECTURE §6):
+ * What the server answers to a malformed inbound frame, by its fixed rules (docs/protocol.md#how-the-mock-answers):
  * a checksum error gets a 99 NACK, a frame longer than the limit closes the session, any other
  * error a 98 general error carrying `errorCode`. The answer's own bytes follow as a `frame`
  * record (`dir: out`, same `pn`) unless the connection closed first.

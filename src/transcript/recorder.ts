@@ -80,7 +80,7 @@ export interface AttachOptions {
   readonly runId?: string;
 }
 
-/** Checksum state of encoded bytes STX…ETX (PROTOCOL.md §1.2). */
+/** Checksum state of encoded bytes STX…ETX (docs/protocol.md#checksum). */
 export const checksumOf: (raw: Uint8Array) => ChecksumState = checksumTrailer;
 
 /** The record's form of the answer the server gave to a bad frame. */

@@ -1,7 +1,7 @@
 /**
  * Kannel 1.4.5's recorded frames (test/fixtures/kannel-frames.jsonl) replayed byte for byte over
  * TCP against the server with its built-in behaviour: every answer is what Kannel expects
- * (PROTOCOL.md §10.9 checklist).
+ * (docs/protocol.md#what-a-server-must-do-for-kannel checklist).
  */
 import { expect } from 'chai';
 import net from 'node:net';

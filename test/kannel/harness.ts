@@ -2,7 +2,7 @@
  * Harness for the Kannel 1.4.5 end-to-end suite: free ports, the built mock as a child process
  * with its JSONL transcript, a real bearerbox + smsbox rendered from `kannel.conf.template`, and
  * an HTTP receiver for Kannel's DLR and MO callbacks. Everything binds to 127.0.0.1; every wait
- * polls with a deadline (Kannel polls too, ../shared/cimd2/KANNEL.md "Timing").
+ * polls with a deadline (Kannel polls too, docs/protocol.md#kannel-deliver-and-status-report).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import {
@@ -27,7 +27,7 @@ import type { FrameRecord, TranscriptRecord } from '../../src/transcript/record.
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** The built CLI (`npm run build` first). */
 export const BIN = join(ROOT, 'bin', 'cimd2-mock.js');
-/** The Kannel configuration template (a copy of ../shared/cimd2/kannel.conf.example). */
+/** The Kannel configuration template, with `@NAME@` placeholders filled in per instance. */
 export const TEMPLATE = fileURLToPath(new URL('kannel.conf.template', import.meta.url));
 /** Scenario files of this suite. */
 export const SCENARIOS = fileURLToPath(new URL('scenarios/', import.meta.url));

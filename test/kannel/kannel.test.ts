@@ -1,7 +1,7 @@
 /**
- * Issue 7: the built mock against a real Kannel 1.4.5 (Debian package `kannel`), end to end.
+ * The built mock against a real Kannel 1.4.5 (Debian package `kannel`), end to end.
  * Every case is asserted on both sides: Kannel's DLR/MO callbacks and logs, and the mock's
- * JSONL transcript. Expected wire values are written by hand from ../shared/cimd2/KANNEL.md.
+ * JSONL transcript. Expected wire values are written by hand from docs/protocol.md#kannel-145-as-a-client.
  */
 import { expect } from 'chai';
 import { rmSync, writeFileSync } from 'node:fs';
@@ -249,7 +249,7 @@ describe('Kannel 1.4.5 against cimd2-mock (e2e)', function () {
         'the GSM special text',
         (x) => x.fields.destination === '+358401000002',
       );
-      // Kannel's CIMD2 7-bit form (KANNEL.md "Submit (03)"; PROTOCOL.md §7.3–7.4).
+      // Kannel's CIMD2 7-bit form (docs/protocol.md#kannel-submit, #text-conversion-of-033, #extension-characters).
       expect(param(f, '033')).to.equal(
         'H_a"llo _Oa _L-5 _XX(x_XX) _XXe _-- _XX= _XX_gl _XX_!! _XX/',
       );
@@ -487,7 +487,7 @@ describe('Kannel 1.4.5 against cimd2-mock (e2e)', function () {
         expect(mo, `the 20 carrying "${e.text}"`).to.not.equal(undefined);
         expect((await r().mock.answerTo(mo!, WAIT)).op).to.equal(70);
       }
-      // The mock's 7-bit form of the scenario text (KANNEL.md "Deliver message (20, MO)").
+      // The mock's 7-bit form of the scenario text (docs/protocol.md#kannel-deliver-and-status-report).
       const gsm = r()
         .mock.frames({ dir: 'out', op: 20 })
         .find((f) => f.fields.originator === '+358408000008' && f.fields.encoding === 'gsm7');

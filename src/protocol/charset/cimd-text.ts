@@ -1,5 +1,5 @@
 /**
- * The CIMD2 text conversion of parameter 033 (PROTOCOL.md §7.3, §7.4): GSM 03.38 written in the
+ * The CIMD2 text conversion of parameter 033 (docs/protocol.md#text-conversion-of-033, #extension-characters): GSM 03.38 written in the
  * lower 7 bits of ISO-8859-1, with 3-byte `_xy` combinations for the characters that ASCII lacks.
  * Values are latin1 byte strings, as in `Frame`. Pure; no I/O.
  */
@@ -12,7 +12,7 @@ import {
   gsm7ExtensionChar,
 } from './gsm7.js';
 
-/** One special combination of PROTOCOL.md §7.3.1: GSM code, the character, the 3-byte form. */
+/** One special combination of docs/protocol.md#special-combinations: GSM code, the character, the 3-byte form. */
 export interface CimdCombination {
   readonly code: number;
   readonly char: string;
@@ -20,7 +20,7 @@ export interface CimdCombination {
 }
 
 /**
- * The 43 special combinations of PROTOCOL.md §7.3.1, identical to Kannel 1.4.5's
+ * The 43 special combinations of docs/protocol.md#special-combinations, identical to Kannel 1.4.5's
  * `cimd_combinations` (0x1B is the escape `_XX`, whose `char` is the escape control character).
  */
 export const CIMD_COMBINATIONS = [
@@ -80,7 +80,7 @@ const codeByCombination = new Map<string, number>(
 const GSM_DOLLAR = 0x02;
 const GSM_SECTION = 0x5f;
 
-/** Raw bytes of a received 033 that Kannel reads as another GSM code (PROTOCOL.md §7.3.3). */
+/** Raw bytes of a received 033 that Kannel reads as another GSM code (docs/protocol.md#raw-bytes-kannel-reads-differently). */
 const RAW_BYTE_REMAP: Readonly<Record<number, number>> = {
   0x40: 0x00, // '@' → @
   0x24: 0x02, // '$' → $
@@ -92,12 +92,12 @@ const RAW_BYTE_REMAP: Readonly<Record<number, number>> = {
 export interface CimdTextDecodeOptions {
   /**
    * Bytes ≥ 0x80: `'latin1'` (default) reads them as ISO-8859-1 characters, as an "8-bit link"
-   * may carry them (PROTOCOL.md §7.3); `'drop'` discards them, as Kannel 1.4.5 does.
+   * may carry them (docs/protocol.md#text-conversion-of-033); `'drop'` discards them, as Kannel 1.4.5 does.
    */
   readonly highBytes?: 'latin1' | 'drop';
 }
 
-/** The 033 form of one GSM septet code (PROTOCOL.md §7.3.1, §7.3.2). */
+/** The 033 form of one GSM septet code (docs/protocol.md#special-combinations, #plain-bytes). */
 function cimdFormOfCode(code: number): string {
   const combination = combinationByCode.get(code);
   if (combination !== undefined) return combination;
@@ -108,7 +108,7 @@ function cimdFormOfCode(code: number): string {
 
 /**
  * Unicode text → the 033 value (latin1 byte string) exactly as Kannel 1.4.5 writes it
- * (PROTOCOL.md §7.3, §7.4): ASCII-identical characters as themselves, `$` as `$`, the 43
+ * (docs/protocol.md#text-conversion-of-033, #extension-characters): ASCII-identical characters as themselves, `$` as `$`, the 43
  * combinations (`@`→`_Oa`, `_`→`_--`, `"`→`_qq`, …), and extension characters as `_XX` followed by
  * the extension code in the same notation (`{`→`_XX(`, `€`→`_XXe`, `|`→`_XX_!!`, `^`→`_XX_gl`,
  * form feed → `_XX` + LF). The result only contains bytes 0x0A, 0x0D and 0x20–0x7E.
@@ -174,7 +174,7 @@ const PLAIN: Uint8Array = (() => {
 
 /**
  * The 033 value (latin1 byte string) → Unicode text, reading it as Kannel 1.4.5 does
- * (PROTOCOL.md §7.3.3): the 43 combinations; `_XX` + the next character or combination as an
+ * (docs/protocol.md#raw-bytes-kannel-reads-differently): the 43 combinations; `_XX` + the next character or combination as an
  * extension character; raw `[ \ ^ \` { | ~` as the GSM characters of those codes (Ä Ö Ü ¿ ä ö ü);
  * raw `]`/`}` as Å/å; raw `@`, `$`, `"` as themselves; `_` not followed by a known pair (or in the
  * last two positions) as §; control bytes as the GSM character of that code. Bytes ≥ 0x80 follow
@@ -215,7 +215,7 @@ function decodeTokens(tokens: readonly Token[]): string {
 }
 
 /**
- * Number of GSM septets a 033 value stands for (the budget of PROTOCOL.md §7.5): one per GSM code
+ * Number of GSM septets a 033 value stands for (the budget of docs/protocol.md#length-of-033): one per GSM code
  * it decodes to, so `_XX(` counts 2. An ISO-8859-1 byte ≥ 0x80 (with `highBytes: 'latin1'`)
  * counts as the septets of its GSM equivalent, or 1 when it has none.
  */

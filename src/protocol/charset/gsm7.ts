@@ -1,15 +1,15 @@
 /**
- * GSM 03.38 default alphabet and extension table (PROTOCOL.md §7.3, §7.4), septet counting and
+ * GSM 03.38 default alphabet and extension table (docs/protocol.md#text-conversion-of-033, #extension-characters), septet counting and
  * 7-bit packing. Pure; no I/O.
  */
 import { EncodingError } from '../../errors.js';
 
-/** The GSM escape code (0x1B) that introduces an extension-table character (PROTOCOL.md §7.4). */
+/** The GSM escape code (0x1B) that introduces an extension-table character (docs/protocol.md#extension-characters). */
 export const GSM7_ESCAPE = 0x1b;
 
 /**
  * GSM 03.38 default alphabet: index = septet code, value = the Unicode character. Index 0x1B is
- * the escape to the extension table, not a character; it never matches text (PROTOCOL.md §7.3.1).
+ * the escape to the extension table, not a character; it never matches text (docs/protocol.md#special-combinations).
  */
 export const GSM7_DEFAULT_ALPHABET = [
   // 0x00
@@ -47,7 +47,7 @@ export const GSM7_DEFAULT_ALPHABET = [
 ] as const; // prettier-ignore
 
 /**
- * GSM 03.38 extension table: septet code after 0x1B → Unicode character (PROTOCOL.md §7.4). Each
+ * GSM 03.38 extension table: septet code after 0x1B → Unicode character (docs/protocol.md#extension-characters). Each
  * of these characters costs two septets.
  */
 export const GSM7_EXTENSION_TABLE = {
@@ -154,8 +154,8 @@ export function describeChar(ch: string): string {
 }
 
 /**
- * Number of septets `text` takes in GSM 7-bit (extension characters count 2; PROTOCOL.md §7.4,
- * §7.5). Throws EncodingError naming the first character that is not GSM 03.38.
+ * Number of septets `text` takes in GSM 7-bit (extension characters count 2; docs/protocol.md#extension-characters,
+ * docs/protocol.md#length-of-033). Throws EncodingError naming the first character that is not GSM 03.38.
  */
 export function countSeptets(text: string): number {
   let n = 0;

@@ -11,7 +11,7 @@ describe('checksum', () => {
     expect(checksum(Uint8Array.of(100, 1, 2, 100), 1, 3)).to.equal(3);
   });
 
-  it('matches the §1.2 example <STX>51:001<TAB> = 0x3C', () => {
+  it('matches the docs/protocol.md#checksum example <STX>51:001<TAB> = 0x3C', () => {
     const bytes = Buffer.from('\u000251:001\t', 'latin1');
     expect(checksum(bytes)).to.equal(0x3c);
   });

@@ -7,7 +7,7 @@ import {
   encodeCimdText,
 } from '../../../src/protocol/charset/cimd-text.js';
 
-/** PROTOCOL.md §7.3.1: [GSM code, character, combination bytes (hex)], all 43 rows. */
+/** docs/protocol.md#special-combinations: [GSM code, character, combination bytes (hex)], all 43 rows. */
 const COMBINATIONS: readonly (readonly [number, string, string])[] = [
   [0x00, '@', '5F4F61'],
   [0x01, '£', '5F4C2D'],
@@ -54,7 +54,7 @@ const COMBINATIONS: readonly (readonly [number, string, string])[] = [
   [0x7f, 'à', '5F6160'],
 ];
 
-/** PROTOCOL.md §7.4: [character, bytes (hex)]. */
+/** docs/protocol.md#extension-characters: [character, bytes (hex)]. */
 const EXTENSIONS: readonly (readonly [string, string])[] = [
   ['\f', '5F58580A'],
   ['^', '5F58585F676C'],
@@ -68,7 +68,7 @@ const EXTENSIONS: readonly (readonly [string, string])[] = [
   ['€', '5F585865'],
 ];
 
-/** PROTOCOL.md §7.3.2: GSM characters carried as their own single byte. */
+/** docs/protocol.md#plain-bytes: GSM characters carried as their own single byte. */
 const PLAIN =
   "\n\r !#%&'()*+,-./0123456789:;<=>?ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
@@ -76,7 +76,7 @@ const hex = (s: string): string => Buffer.from(s, 'latin1').toString('hex').toUp
 
 describe('cimd-text', () => {
   describe('CIMD_COMBINATIONS', () => {
-    it('lists the 43 combinations of PROTOCOL.md §7.3.1', () => {
+    it('lists the 43 combinations of docs/protocol.md#special-combinations', () => {
       expect(CIMD_COMBINATIONS.map((c) => [c.code, c.char, hex(c.combination)])).to.deep.equal(
         COMBINATIONS.map((r) => [...r]),
       );
@@ -141,7 +141,7 @@ describe('cimd-text', () => {
       );
     });
 
-    it('reads raw bytes the way Kannel does (PROTOCOL.md §7.3.3)', () => {
+    it('reads raw bytes the way Kannel does (docs/protocol.md#raw-bytes-kannel-reads-differently)', () => {
       const cases: readonly (readonly [string, string])[] = [
         ['[', 'Ä'],
         ['\\', 'Ö'],

@@ -3,7 +3,7 @@ import { EncodingError } from '../../../src/errors.js';
 import { decodeDcs, encodeDcs, isValidDcs } from '../../../src/protocol/dcs.js';
 import type { DcsFields, DcsInfo } from '../../../src/protocol/dcs.js';
 
-/** PROTOCOL.md §7.1 read by hand: DCS value → expected decoding. */
+/** docs/protocol.md#data-coding-scheme-030 read by hand: DCS value → expected decoding. */
 const DECODE_CASES: readonly (readonly [number, DcsInfo])[] = [
   [0x00, { group: 'general', alphabet: 'gsm7', compressed: false }],
   [0x04, { group: 'general', alphabet: '8bit', compressed: false }],

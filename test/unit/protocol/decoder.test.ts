@@ -22,7 +22,7 @@ function expectGood(r: DecodeResult | undefined): void {
 }
 
 describe('FrameDecoder', () => {
-  describe('PROTOCOL.md worked checksum examples', () => {
+  describe('docs/protocol.md worked checksum examples', () => {
     for (const ex of SPEC_EXAMPLES) {
       it(`decodes ${ex.notation} with a valid checksum`, () => {
         const [r, ...rest] = decodeAll(wire(ex.notation));

@@ -6,7 +6,7 @@ import { SPEC_EXAMPLES } from '../../fixtures/spec-examples.js';
 import { wire, withChecksum } from '../../helpers/wire.js';
 
 describe('encodeFrame', () => {
-  describe('PROTOCOL.md worked checksum examples', () => {
+  describe('docs/protocol.md worked checksum examples', () => {
     for (const ex of SPEC_EXAMPLES) {
       it(`produces ${ex.notation}`, () => {
         expect(encodeFrame(frame(ex.op, ex.pn, ex.params)).equals(wire(ex.notation))).to.equal(

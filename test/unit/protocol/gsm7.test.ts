@@ -19,7 +19,7 @@ const EXPECTED_DEFAULT =
 /** Every character of the default alphabet except the escape. */
 const ALL_DEFAULT_CHARS = EXPECTED_DEFAULT.replace('\x1b', '');
 
-/** GSM 03.38 extension table: [character, code after 0x1B] (PROTOCOL.md §7.4). */
+/** GSM 03.38 extension table: [character, code after 0x1B] (docs/protocol.md#extension-characters). */
 const EXTENSION: readonly (readonly [string, number])[] = [
   ['\f', 0x0a],
   ['^', 0x14],

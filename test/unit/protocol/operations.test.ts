@@ -39,7 +39,7 @@ const NAMES: Record<number, string> = {
 };
 
 describe('operations', () => {
-  it('lists exactly the 26 operations of §3.1 with their kebab-case names, in code order', () => {
+  it('lists exactly the 26 operations of docs/protocol.md#operations with their kebab-case names, in code order', () => {
     expect(Object.fromEntries(OPERATIONS.map((o) => [o.code, o.name]))).to.deep.equal(NAMES);
     const codes = OPERATIONS.map((o) => o.code);
     expect(codes).to.deep.equal([...codes].sort((a, b) => a - b));

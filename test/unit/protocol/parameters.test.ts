@@ -20,7 +20,7 @@ describe('parameters', () => {
     expect(new Set(rows.map((r) => r.name)).size).to.equal(rows.length);
   });
 
-  it('follows §4 and the §11.1 resolutions', () => {
+  it('follows docs/protocol.md#parameters and the docs/protocol.md#where-implementations-disagree resolutions', () => {
     expect(paramInfo(21)).to.deep.include({
       key: '021',
       name: 'destinationAddress',

@@ -27,7 +27,7 @@ describe('status codes', () => {
     for (const t of Object.values(ERROR_TEXTS)) expect(t).to.match(/^[\x20-\x7e]{1,64}$/);
   });
 
-  it('errorText gives the §5.1 wording, or Error NNN', () => {
+  it('errorText gives the docs/protocol.md#error-codes-900 wording, or Error NNN', () => {
     expect(errorText(CimdError.InvalidLogin)).to.equal('Invalid login');
     expect(errorText(CimdError.IncorrectDestinationAddress)).to.equal(
       'Incorrect destination address',
@@ -62,7 +62,7 @@ describe('status codes', () => {
     expect(finals).to.deep.equal([2, 3, 4, 6, 7, 8, 9]);
   });
 
-  it('has §5.3 status error texts', () => {
+  it('has docs/protocol.md#status-error-codes-062 status error texts', () => {
     expect(statusErrorText(1)).to.equal('Unknown subscriber');
     expect(statusErrorText(114)).to.equal('Error in prepaid system');
     expect(statusErrorText(2)).to.equal('Status error 002');

@@ -1,6 +1,6 @@
 /**
  * The fast paths of the text codec read exactly as the straightforward implementations they
- * replaced. The references below are those implementations (PROTOCOL.md §7.2, §7.3.3), kept
+ * replaced. The references below are those implementations (docs/protocol.md#033-or-034, #raw-bytes-kannel-reads-differently), kept
  * here as the oracle.
  */
 import { expect } from 'chai';

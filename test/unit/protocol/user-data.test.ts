@@ -5,7 +5,7 @@ import type { UserDataParams } from '../../../src/protocol/user-data.js';
 
 /**
  * The user-data parameters (030/032/033/034) of the golden Kannel 1.4.5 frames in
- * /work/shared/cimd2/kannel-frames.jsonl, with the `content` each record lists.
+ * test/fixtures/kannel-frames.jsonl, with the `content` each record lists.
  */
 const GOLDEN: readonly {
   readonly name: string;

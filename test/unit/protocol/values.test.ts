@@ -109,11 +109,11 @@ describe('values', () => {
       [255, 63 * W],
     ];
 
-    it('converts the §6.2 reference points to durations', () => {
+    it('converts the docs/protocol.md#relative-validity reference points to durations', () => {
       for (const [n, ms] of REFERENCE) expect(relativeValidityToMs(n), String(n)).to.equal(ms);
     });
 
-    it('converts the §6.2 reference durations back to their codes', () => {
+    it('converts the docs/protocol.md#relative-validity reference durations back to their codes', () => {
       for (const [n, ms] of REFERENCE) expect(msToRelativeValidity(ms), String(n)).to.equal(n);
     });
 
