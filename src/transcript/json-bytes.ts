@@ -50,6 +50,16 @@ export class JsonBytes {
     this.pos = p;
   }
 
+  /** Appends bytes that are already JSON (pre-encoded constants). */
+  raw(bytes: Uint8Array): void {
+    const n = bytes.length;
+    this.room(n);
+    const buf = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < n; i++) buf[p++] = bytes[i] ?? 0;
+    this.pos = p;
+  }
+
   /** Appends a number as `JSON.stringify` writes it. */
   num(n: number): void {
     if ((n | 0) === n && n >= 0 && n < 10) {

@@ -23,15 +23,37 @@ export interface LineHead {
   readonly session: string;
 }
 
+/** UTF-8 of `text`, which is JSON already. */
+function utf8(text: string): Uint8Array {
+  return Buffer.from(text, 'utf8');
+}
+
+/** The head's pieces that repeat from record to record, encoded once (the last one of each). */
+let tsText = '';
+let tsBytes = utf8(',"ts":""');
+let sessionText = '';
+let sessionBytes = utf8('""');
+const kindBytes = new Map<string, Uint8Array>();
+
 function head(w: JsonBytes, h: LineHead, kind: string): void {
   w.ascii('{"seq":');
   w.num(h.seq);
-  w.ascii(',"ts":"');
-  w.ascii(h.ts);
-  w.ascii('","kind":"');
-  w.ascii(kind);
-  w.ascii('","session":');
-  w.str(h.session);
+  if (h.ts !== tsText) {
+    tsText = h.ts;
+    tsBytes = utf8(`,"ts":${JSON.stringify(h.ts)}`);
+  }
+  w.raw(tsBytes);
+  let k = kindBytes.get(kind);
+  if (k === undefined) {
+    k = utf8(`,"kind":${JSON.stringify(kind)},"session":`);
+    kindBytes.set(kind, k);
+  }
+  w.raw(k);
+  if (h.session !== sessionText) {
+    sessionText = h.session;
+    sessionBytes = utf8(JSON.stringify(h.session));
+  }
+  w.raw(sessionBytes);
 }
 
 function paramsJsonBytes(w: JsonBytes, params: readonly Parameter[], redact: boolean): void {
