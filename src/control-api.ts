@@ -512,14 +512,11 @@ async function getTranscript(r: Request): Promise<void> {
   const since = Number(raw);
   const { mock } = r.ctx;
   // By default only the current epoch: the records after the last reset.
-  const matching =
-    all === 'true'
-      ? mock.recordsSince(since)
-      : mock.transcript.records.filter((rec) => rec.seq > since);
+  const matching = all === 'true' ? mock.recordsSince(since) : mock.epochRecordsSince(since);
   const records = matching.length > limit ? matching.slice(0, limit) : matching;
   const last = records.at(-1)?.seq ?? since;
   // Records after `since` that left memory (the --memory-transcript budget): the file has them.
-  const truncated = mock.truncatedSince(since) && (all === 'true' || mock.transcript.truncated);
+  const truncated = mock.truncatedSince(since, { epoch: all !== 'true' });
   const { res } = r;
   res.writeHead(200, {
     'Content-Type': 'application/x-ndjson; charset=utf-8',

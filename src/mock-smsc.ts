@@ -400,9 +400,21 @@ export class MockSmsc extends EventEmitter<MockSmscEvents> {
     return this.memory.transcript();
   }
 
-  /** True when records with seq > `since` left memory (the byte budget); the file keeps them. */
-  truncatedSince(since = 0): boolean {
-    return this.memory.evictedThroughSeq > since;
+  /**
+   * True when records with seq > `since` left memory (the byte budget; the file keeps them);
+   * with `epoch`, only records of the current epoch count.
+   */
+  truncatedSince(since = 0, options: { epoch?: boolean } = {}): boolean {
+    const after = options.epoch === true ? Math.max(since, this.epochStartSeq) : since;
+    return this.memory.evictedThroughSeq > after;
+  }
+
+  /**
+   * Records of the current epoch with seq > `since`, oldest first: only the kept chunks that can
+   * hold them are parsed (what `GET /transcript` polls).
+   */
+  epochRecordsSince(since = 0): readonly TranscriptRecord[] {
+    return this.memory.recordsAfter(Math.max(since, this.epochStartSeq));
   }
 
   /** The current epoch: 0 until the first `reset()`, then 1, 2, … */

@@ -120,6 +120,11 @@ describe('MockSmsc memory transcript budget', () => {
       // The current epoch starts at the last reset: nothing of it was evicted.
       expect(mock.transcript.truncated).to.equal(false);
       expect(mock.transcript.records).to.deep.equal([]);
+      expect(mock.truncatedSince(0, { epoch: true })).to.equal(false);
+      expect(mock.epochRecordsSince(0)).to.deep.equal([]);
+      // Across epochs, a cursor from before the eviction point lost records; the parse skips them.
+      const kept = mock.recordsSince(0);
+      expect(mock.recordsSince(kept[10]?.seq ?? 0)).to.deep.equal(kept.slice(11));
     } finally {
       await mock.stop();
     }
