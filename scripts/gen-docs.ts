@@ -87,7 +87,9 @@ const withLimits = (text: string, limit: string): string =>
 function typeOf(schema: Json, defs: Json): string {
   const ref = refName(schema);
   if (ref !== undefined) {
-    return hasSection(obj(defs[ref])) ? `[${ref}](#${ref.toLowerCase()})` : `[${ref}](#value-types)`;
+    return hasSection(obj(defs[ref]))
+      ? `[${ref}](#${ref.toLowerCase()})`
+      : `[${ref}](#value-types)`;
   }
   if ('const' in schema) return `\`${JSON.stringify(schema['const'])}\``;
   if (Array.isArray(schema['enum'])) {
@@ -167,9 +169,7 @@ function usedBy(schema: Json, order: readonly string[]): Map<string, string[]> {
 }
 
 /** The generated reference of docs/scenarios.md. */
-export function scenarioReference(
-  schema: Json = readJson('schemas/scenario.schema.json'),
-): string {
+export function scenarioReference(schema: Json = readJson('schemas/scenario.schema.json')): string {
   const defs = obj(schema['$defs']);
   const order = definitionOrder(schema);
   const uses = usedBy(schema, order);
@@ -179,7 +179,7 @@ export function scenarioReference(
     return at.length > 0 ? [`Used by: ${at.map((u) => `\`${u}\``).join(', ')}.`, ''] : [];
   };
   const lines: string[] = [
-    `### The file`,
+    `### Top level`,
     '',
     str(schema['description']),
     '',
@@ -192,7 +192,12 @@ export function scenarioReference(
     lines.push(`### \`${name}\``, '', str(def['description']), '', ...usedLine(name));
     lines.push(...header, ...rows(def, defs), '');
   }
-  lines.push('### Value types', '', '| Type | Accepts | Meaning | Used by |', '| --- | --- | --- | --- |');
+  lines.push(
+    '### Value types',
+    '',
+    '| Type | Accepts | Meaning | Used by |',
+    '| --- | --- | --- | --- |',
+  );
   for (const name of order.filter((d) => !hasSection(obj(defs[d])))) {
     const def = obj(defs[name]);
     const at = (uses.get(name) ?? []).map((u) => `\`${u}\``).join(', ');
@@ -371,6 +376,8 @@ export function controlApiReference(
 ): string {
   const lines: string[] = [];
   const all = routes(api);
+  const info = obj(api['info']);
+  lines.push(`### ${str(info['title'])}`, '', str(info['description']), '');
   lines.push('### Routes', '', '| Route | Summary |', '| --- | --- |');
   for (const { method, path, op } of all) {
     const anchor = `${method} ${path}`
@@ -385,20 +392,28 @@ export function controlApiReference(
   // Every stable error code, with the statuses and routes that answer it.
   const codes = new Map<string, { statuses: Set<string>; routes: Set<string> }>();
   for (const { method, path, op } of all) {
-    for (const [status, raw] of Object.entries(obj(op['responses']))) {
-      for (const code of errorCodes(str(resolve(api, obj(raw))['description']))) {
-        const entry = codes.get(code) ?? { statuses: new Set(), routes: new Set() };
-        entry.statuses.add(status);
-        entry.routes.add(`\`${method} ${path}\``);
-        codes.set(code, entry);
-      }
+    const answers = Object.entries(obj(op['responses'])).map(
+      ([status, raw]) => [status, str(resolve(api, obj(raw))['description'])] as const,
+    );
+    // Codes only the route's own description names: their status is in that description.
+    const own: (readonly [string, string])[] = errorCodes(str(op['description'])).map(
+      (c) => [c, ''] as const,
+    );
+    for (const [status, description] of answers) {
+      for (const code of errorCodes(description)) own.push([code, status]);
+    }
+    for (const [code, status] of own) {
+      const entry = codes.get(code) ?? { statuses: new Set(), routes: new Set() };
+      if (status !== '') entry.statuses.add(status);
+      entry.routes.add(`\`${method} ${path}\``);
+      codes.set(code, entry);
     }
   }
   lines.push(
-    '### Error codes named by the description',
+    '### Error codes by route',
     '',
     'Every error answer is an [`Error`](#error) body (`{ "error", "code" }`). The codes the',
-    'route descriptions name:',
+    'routes and their answers name (every code, with its meaning: [Errors](#errors)):',
     '',
     '| Code | Status | Routes |',
     '| --- | --- | --- |',
@@ -406,7 +421,9 @@ export function controlApiReference(
   for (const [code, { statuses, routes: at }] of [...codes].sort(([a], [b]) =>
     a.localeCompare(b),
   )) {
-    lines.push(`| \`${code}\` | ${[...statuses].join(', ')} | ${[...at].join(', ')} |`);
+    lines.push(
+      `| \`${code}\` | ${[...statuses].join(', ') || 'see the route'} | ${[...at].join(', ')} |`,
+    );
   }
   lines.push('', '### Bodies', '');
   for (const [name, schema] of Object.entries(obj(obj(api['components'])['schemas']))) {
