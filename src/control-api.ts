@@ -21,6 +21,8 @@ import type { DeliverRequest, MockSmsc, StatusReportRequest } from './mock-smsc.
 import { STATUS_NAMES, statusByName } from './protocol/status-codes.js';
 import { TEXT_ENCODINGS, type TextEncoding } from './protocol/encodings.js';
 import { ScenarioError } from './scenario/index.js';
+import { HttpGuard, JSON_TYPES, type GuardRefusal, SCENARIO_TYPES } from './control/http-guard.js';
+import { redactScenarioText } from './control/redact-scenario.js';
 
 /** Options of {@link startControlApi}. */
 export interface ControlApiOptions {
@@ -34,6 +36,23 @@ export interface ControlApiOptions {
   readonly bodyLimitBytes?: number;
   /** Called with unexpected errors (bugs), which are answered 500. */
   readonly onError?: (error: Error) => void;
+  /**
+   * More `Host` names to answer without a token (`NAME` on the bound port, or `NAME:PORT`).
+   * Always answered: the bound address, `localhost`, `127.0.0.1`, `[::1]` (without a port or
+   * with the bound one). Other names get 421 (DNS rebinding protection). Unused with a token.
+   */
+  readonly allowHosts?: readonly string[];
+  /**
+   * The one web origin (`scheme://host[:port]`) allowed to call the API from a browser: it gets
+   * `Access-Control-Allow-Origin`, its preflights are answered and it may change state. Without
+   * it, no CORS header is ever sent and cross-origin state changes get 403.
+   */
+  readonly corsOrigin?: string;
+  /**
+   * Write `***` for passwords in `GET /scenario`'s text (`password:` values and `"011"`
+   * parameter values). Default: the mock's own `redactPasswords`.
+   */
+  readonly redactPasswords?: boolean;
 }
 
 /** A running control API. */
@@ -108,9 +127,22 @@ export async function startControlApi(
   }
 
   const tokenDigest = options.token === undefined ? undefined : sha256(options.token);
-  const ctx: Context = { mock, bodyLimit, onError: options.onError };
+  const guardOptions = {
+    host,
+    allowHosts: options.allowHosts ?? [],
+    ...(options.corsOrigin !== undefined ? { corsOrigin: options.corsOrigin } : {}),
+    checkHost: options.token === undefined,
+  };
+  // Checks the options before binding; rebuilt with the real port once bound.
+  let guard = new HttpGuard({ ...guardOptions, port });
+  const ctx: Context = {
+    mock,
+    bodyLimit,
+    onError: options.onError,
+    redactPasswords: options.redactPasswords ?? mock.redactPasswords,
+  };
   const server = http.createServer((req, res) => {
-    handle(ctx, tokenDigest, req, res).catch((error: unknown) => {
+    handle(ctx, guard, tokenDigest, req, res).catch((error: unknown) => {
       // handle() answers its own errors; this is a last resort so a bug never crashes the process.
       const e = error instanceof Error ? error : new Error(String(error));
       options.onError?.(e);
@@ -138,6 +170,7 @@ export async function startControlApi(
   server.on('error', (e) => options.onError?.(e));
 
   const bound = (server.address() as net.AddressInfo).port;
+  guard = new HttpGuard({ ...guardOptions, port: bound });
   let closed: Promise<void> | undefined;
   return {
     host,
@@ -161,6 +194,7 @@ interface Context {
   readonly mock: MockSmsc;
   readonly bodyLimit: number;
   readonly onError: ((error: Error) => void) | undefined;
+  readonly redactPasswords: boolean;
 }
 
 interface Request {
@@ -208,8 +242,13 @@ const ROUTES: Readonly<Record<string, Readonly<Partial<Record<string, Handler>>>
   '/reset': { POST: postReset },
 };
 
+/**
+ * Order: Host (421, without a token), CORS preflight, token (401), route (404, 405), Origin of
+ * a state change (403), its Content-Type (415), then the route itself.
+ */
 async function handle(
   ctx: Context,
+  guard: HttpGuard,
   tokenDigest: Buffer | undefined,
   req: http.IncomingMessage,
   res: http.ServerResponse,
@@ -219,6 +258,8 @@ async function handle(
   const path = q < 0 ? url : url.slice(0, q);
   const query = new URLSearchParams(q < 0 ? '' : url.slice(q + 1));
   try {
+    refuse(guard.checkHostHeader(req));
+    if (guard.cors(req, res)) return;
     if (tokenDigest !== undefined) authorize(req, tokenDigest);
     const route = Object.hasOwn(ROUTES, path) ? ROUTES[path] : undefined;
     if (route === undefined) {
@@ -234,6 +275,7 @@ async function handle(
         { headers: { Allow: allow } },
       );
     }
+    refuse(guard.checkStateChange(req, path === '/scenario' ? SCENARIO_TYPES : JSON_TYPES));
     await handler({ ctx, req, res, query });
   } catch (error) {
     const e = toHttpError(error);
@@ -245,6 +287,10 @@ async function handle(
     for (const [k, v] of Object.entries(e.headers)) res.setHeader(k, v);
     sendJson(res, e.status, { error: e.message, code: e.code, ...e.extra });
   }
+}
+
+function refuse(refusal: GuardRefusal | undefined): void {
+  if (refusal !== undefined) throw new HttpError(refusal.status, refusal.code, refusal.message);
 }
 
 function authorize(req: http.IncomingMessage, tokenDigest: Buffer): void {
@@ -592,7 +638,12 @@ function errorCodeField(v: unknown): number | undefined {
 }
 
 function getScenario(r: Request): Promise<void> {
-  sendJson(r.res, 200, r.ctx.mock.scenarioInfo());
+  const info = r.ctx.mock.scenarioInfo();
+  sendJson(
+    r.res,
+    200,
+    r.ctx.redactPasswords ? { ...info, text: redactScenarioText(info.text) } : info,
+  );
   return Promise.resolve();
 }
 

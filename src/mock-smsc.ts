@@ -342,6 +342,11 @@ export class MockSmsc extends EventEmitter<MockSmscEvents> {
     return this.addr.port;
   }
 
+  /** True when passwords are written as `***` (`redactPasswords`). */
+  get redactPasswords(): boolean {
+    return this.options.redactPasswords ?? false;
+  }
+
   /** The scenario in force. */
   get scenario(): CompiledScenario {
     return this.engine.scenario;

@@ -42,19 +42,58 @@ export function writeTo(stream: NodeJS.WriteStream, text: string): void {
   }
 }
 
+/** C0 controls, DEL and C1 controls (ESC, CSI … included): what could forge or colour a line. */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+const NAMED: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+/**
+ * One log line's worth of `value`: `\n`, `\r`, `\t` become `\\n`, `\\r`, `\\t`, every other
+ * control character (C0, DEL, C1; ESC included) `\\xNN`, and the Unicode line and paragraph
+ * separators `\\u2028`, `\\u2029`. Backslashes are left as they are.
+ */
+export function escapeControl(value: string): string {
+  return value.replace(
+    CONTROL,
+    (c) =>
+      NAMED[c] ??
+      (c.charCodeAt(0) > 0xff
+        ? `\\u${c.charCodeAt(0).toString(16)}`
+        : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`),
+  );
+}
+
+/** JSON.stringify escapes C0 already; DEL, C1 (U+009B is a terminal's CSI), U+2028/9 are escaped too. */
+const C1 = /[\u007f-\u009f\u2028\u2029]/g;
+function jsonLine(value: unknown): string {
+  return JSON.stringify(value).replace(
+    C1,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
+/** A field value as text (JSON for non-strings; `undefined` as the word). */
+function show(v: unknown): string {
+  if (typeof v === 'string') return v;
+  return v === undefined ? 'undefined' : JSON.stringify(v);
+}
+
+/**
+ * A logger on stderr. Every interpolated value is escaped (see {@link escapeControl}), so one
+ * call is always exactly one line, whatever a client or an API caller put in a name or path.
+ */
 export function createLogger(options: { format: LogFormat; quiet: boolean }): Logger {
   const write = (level: LogLevel, message: string, fields: Record<string, unknown> = {}): void => {
     if (options.quiet && level === 'info') return;
     const ts = new Date().toISOString();
     if (options.format === 'json') {
-      writeTo(process.stderr, `${JSON.stringify({ ts, level, msg: message, ...fields })}\n`);
+      writeTo(process.stderr, `${jsonLine({ ts, level, msg: message, ...fields })}\n`);
     } else {
       const extra = Object.entries(fields)
-        .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+        .map(([k, v]) => `${escapeControl(k)}=${escapeControl(show(v))}`)
         .join(' ');
       writeTo(
         process.stderr,
-        `${ts} ${level.padEnd(5)} ${message}${extra === '' ? '' : ` ${extra}`}\n`,
+        `${ts} ${level.padEnd(5)} ${escapeControl(message)}${extra === '' ? '' : ` ${extra}`}\n`,
       );
     }
   };

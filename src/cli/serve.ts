@@ -29,6 +29,8 @@ export interface ServeOptions {
   adminPort?: number;
   adminToken?: string;
   adminTokenFile?: string;
+  adminAllowHost?: string[];
+  adminCors?: string;
   keepalive?: number;
   throttle?: number;
   clock?: string;
@@ -87,6 +89,15 @@ export function addServeOptions(cmd: Command, defaults: { port?: number } = {}):
       '--admin-token-file <file>',
       'read the control API bearer token from this file (read once at start, trimmed)',
     )
+    .option(
+      '--admin-allow-host <name>',
+      'another Host name the control API answers without a token: NAME or NAME:PORT (repeatable)',
+      (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
+    )
+    .option(
+      '--admin-cors <origin>',
+      'the one web origin (scheme://host[:port]) allowed to call the control API from a browser',
+    )
     .addOption(
       new Option(
         '--keepalive <seconds>',
@@ -110,7 +121,10 @@ export function addServeOptions(cmd: Command, defaults: { port?: number } = {}):
       ),
     )
     .option('--ready-file <file>', 'write {"host","port","adminPort","pid"} here once listening')
-    .option('--redact-passwords', 'write *** instead of passwords in the transcript')
+    .option(
+      '--redact-passwords',
+      'write *** instead of passwords in the transcript, its explanations and GET /scenario',
+    )
     .addOption(
       new Option(
         '--max-sessions <n>',
@@ -273,6 +287,9 @@ export async function startServing(opts: ServeOptions): Promise<Running> {
       admin = await startControlApi(mock, {
         port: opts.adminPort,
         ...(adminToken !== undefined ? { token: adminToken } : {}),
+        ...(opts.adminAllowHost !== undefined ? { allowHosts: opts.adminAllowHost } : {}),
+        ...(opts.adminCors !== undefined ? { corsOrigin: opts.adminCors } : {}),
+        redactPasswords: opts.redactPasswords === true,
       });
     }
   } catch (error) {

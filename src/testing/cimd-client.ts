@@ -3,6 +3,9 @@
  * encoding with automatic splitting, pipelining up to the window, auto-acknowledged deliver
  * messages (20) and status reports (23) as events and awaitable helpers, alive, logout.
  * Works over TCP (`CimdClient.connect`) or any duplex stream (`new CimdClient(stream)`).
+ *
+ * Over 500 lines on purpose: it is the whole client side of the protocol in one public class
+ * (tests read it as the reference client); the codec it builds on is in src/protocol.
  */
 import { EventEmitter } from 'node:events';
 import net from 'node:net';

@@ -4,6 +4,8 @@
  * and node:test show a diff; the message lists the records nearest to what was expected.
  * Each `checkX` is the same test returning a {@link CheckResult} instead of throwing (the
  * expectations runner uses those).
+ *
+ * Over 500 lines on purpose: ten public check/expect pairs of one shape, with their messages.
  */
 import { AssertionError } from 'node:assert';
 import { Op } from '../protocol/operations.js';

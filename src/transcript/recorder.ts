@@ -23,6 +23,7 @@ import type {
 } from '../server/events.js';
 import type { Afterward, Decision, RequestContext, SessionInfo, Step } from '../server/ports.js';
 import { frameFields, paramPairs, redactRaw } from './frame-fields.js';
+import { redactExplanation } from './redact-explanation.js';
 import type {
   ChecksumState,
   DecisionAction,
@@ -260,7 +261,9 @@ export class TranscriptRecorder {
       op: frame.op,
       opName: name,
       rule: decision.ruleId,
-      explanation: decision.explanation,
+      explanation: this.redact
+        ? redactExplanation(decision.explanation, request.fields.password)
+        : decision.explanation,
       actions: decision.steps.map(stepJson),
       afterwards: decision.afterwards.map(afterwardJson),
     };
@@ -268,7 +271,14 @@ export class TranscriptRecorder {
     if (decision.unmatched !== undefined) {
       this.record(
         'unmatched',
-        { pn: frame.pn, op: frame.op, opName: name, explanation: decision.unmatched },
+        {
+          pn: frame.pn,
+          op: frame.op,
+          opName: name,
+          explanation: this.redact
+            ? redactExplanation(decision.unmatched, request.fields.password)
+            : decision.unmatched,
+        },
         session,
       );
     }

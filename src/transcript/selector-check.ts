@@ -5,6 +5,9 @@
  * keys, operations, record kinds, field names and matcher forms, and values of the wrong type.
  * The same check serves the library (it throws {@link SelectorError}) and the expectations
  * loader (which locates each issue at its YAML node).
+ *
+ * Over 500 lines on purpose: most of it is the tables of names a selector may use (frame fields,
+ * every record kind's members, matcher forms and their usual misspellings), kept in one place.
  */
 import { Cimd2MockError } from '../errors.js';
 import { OPERATIONS, opByName, operationInfo } from '../protocol/operations.js';

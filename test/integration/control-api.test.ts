@@ -145,6 +145,12 @@ describe('control API', () => {
     const { json, ...rest } = init;
     const headers = new Headers(rest.headers);
     if (json !== undefined) headers.set('content-type', 'application/json');
+    // Typed as a real client would: state changes refuse text/plain (see control-api-browser).
+    else if (rest.body !== undefined && rest.body !== null && !headers.has('content-type'))
+      headers.set(
+        'content-type',
+        path.startsWith('/scenario') ? 'application/yaml' : 'application/json',
+      );
     const res = await fetch(`${on.url}${path}`, {
       ...rest,
       headers,
