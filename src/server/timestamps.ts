@@ -3,7 +3,7 @@ import type { Clock } from '../util/clock.js';
 
 /**
  * Allocates 060 service centre time stamps so that (060, destination) is never handed out twice
- * (PROTOCOL.md §6.1, KANNEL.md "DLR matching"): the 060 has 1-second resolution and is the DLR key
+ * (docs/protocol.md#absolute-times, #kannel-deliver-and-status-report): the 060 has 1-second resolution and is the DLR key
  * together with the destination, so a second submit to the same destination in the same second
  * gets the next free second.
  */

@@ -53,8 +53,8 @@ function check(block: CodeBlock): string[] {
 const blocks = allBlocks().filter((b) => b.lang === 'json' || b.lang === 'jsonl');
 
 describe('documentation: json blocks', () => {
-  it('finds the transcript examples of the README', () => {
-    expect(blocks.filter((b) => b.file === 'README.md').length).to.be.greaterThan(5);
+  it('finds the transcript examples of docs/transcript.md', () => {
+    expect(blocks.filter((b) => b.file === 'docs/transcript.md').length).to.be.greaterThan(5);
   });
 
   for (const block of blocks) {

@@ -56,8 +56,8 @@ const blocks = allBlocks().filter(
 describe('documentation: ts blocks', function () {
   this.timeout(180_000);
 
-  it('finds the TypeScript examples of the README', () => {
-    expect(blocks.filter((b) => b.file === 'README.md').length).to.be.greaterThan(5);
+  it('finds the TypeScript examples of docs/api.md', () => {
+    expect(blocks.filter((b) => b.file === 'docs/api.md').length).to.be.greaterThan(5);
   });
 
   it('compile against the package types (one tsc run for all blocks)', () => {

@@ -67,8 +67,8 @@ function issuesOf(kind: YamlKind, text: string, file: string): string[] {
 const blocks = allBlocks().filter((b) => b.lang === 'yaml' || b.lang === 'yml');
 
 describe('documentation: yaml blocks', () => {
-  it('finds the yaml blocks of the README', () => {
-    expect(blocks.filter((b) => b.file === 'README.md').length).to.be.greaterThan(5);
+  it('finds the yaml blocks of docs/scenarios.md', () => {
+    expect(blocks.filter((b) => b.file === 'docs/scenarios.md').length).to.be.greaterThan(5);
   });
 
   for (const block of blocks) {

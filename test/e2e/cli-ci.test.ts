@@ -479,12 +479,8 @@ describe('cimd2-mock CLI in a test suite (e2e)', function () {
     });
   });
 
-  describe('README "Command line" matches --help', () => {
-    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-    const section = readme.slice(
-      readme.indexOf('## Command line'),
-      readme.indexOf('\n## ', readme.indexOf('## Command line') + 3),
-    );
+  describe('docs/cli.md matches --help', () => {
+    const section = readFileSync(join(ROOT, 'docs/cli.md'), 'utf8');
     const flags = (text: string): string[] => [
       ...new Set([...text.matchAll(/(?<![\w-])--?[a-z][a-z-]*/g)].map((m) => m[0])),
     ];

@@ -57,8 +57,8 @@ describe('scenario schema contract: shipped scenarios', () => {
 });
 
 describe('scenario schema contract: documentation', () => {
-  it('the README shows scenarios/checkout-flow.yaml verbatim', () => {
-    const doc = readFileSync('README.md', 'utf8');
+  it('docs/scenarios.md shows scenarios/checkout-flow.yaml verbatim', () => {
+    const doc = readFileSync('docs/scenarios.md', 'utf8');
     const block = /### A complete example\n\n<!-- prettier-ignore -->\n```yaml\n([\s\S]*?)```/.exec(
       doc,
     );

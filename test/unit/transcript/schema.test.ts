@@ -58,10 +58,10 @@ describe('transcript.schema.json', () => {
     }
   });
 
-  it('accepts every example line of the README transcript reference', () => {
-    const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
-    const start = readme.indexOf('\n## Transcript\n');
-    const doc = readme.slice(start, readme.indexOf('\n## ', start + 1));
+  it('accepts every example line of the transcript reference (docs/transcript.md, Kinds)', () => {
+    const page = readFileSync(new URL('../../../docs/transcript.md', import.meta.url), 'utf8');
+    const start = page.indexOf('\n## Kinds\n');
+    const doc = page.slice(start, page.indexOf('\n## ', start + 1));
     const blocks = [...doc.matchAll(/```json\n([\s\S]*?)```/g)].map((m) => m[1]!);
     const lines = blocks.flatMap((b) => b.split('\n').filter((l) => l.trim() !== ''));
     expect(lines.length).to.be.greaterThan(15);
