@@ -8,7 +8,13 @@
  * is reported as `file:line:col` issues.
  *
  * `reset()` starts a new epoch (a `reset` record): the default views (`transcript`, `waitFor`)
- * only look at the records after it, so tests in a row do not see each other's traffic.
+ * only look at the records after it, so tests in a row do not see each other's traffic. The
+ * in-memory transcript is a byte-budgeted ring of JSONL (transcript/memory-ring.ts, 64 MiB by
+ * default): the views parse what they return and say `truncated` when records left it.
+ *
+ * Over 500 lines on purpose: this is the facade, one class whose members are the public API
+ * (docs/api.md), each a few lines over the parts that do the work (server core, scenario
+ * engine, transcript recorder and ring, control of epochs).
  */
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
