@@ -643,7 +643,7 @@ function report(t, d, m, s, h, u, loadAtStart) {
   return `# Benchmark results
 
 Written by \`npm run bench\` (bench/run.mjs); do not edit by hand. How to read and reproduce:
-[the README, section Performance](../README.md#performance).
+[bench/README.md](README.md).
 
 ## Machine
 

@@ -511,27 +511,23 @@ async function getTranscript(r: Request): Promise<void> {
   }
   const since = Number(raw);
   const { mock } = r.ctx;
-  // By default only the current epoch: the records after the last reset.
-  const matching = all === 'true' ? mock.recordsSince(since) : mock.epochRecordsSince(since);
-  const records = matching.length > limit ? matching.slice(0, limit) : matching;
-  const last = records.at(-1)?.seq ?? since;
+  // By default only the current epoch: the records after the last reset. The lines are streamed
+  // as kept in memory, never parsed and re-serialised.
+  const page = mock.transcriptLines(since, { all: all === 'true', limit });
   // Records after `since` that left memory (the --memory-transcript budget): the file has them.
   const truncated = mock.truncatedSince(since, { epoch: all !== 'true' });
   const { res } = r;
   res.writeHead(200, {
     'Content-Type': 'application/x-ndjson; charset=utf-8',
     'Cache-Control': 'no-store',
-    'X-Last-Seq': String(last),
-    'X-More': matching.length > limit ? 'true' : 'false',
+    'X-Last-Seq': String(page.lastSeq),
+    'X-More': page.more ? 'true' : 'false',
     'X-Truncated': truncated ? 'true' : 'false',
   });
-  // Serialised a batch at a time, yielding to the event loop between batches and waiting for the
-  // client to drain: a large answer (or several at once) never holds up CIMD2 traffic for long,
-  // and a slow reader never makes the mock buffer the whole answer.
-  const BATCH = 500;
-  for (let i = 0; i < records.length; i += BATCH) {
-    let chunk = '';
-    for (const rec of records.slice(i, i + BATCH)) chunk += `${JSON.stringify(rec)}\n`;
+  // A chunk at a time, waiting for the client to drain and yielding to the event loop between
+  // chunks: a large answer (or several at once) never holds up CIMD2 traffic for long, and a slow
+  // reader never makes the mock buffer the whole answer.
+  for (const chunk of page.chunks) {
     if (!res.write(chunk)) await drained(res);
     if (res.destroyed) return;
     await new Promise<void>((resolve) => setImmediate(resolve));

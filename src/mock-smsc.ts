@@ -53,6 +53,7 @@ import {
   type RecordSelector,
   type ScenarioOrigin,
   type TranscriptFileMode,
+  type TranscriptLines,
   type TranscriptRecord,
   type TranscriptSink,
 } from './transcript/index.js';
@@ -416,8 +417,17 @@ export class MockSmsc extends EventEmitter<MockSmscEvents> {
   }
 
   /**
+   * The JSONL lines (raw, unparsed) of at most `limit` kept records with seq > `since`, of the
+   * current epoch unless `all`: what `GET /transcript` streams.
+   */
+  transcriptLines(since: number, options: { all?: boolean; limit: number }): TranscriptLines {
+    const after = options.all === true ? since : Math.max(since, this.epochStartSeq);
+    return this.memory.linesAfter(after, options.limit);
+  }
+
+  /**
    * Records of the current epoch with seq > `since`, oldest first: only the kept chunks that can
-   * hold them are parsed (what `GET /transcript` polls).
+   * hold them are parsed.
    */
   epochRecordsSince(since = 0): readonly TranscriptRecord[] {
     return this.memory.recordsAfter(Math.max(since, this.epochStartSeq));

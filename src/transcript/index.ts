@@ -62,6 +62,7 @@ export {
   type ReopenReason,
   type TranscriptFileMode,
   type MemorySinkOptions,
+  type TranscriptLines,
   type TranscriptSink,
   type WaitForOptions,
 } from './sinks.js';

@@ -51,6 +51,31 @@ interface Chunk {
   readonly lastSeq: number;
 }
 
+/** Raw JSONL of kept records (see {@link MemorySink.linesAfter}). */
+export interface TranscriptLines {
+  readonly chunks: Buffer[];
+  count: number;
+  lastSeq: number;
+  more: boolean;
+}
+
+const SEQ_PREFIX = Buffer.from('{"seq":');
+
+/** The `seq` of the line starting at `pos` (every record line begins with `{"seq":N`). */
+function lineSeq(buf: Buffer, pos: number): number {
+  if (buf.compare(SEQ_PREFIX, 0, SEQ_PREFIX.length, pos, pos + SEQ_PREFIX.length) !== 0) {
+    const nl = buf.indexOf(0x0a, pos);
+    return (JSON.parse(buf.toString('utf8', pos, nl < 0 ? buf.length : nl)) as { seq: number }).seq;
+  }
+  let n = 0;
+  for (let i = pos + SEQ_PREFIX.length; i < buf.length; i++) {
+    const d = (buf[i] ?? 0) - 0x30;
+    if (d < 0 || d > 9) break;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
 function parseChunk(text: string): TranscriptRecord[] {
   const out: TranscriptRecord[] = [];
   let start = 0;
@@ -133,6 +158,47 @@ export class MemorySink {
   /** The records kept with `seq` > `after`, oldest first. */
   recordsAfter(after: number): TranscriptRecord[] {
     return this.parsed(after);
+  }
+
+  /**
+   * The JSONL of at most `limit` kept records with `seq` > `after`, oldest first, as slices of the
+   * kept bytes (nothing parsed or copied): what `GET /transcript` streams. `more` is true when
+   * further records follow; `lastSeq` is the seq of the last line given (`after` when none).
+   */
+  linesAfter(after: number, limit: number): TranscriptLines {
+    const out: TranscriptLines = { chunks: [], count: 0, lastSeq: after, more: false };
+    const parts: { buf: Buffer; firstSeq: number; lastSeq: number }[] = [...this.sealed];
+    if (this.count > 0) {
+      parts.push({
+        buf: this.cur.subarray(0, this.used),
+        firstSeq: this.openFirstSeq,
+        lastSeq: this.openLastSeq,
+      });
+    }
+    for (const part of parts) {
+      if (part.lastSeq <= after) continue;
+      const { buf } = part;
+      let start = 0;
+      let pos = 0;
+      while (pos < buf.length) {
+        const nl = buf.indexOf(0x0a, pos);
+        const end = nl < 0 ? buf.length : nl + 1;
+        const seq = lineSeq(buf, pos);
+        if (seq <= after) {
+          start = end;
+        } else if (out.count === limit) {
+          out.more = true;
+          break;
+        } else {
+          out.count++;
+          out.lastSeq = seq;
+        }
+        pos = end;
+      }
+      if (pos > start) out.chunks.push(buf.subarray(start, pos));
+      if (out.more) break;
+    }
+    return out;
   }
 
   write(record: TranscriptRecord): void {

@@ -427,7 +427,12 @@ function seqOf(line: string): number | undefined {
   }
 }
 
-export { MemorySink, type MemorySinkOptions, type WaitForOptions } from './memory-ring.js';
+export {
+  MemorySink,
+  type MemorySinkOptions,
+  type TranscriptLines,
+  type WaitForOptions,
+} from './memory-ring.js';
 
 /** Writes every record to each of its sinks, in the order given. */
 export class TeeSink implements TranscriptSink {

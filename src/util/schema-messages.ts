@@ -5,7 +5,7 @@
  * hints for near misses. A schema-specific override can replace any message.
  */
 import type { ErrorObject, Options } from 'ajv/dist/2020.js';
-import { fromPointer, sortIssues } from './yaml-source.js';
+import { fromPointer, MAX_REPORTED_ISSUES, sortIssues } from './yaml-source.js';
 import type { DocPath, SourceIssue, YamlSource } from './yaml-source.js';
 
 /**
@@ -209,13 +209,33 @@ export function withoutMisspeltRequired(errors: readonly ErrorObject[]): ErrorOb
   });
 }
 
-/** Every ajv error as a located issue: {@link schemaIssue} then {@link distinctIssues}. */
+/**
+ * Every ajv error as a located issue: {@link schemaIssue} then {@link distinctIssues}. With many
+ * errors (a flood of unknown keys) only the first ones by position are worded in full — a "did
+ * you mean" costs an edit distance per key — and the rest, which the reported list only counts
+ * (`capIssues`), keep their keyword as message.
+ */
 export function schemaIssues(
   source: YamlSource,
   errors: readonly ErrorObject[],
   override?: MessageOverride,
 ): SourceIssue[] {
+  const list = withoutMisspeltRequired(errors);
+  if (list.length <= FULLY_WORDED) {
+    return distinctIssues(list.map((e) => schemaIssue(source, e, override)));
+  }
+  const quick: { error: ErrorObject; issue: SourceIssue }[] = [];
+  for (const error of list) {
+    const issue = schemaIssue(source, error, (e) => e.keyword);
+    if (issue) quick.push({ error, issue });
+  }
+  quick.sort((a, b) => a.issue.line - b.issue.line || a.issue.col - b.issue.col);
   return distinctIssues(
-    withoutMisspeltRequired(errors).map((e) => schemaIssue(source, e, override)),
+    quick.map((q, rank) =>
+      rank < FULLY_WORDED ? schemaIssue(source, q.error, override) : q.issue,
+    ),
   );
 }
+
+/** How many schema errors (first by position) get their full wording. */
+const FULLY_WORDED = 4 * MAX_REPORTED_ISSUES;

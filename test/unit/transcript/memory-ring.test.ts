@@ -16,6 +16,28 @@ function rec(seq: number, text = ''): TranscriptRecord {
 const lineBytes = (r: TranscriptRecord): number => Buffer.byteLength(JSON.stringify(r)) + 1;
 
 describe('MemorySink ring', () => {
+  it('linesAfter gives the raw lines of up to limit records after a seq, across chunks', () => {
+    const sink = new MemorySink({ maxBytes: 16 * 1024 }); // 2 KiB chunks, some evicted
+    for (let i = 1; i <= 400; i++) sink.write(rec(i, 'y'.repeat(i % 7)));
+    const kept = sink.records;
+    const first = kept[0]?.seq ?? 0;
+    expect(first).to.be.greaterThan(1);
+    for (const after of [0, first - 1, first, first + 3, 250, 399, 400]) {
+      for (const limit of [1, 2, 17, 1000]) {
+        const page = sink.linesAfter(after, limit);
+        const text = Buffer.concat(page.chunks).toString('utf8');
+        const lines = text === '' ? [] : text.trimEnd().split('\n');
+        const expected = kept.filter((r) => r.seq > after);
+        expect(lines.map((l) => JSON.parse(l) as TranscriptRecord)).to.deep.equal(
+          expected.slice(0, limit),
+        );
+        expect(page.count).to.equal(Math.min(limit, expected.length));
+        expect(page.more).to.equal(expected.length > limit);
+        expect(page.lastSeq).to.equal(expected[Math.min(limit, expected.length) - 1]?.seq ?? after);
+      }
+    }
+  });
+
   it('keeps the exact bytes written and gives back equal records, oldest first', () => {
     const sink = new MemorySink();
     const records = [rec(1, 'é😀"\\'), rec(2), rec(3)];
