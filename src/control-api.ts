@@ -5,6 +5,9 @@
  * new epoch). Plain `node:http`, JSON in and out, JSON errors.
  *
  * The full contract (routes, bodies, errors, auth) is `schemas/control-api.openapi.json`.
+ *
+ * Over 500 lines on purpose: one handler per route with its body checks, read top to bottom
+ * beside the OpenAPI document; the browser rules live in control/http-guard.ts.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';

@@ -18,6 +18,9 @@
  * `MessageStore` (060 allocation, message statuses), the `Scheduler`, `Deliveries` (deliver
  * messages and status reports through a session's `OutboundWindow`), the component-API frames
  * (component-api.ts) and the `ManualResponder` of manual mode.
+ *
+ * Over 500 lines on purpose: it is the public component (every function, event and property in
+ * the table above, each documented here); what it delegates to lives in the parts named above.
  */
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
