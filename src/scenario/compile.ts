@@ -44,7 +44,12 @@ import {
   stringFieldMatcher,
 } from './matchers.js';
 import type { Matcher } from './matchers.js';
-import { compileLinearGlob, patternProblem } from './linear-regex.js';
+import {
+  compileLinearGlob,
+  MAX_SCENARIO_PROGRAM,
+  patternProblem,
+  type LinearPattern,
+} from './linear-regex.js';
 import type { DocPath, ScenarioSource } from './source.js';
 import { suggestion } from './validate.js';
 import {
@@ -79,6 +84,8 @@ class Compiler {
   readonly issues: ScenarioIssue[] = [];
   private readonly source: ScenarioSource;
   private statusReportDelayMs = DEFAULT_STATUS_REPORT_DELAY_MS;
+  /** Instructions of the scenario's regexes and globs so far (see MAX_SCENARIO_PROGRAM). */
+  private patternInstructions = 0;
 
   constructor(source: ScenarioSource) {
     this.source = source;
@@ -363,14 +370,21 @@ class Compiler {
     }
     if (doc.regex !== undefined) {
       const at = [...path, 'regex'];
-      const problem = patternProblem(() => compileRegex(doc.regex ?? ''));
+      const regex = doc.regex;
+      const problem = patternProblem(() => {
+        this.countPattern(at, compileRegex(regex));
+      });
       if (problem?.kind === 'invalid') {
         this.fail(at, `invalid regular expression ${showValue(doc.regex)}: ${problem.message}`);
       } else if (problem) this.fail(at, `regex ${showValue(doc.regex)}: ${problem.message}`);
     }
     if (doc.glob !== undefined) {
-      const problem = patternProblem(() => compileLinearGlob(doc.glob ?? ''));
-      if (problem) this.fail([...path, 'glob'], `glob ${showValue(doc.glob)}: ${problem.message}`);
+      const at = [...path, 'glob'];
+      const glob = doc.glob;
+      const problem = patternProblem(() => {
+        this.countPattern(at, compileLinearGlob(glob));
+      });
+      if (problem) this.fail(at, `glob ${showValue(doc.glob)}: ${problem.message}`);
     }
     if (doc.in !== undefined && literal) {
       doc.in.forEach((s, i) => {
@@ -380,6 +394,18 @@ class Compiler {
     }
     if (doc.not !== undefined) this.checkStringMatch(doc.not, [...path, 'not'], literal);
     return this.issues.length === before;
+  }
+
+  /** Adds a pattern's program to the scenario's total; the pattern that crosses the limit fails. */
+  private countPattern(path: DocPath, pattern: LinearPattern): void {
+    const before = this.patternInstructions;
+    this.patternInstructions += pattern.size;
+    if (before <= MAX_SCENARIO_PROGRAM && this.patternInstructions > MAX_SCENARIO_PROGRAM) {
+      this.fail(
+        path,
+        `the regexes and globs of this scenario come to over ${MAX_SCENARIO_PROGRAM} instructions (linear-time engine): matching one request against them all could take over 10 ms`,
+      );
+    }
   }
 
   private steps(docs: readonly StepDoc[], path: DocPath): Step[] {

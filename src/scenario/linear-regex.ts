@@ -20,9 +20,18 @@ export const PATTERN_ENGINE = 're2js';
  */
 export const MAX_PATTERN_PROGRAM = 1000;
 
+/**
+ * Instructions of all the regexes and globs of one scenario together. A request may be matched
+ * against every pattern (the near-miss explanation of an unmatched request tries them all), so
+ * this bounds the matching work per request: about 10 ms for a 4 KB value on a small machine.
+ */
+export const MAX_SCENARIO_PROGRAM = 20_000;
+
 /** A compiled regex or glob; `test` is linear in the length of the value and never throws. */
 export interface LinearPattern {
   readonly engine: typeof PATTERN_ENGINE;
+  /** Instructions of the compiled program: the cost of a match per character of the value. */
+  readonly size: number;
   test(value: string): boolean;
 }
 
@@ -91,7 +100,11 @@ function compileRe2(source: string, flags: number): LinearPattern {
       `too large: ${size} instructions, over the limit of ${MAX_PATTERN_PROGRAM} ${LINEAR}`,
     );
   }
-  const pattern: LinearPattern = { engine: PATTERN_ENGINE, test: (value) => re.test(value) };
+  const pattern: LinearPattern = {
+    engine: PATTERN_ENGINE,
+    size,
+    test: (value) => re.test(value),
+  };
   compiled.set(key, pattern);
   return pattern;
 }

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { validateScenarioText } from '../../../src/scenario/load.js';
 import { compileRegex } from '../../../src/scenario/matchers.js';
 import {
+  MAX_SCENARIO_PROGRAM,
   compileLinearGlob,
   MAX_PATTERN_PROGRAM,
   PATTERN_ENGINE,
@@ -114,6 +115,36 @@ describe('pathological scenarios: matching', function () {
     expect(glob.map((i) => i.message)).to.deep.equal([
       `rules[0].when.text.glob: glob "${'?'.repeat(57)}...": too large: 5004 instructions, over the limit of ${MAX_PATTERN_PROGRAM} (linear-time engine)`,
     ]);
+  });
+});
+
+describe('pathological scenarios: the matching work of a whole scenario is bounded', () => {
+  it('refuses the pattern that takes the scenario over its instruction budget, at its line', () => {
+    // Each regex is under the per-pattern limit; together they would make every unmatched request
+    // (its near-miss explanation tries every rule) cost their sum.
+    const rules = Array.from(
+      { length: 30 },
+      (_, i) =>
+        `  - id: r${i}\n    when: { op: submit, text: { regex: "(?:a?){320}a{320}${'x'.repeat(i % 3)}" } }\n    then: [ { respond: {} } ]`,
+    );
+    const text = ['version: 1', 'rules:', ...rules, ''].join('\n');
+    const issues = validateScenarioText(text, 'many.yaml');
+    expect(issues).to.have.length(1);
+    const [issue] = issues;
+    expect(issue?.message).to.match(
+      new RegExp(
+        `^rules\\[(\\d+)\\]\\.when\\.text\\.regex: the regexes and globs of this scenario come to over ${MAX_SCENARIO_PROGRAM} instructions`,
+      ),
+    );
+    const index = Number(/rules\[(\d+)\]/.exec(issue?.message ?? '')?.[1]);
+    expect(index).to.be.within(19, 22); // ~962 instructions each: the 21st crosses 20,000
+    expect(issue?.line).to.equal(4 + 3 * index); // the `when` line of that rule
+    expect(
+      validateScenarioText(
+        ['version: 1', 'rules:', ...rules.slice(0, 15), ''].join('\n'),
+        'ok.yaml',
+      ),
+    ).to.deep.equal([]);
   });
 });
 
