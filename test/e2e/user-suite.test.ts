@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BIN, ROOT } from '../helpers/cli.js';
+import { BIN, ROOT, runCli } from '../helpers/cli.js';
 
 const PROJECT = fileURLToPath(new URL('./user-project/', import.meta.url));
 const MOCHA = join(ROOT, 'node_modules/mocha/bin/mocha.js');
@@ -70,9 +70,8 @@ describe('a user suite, from the README', function () {
 
   it('run --assert around send: noUnmatched holds for the README flow, and assert passes', async () => {
     const transcript = join(dir, 'smsc.jsonl');
-    const r = await runNode(
+    const r = await runCli(
       [
-        BIN,
         'run',
         '--scenario',
         join(PROJECT, 'smsc.yaml'),
@@ -95,7 +94,7 @@ describe('a user suite, from the README', function () {
         '--wait-report',
         '5',
       ],
-      dir,
+      { cwd: dir },
     );
     expect(r.code, `${r.stdout}\n${r.stderr}`).to.equal(0);
     expect(r.stdout).to.match(/^53 OK /m);
@@ -107,18 +106,16 @@ describe('a user suite, from the README', function () {
     expect(kinds).to.include('decision');
     expect(kinds).not.to.include('unmatched');
 
-    const again = await runNode(
-      [BIN, 'assert', transcript, join(PROJECT, 'expectations.yaml')],
-      dir,
-    );
+    const again = await runCli(['assert', transcript, join(PROJECT, 'expectations.yaml')], {
+      cwd: dir,
+    });
     expect(again.code, again.stderr).to.equal(0);
   });
 
   it('the quick start (default scenario, any login) leaves nothing unmatched', async () => {
     const transcript = join(dir, 't.jsonl');
-    const r = await runNode(
+    const r = await runCli(
       [
-        BIN,
         'run',
         '--transcript',
         transcript,
@@ -138,7 +135,7 @@ describe('a user suite, from the README', function () {
         '--wait-report',
         '5',
       ],
-      dir,
+      { cwd: dir },
     );
     expect(r.code, `${r.stdout}\n${r.stderr}`).to.equal(0);
     const records = readFileSync(transcript, 'utf8')
@@ -155,9 +152,8 @@ describe('a user suite, from the README', function () {
 
   it('assert with misspelt expectations: exit 2, one located line per mistake', async () => {
     const transcript = join(dir, 'smsc.jsonl');
-    const ran = await runNode(
+    const ran = await runCli(
       [
-        BIN,
         'run',
         '--scenario',
         join(PROJECT, 'smsc.yaml'),
@@ -168,11 +164,11 @@ describe('a user suite, from the README', function () {
         '-e',
         '',
       ],
-      dir,
+      { cwd: dir },
     );
     expect(ran.code, ran.stderr).to.equal(0);
     const typo = join(PROJECT, 'typo-expectations.yaml');
-    const r = await runNode([BIN, 'assert', transcript, typo], dir);
+    const r = await runCli(['assert', transcript, typo], { cwd: dir });
     expect(r.code).to.equal(2);
     const lines = r.stderr
       .trim()
