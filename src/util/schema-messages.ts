@@ -213,7 +213,8 @@ export function withoutMisspeltRequired(errors: readonly ErrorObject[]): ErrorOb
  * Every ajv error as a located issue: {@link schemaIssue} then {@link distinctIssues}. With many
  * errors (a flood of unknown keys) only the first ones by position are worded in full — a "did
  * you mean" costs an edit distance per key — and the rest, which the reported list only counts
- * (`capIssues`), keep their keyword as message.
+ * (`capIssues`), are located and told apart cheaply: by offset, and by instance path, key and
+ * keyword, with the keyword as message.
  */
 export function schemaIssues(
   source: YamlSource,
@@ -224,17 +225,50 @@ export function schemaIssues(
   if (list.length <= FULLY_WORDED) {
     return distinctIssues(list.map((e) => schemaIssue(source, e, override)));
   }
-  const quick: { error: ErrorObject; issue: SourceIssue }[] = [];
+  const quick: { error: ErrorObject; offset: number; key: string | undefined }[] = [];
+  const seen = new Set<string>();
+  let parentPointer: string | undefined;
+  let parentPath: DocPath = [];
   for (const error of list) {
-    const issue = schemaIssue(source, error, (e) => e.keyword);
-    if (issue) quick.push({ error, issue });
+    if (error.keyword === 'propertyNames') continue;
+    const key = errorKey(error);
+    const id = `${error.instancePath}\0${key ?? ''}\0${error.keyword}`;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    // Errors of one mapping come together: its path is read once.
+    if (error.instancePath !== parentPointer) {
+      parentPointer = error.instancePath;
+      parentPath = fromPointer(error.instancePath, source.data);
+    }
+    const offset =
+      key === undefined ? source.offset(parentPath) : source.offset([...parentPath, key], 'key');
+    quick.push({ error, offset, key });
   }
-  quick.sort((a, b) => a.issue.line - b.issue.line || a.issue.col - b.issue.col);
-  return distinctIssues(
-    quick.map((q, rank) =>
-      rank < FULLY_WORDED ? schemaIssue(source, q.error, override) : q.issue,
-    ),
+  quick.sort((a, b) => a.offset - b.offset);
+  const worded = distinctIssues(
+    quick.slice(0, FULLY_WORDED).map((q) => schemaIssue(source, q.error, override)),
   );
+  const counted = quick.slice(FULLY_WORDED).map(({ error, offset, key }) => ({
+    file: source.file,
+    ...source.linePos(offset),
+    message: error.keyword,
+    path:
+      key === undefined
+        ? error.instancePath
+        : `${error.instancePath}/${key.replaceAll('~', '~0').replaceAll('/', '~1')}`,
+  }));
+  return [...worded, ...counted];
+}
+
+/** The key an error is about (an unknown key, a bad property name), else undefined. */
+function errorKey(error: ErrorObject): string | undefined {
+  if (error.keyword === 'additionalProperties') {
+    return String((error.params as Record<string, unknown>)['additionalProperty']);
+  }
+  if (error.keyword === 'pattern' && typeof error.propertyName === 'string') {
+    return error.propertyName;
+  }
+  return undefined;
 }
 
 /** How many schema errors (first by position) get their full wording. */

@@ -3,8 +3,10 @@
  * reports) can be located back at the `file:line:col` of the node it names. Used by every
  * YAML file the mock reads (scenarios, expectations) so their issues read alike.
  */
-import { isAlias, isMap, isNode, isPair, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
+import { isAlias, isMap, isNode, isPair, isScalar, isSeq, parseDocument } from 'yaml';
 import type { Document, Node, Pair, YAMLMap } from 'yaml';
+import { composeYaml, entryOffsets } from './yaml-compose.js';
+import type { Composed, MapOffsets, SeqOffsets } from './yaml-compose.js';
 
 /** A path into the document: map keys and sequence indexes, root first. */
 export type DocPath = readonly (string | number)[];
@@ -71,6 +73,46 @@ export function flowNestingOffset(text: string, max: number): number | undefined
   return undefined;
 }
 
+/**
+ * Texts up to this many UTF-16 units that the fast parser refuses, or that use what it does not
+ * model exactly (explicit tags, directives, collection keys, several documents), are read again by
+ * the `yaml` package, so their data and the wording and position of their syntax errors stay
+ * those of the reference parser. Its 1–2 s of CPU per MiB keep this at most half a second; a
+ * larger text keeps the fast parser's reading.
+ */
+export const REFERENCE_PARSE_MAX_CHARS = 256 * 1024;
+
+/** Line starts of a text, built on the first lookup: offset → 1-based line and column. */
+class LineIndex {
+  private starts: number[] | undefined;
+  private readonly text: string;
+  constructor(text: string) {
+    this.text = text;
+  }
+
+  linePos(offset: number): { line: number; col: number } {
+    let starts = this.starts;
+    if (!starts) {
+      starts = [0];
+      for (let i = this.text.indexOf('\n'); i !== -1; i = this.text.indexOf('\n', i + 1)) {
+        starts.push(i + 1);
+      }
+      this.starts = starts;
+    }
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if ((starts[mid] ?? 0) <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return { line: lo + 1, col: offset - (starts[lo] ?? 0) + 1 };
+  }
+}
+
+/** How a parsed text finds the offset of the node at a path. */
+type Locator = (path: DocPath, at: 'value' | 'key') => number;
+
 /** A parsed YAML file that can turn document paths into source positions. */
 export class YamlSource {
   /** The text as parsed (a leading byte order mark removed). */
@@ -80,59 +122,56 @@ export class YamlSource {
   readonly data: unknown;
   /** YAML syntax errors (duplicate keys included), located; empty when the text parses. */
   readonly syntaxIssues: readonly SourceIssue[];
-  private readonly doc: Document.Parsed;
-  private readonly lines: LineCounter;
+  private readonly lines: LineIndex;
+  private readonly locate: Locator;
 
-  /** Parses `text`; never throws (problems land in {@link YamlSource.syntaxIssues}). */
-  constructor(text: string, file: string) {
+  /**
+   * Parses `text`; never throws (problems land in {@link YamlSource.syntaxIssues}). Time and
+   * memory are linear in the length of the text. `parser: 'reference'` reads it with the `yaml`
+   * package only (for tests that compare the two readings).
+   */
+  constructor(text: string, file: string, options: { readonly parser?: 'reference' } = {}) {
     this.text = text.startsWith('\uFEFF') ? text.slice(1) : text;
     this.file = file;
-    this.lines = new LineCounter();
+    this.lines = new LineIndex(this.text);
+    const at = (offset: number, message: string): SourceIssue => ({
+      file,
+      ...this.lines.linePos(offset),
+      message,
+      path: '',
+    });
+    const nowhere: Locator = () => 0;
     const tooDeep = flowNestingOffset(this.text, MAX_FLOW_NESTING);
     if (tooDeep !== undefined) {
-      // Refused before parsing: the parser spends seconds on a deep `[[[[…` (and no scenario
-      // or expectations file nests collections that deep).
-      this.doc = parseDocument('', { lineCounter: new LineCounter() });
-      this.lines.addNewLine(0);
-      for (let i = this.text.indexOf('\n'); i !== -1; i = this.text.indexOf('\n', i + 1)) {
-        this.lines.addNewLine(i + 1);
-      }
-      const { line, col } = this.lines.linePos(tooDeep);
-      this.syntaxIssues = [
-        {
-          file,
-          line,
-          col,
-          message: `YAML error: flow collections nested more than ${MAX_FLOW_NESTING} deep`,
-          path: '',
-        },
-      ];
+      // Refused before parsing: the parsers recurse per level (and no scenario or expectations
+      // file nests collections that deep).
+      const message = `YAML error: flow collections nested more than ${MAX_FLOW_NESTING} deep`;
+      this.syntaxIssues = [at(tooDeep, message)];
       this.data = undefined;
+      this.locate = nowhere;
       return;
     }
-    // Duplicate keys are found by one pass below: the parser's own check (`uniqueKeys`) compares
-    // each key with every earlier one, quadratic in the size of a mapping.
-    this.doc = parseDocument(this.text, {
-      lineCounter: this.lines,
-      prettyErrors: false,
-      uniqueKeys: false,
-    });
-    const errors = this.doc.errors.map((e) => ({ offset: e.pos[0], message: e.message }));
-    for (const offset of duplicateKeyOffsets(this.doc)) {
-      errors.push({ offset, message: 'Map keys must be unique' });
+    const small = this.text.length <= REFERENCE_PARSE_MAX_CHARS;
+    const composed: Composed =
+      options.parser === 'reference'
+        ? { kind: 'unusual', problems: [] }
+        : composeYaml(this.text, small);
+    if (composed.kind === 'ok') {
+      this.syntaxIssues = [];
+      this.data = composed.data;
+      this.locate = offsetsLocator(composed.data, composed.rootOffset, composed.offsets);
+      return;
     }
-    errors.sort((a, b) => a.offset - b.offset);
-    this.syntaxIssues = errors.map((e) => {
-      const { line, col } = this.lines.linePos(e.offset);
-      return {
-        file,
-        line,
-        col,
-        message: `YAML syntax error: ${e.message.split('\n')[0] ?? e.message}`,
-        path: '',
-      };
-    });
-    this.data = this.syntaxIssues.length === 0 ? this.doc.toJS({ maxAliasCount: 100 }) : undefined;
+    if (composed.kind === 'invalid' || (!small && options.parser !== 'reference')) {
+      this.syntaxIssues = composed.problems.map((p) => at(p.offset, p.message));
+      this.data = undefined;
+      this.locate = nowhere;
+      return;
+    }
+    const reference = referenceParse(this.text);
+    this.syntaxIssues = reference.problems.map((p) => at(p.offset, p.message));
+    this.data = reference.data;
+    this.locate = reference.locate;
   }
 
   /**
@@ -155,33 +194,114 @@ export class YamlSource {
 
   /** 1-based line and column of the node at `path` (or of its deepest existing ancestor). */
   position(path: DocPath, at: 'value' | 'key' = 'value'): { line: number; col: number } {
-    return this.lines.linePos(this.offsetOf(path, at));
+    return this.lines.linePos(this.locate(path, at));
   }
 
-  private offsetOf(path: DocPath, at: 'value' | 'key'): number {
-    let node: unknown = this.doc.contents;
-    let offset = rangeStart(node) ?? 0;
+  /** Offset in {@link YamlSource.text} of the node {@link YamlSource.position} locates. */
+  offset(path: DocPath, at: 'value' | 'key' = 'value'): number {
+    return this.locate(path, at);
+  }
+
+  /** 1-based line and column of an offset in {@link YamlSource.text}. */
+  linePos(offset: number): { line: number; col: number } {
+    return this.lines.linePos(offset);
+  }
+}
+
+/**
+ * Offsets from the fast parser's tables: per mapping and list of the data (found by identity, so
+ * an alias leads to its anchor's nodes), the offset of each key, value and item.
+ */
+function offsetsLocator(
+  data: unknown,
+  rootOffset: number,
+  table: Map<object, MapOffsets | SeqOffsets>,
+): Locator {
+  return (path, at) => {
+    let node: unknown = data;
+    let offset = rootOffset;
     for (let i = 0; i < path.length; i++) {
       const seg = path[i];
-      if (isAlias(node)) node = node.resolve(this.doc);
-      if (isMap(node)) {
-        const pair = pairByKey(node, String(seg));
+      const entry = typeof node === 'object' && node !== null ? table.get(node) : undefined;
+      if (entry?.kind === 'map') {
+        const key = String(seg);
+        const pair = entryOffsets(entry, key);
         if (!pair) return offset;
-        if (at === 'key' && i === path.length - 1) return rangeStart(pair.key) ?? offset;
-        node = pair.value;
-        // `key:` with no value has a null value node without a range: stay on the key.
-        offset = rangeStart(node) ?? rangeStart(pair.key) ?? offset;
-      } else if (isSeq(node)) {
-        const item: unknown = node.items[Number(seg)];
+        if (at === 'key' && i === path.length - 1) return pair[0];
+        node = (node as Record<string, unknown>)[key];
+        // `key:` with no value: stay on the key.
+        offset = pair[1] >= 0 ? pair[1] : pair[0];
+      } else if (entry?.kind === 'seq') {
+        const index = Number(seg);
+        const item = entry.items[index];
         if (item === undefined) return offset;
-        node = isPair(item) ? item.value : item;
-        offset = rangeStart(node) ?? offset;
+        node = (node as unknown[])[index];
+        if (item >= 0) offset = item;
       } else {
         return offset;
       }
     }
     return offset;
+  };
+}
+
+/**
+ * The reference reading of a text by the `yaml` package (linear in its size, but 1–2 s of CPU per
+ * MiB): its data, its syntax errors (duplicate keys found in one pass) and its node ranges.
+ */
+function referenceParse(text: string): {
+  data: unknown;
+  problems: { offset: number; message: string }[];
+  locate: Locator;
+} {
+  // Duplicate keys are found by one pass below: the parser's own check (`uniqueKeys`) compares
+  // each key with every earlier one, quadratic in the size of a mapping.
+  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: false });
+  const errors = doc.errors.map((e) => ({ offset: e.pos[0], message: e.message }));
+  for (const offset of duplicateKeyOffsets(doc)) {
+    errors.push({ offset, message: 'Map keys must be unique' });
   }
+  errors.sort((a, b) => a.offset - b.offset);
+  const problems = errors.map((e) => ({
+    offset: e.offset,
+    message: `YAML syntax error: ${e.message.split('\n')[0] ?? e.message}`,
+  }));
+  let data: unknown;
+  if (problems.length === 0) {
+    try {
+      data = doc.toJS({ maxAliasCount: 100 });
+    } catch (error) {
+      // An alias bomb over maxAliasCount, an alias without its anchor.
+      const why = error instanceof Error ? error.message : String(error);
+      problems.push({ offset: 0, message: `YAML error: ${why}` });
+    }
+  }
+  return { data, problems, locate: (path, at) => documentOffset(doc, path, at) };
+}
+
+function documentOffset(doc: Document.Parsed, path: DocPath, at: 'value' | 'key'): number {
+  let node: unknown = doc.contents;
+  let offset = rangeStart(node) ?? 0;
+  for (let i = 0; i < path.length; i++) {
+    const seg = path[i];
+    if (isAlias(node)) node = node.resolve(doc);
+    if (isMap(node)) {
+      const pair = pairByKey(node, String(seg));
+      if (!pair) return offset;
+      if (at === 'key' && i === path.length - 1) return rangeStart(pair.key) ?? offset;
+      node = pair.value;
+      // `key:` with no value has a null value node without a range: stay on the key.
+      offset = rangeStart(node) ?? rangeStart(pair.key) ?? offset;
+    } else if (isSeq(node)) {
+      const item: unknown = node.items[Number(seg)];
+      if (item === undefined) return offset;
+      node = isPair(item) ? item.value : item;
+      offset = rangeStart(node) ?? offset;
+    } else {
+      return offset;
+    }
+  }
+  return offset;
 }
 
 /** Per mapping, its pairs by key (the first of equal keys): one lookup per path segment. */
