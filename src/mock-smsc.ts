@@ -168,7 +168,7 @@ export interface MockSmscOptions extends Omit<
   readonly redactPasswords?: boolean;
   /** Grace period for sessions at stop (ms, default 2000). */
   readonly stopGraceMs?: number;
-  /** Scenario files and texts over this many bytes are refused before parsing (default 256 KiB). */
+  /** Scenario files and texts over this many bytes are refused before parsing (default 1 MiB). */
   readonly maxScenarioBytes?: number;
 }
 

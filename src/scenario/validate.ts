@@ -30,6 +30,8 @@ export const scenarioSchemaUrl = new URL('../../schemas/scenario.schema.json', i
 export const scenarioSchemaPath = fileURLToPath(scenarioSchemaUrl);
 
 let validator: ValidateFunction | undefined;
+/** Validators of the items of the top-level lists, by key (`rules` → `$defs/rule`). */
+const itemValidators = new Map<string, ValidateFunction>();
 const defNames = new Map<unknown, string>();
 
 const requireCjs = createRequire(import.meta.url);
@@ -46,8 +48,52 @@ function getValidator(): ValidateFunction {
       defNames.set(def, name);
     }
     validator = ajv.compile(schema);
+    const properties = (schema['properties'] ?? {}) as Record<
+      string,
+      { items?: { $ref?: string } }
+    >;
+    for (const [key, property] of Object.entries(properties)) {
+      const ref = property.items?.$ref;
+      const item = ref?.startsWith('#/')
+        ? ajv.getSchema(`${String(schema['$id'])}${ref}`)
+        : undefined;
+      if (item) itemValidators.set(key, item);
+    }
   }
   return validator;
+}
+
+/**
+ * The schema's errors for a document. The items of the top-level lists (`rules`, `accounts`,
+ * `schedule`) are validated one by one: ajv gathers the errors of a referenced schema by copying
+ * every error so far (`concat`), so one pass over thousands of invalid rules would take time
+ * quadratic in their number.
+ */
+function documentErrors(data: unknown): ErrorObject[] {
+  const validate = getValidator();
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+    return validate(data) ? [] : [...(validate.errors ?? [])];
+  }
+  const doc = data as Record<string, unknown>;
+  const outer: Record<string, unknown> = { ...doc };
+  const lists: [string, unknown[], ValidateFunction][] = [];
+  for (const [key, item] of itemValidators) {
+    const list = doc[key];
+    if (Array.isArray(list) && Object.hasOwn(doc, key)) {
+      lists.push([key, list as unknown[], item]);
+      outer[key] = [];
+    }
+  }
+  const out = validate(outer) ? [] : [...(validate.errors ?? [])];
+  for (const [key, list, item] of lists) {
+    list.forEach((x, i) => {
+      if (item(x)) return;
+      for (const e of item.errors ?? []) {
+        out.push({ ...e, instancePath: `/${key}/${i}${e.instancePath}` });
+      }
+    });
+  }
+  return out;
 }
 
 /** The parsed scenario JSON Schema (for tooling such as documentation generators). */
@@ -124,7 +170,7 @@ function scenarioMessage(error: ErrorObject, path: DocPath): string | undefined 
 
 /** Validates a parsed source against the schema; empty when valid. Sorted by position. */
 export function schemaIssues(source: ScenarioSource): ScenarioIssue[] {
-  const validate = getValidator();
-  if (validate(source.data ?? null)) return [];
-  return locateSchemaErrors(source, validate.errors ?? [], scenarioMessage);
+  const errors = documentErrors(source.data ?? null);
+  if (errors.length === 0) return [];
+  return locateSchemaErrors(source, errors, scenarioMessage);
 }

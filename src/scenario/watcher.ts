@@ -33,7 +33,7 @@ export interface ScenarioWatcherOptions {
   readonly debounceMs?: number;
   /** Clock for the debounce timer. Default: the system clock. */
   readonly clock?: Clock;
-  /** A file over this many bytes is rejected unparsed (default 256 KiB, see `analyzeScenarioText`). */
+  /** A file over this many bytes is rejected unparsed (default 1 MiB, see `analyzeScenarioText`). */
   readonly maxBytes?: number;
 }
 

@@ -10,7 +10,7 @@ import type * as AjvModule from 'ajv/dist/2020.js';
 import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import {
   distinctIssues,
-  schemaIssue,
+  schemaIssues as locateSchemaErrors,
   SCHEMA_AJV_OPTIONS,
   withoutMisspeltRequired,
 } from '../util/schema-messages.js';
@@ -99,8 +99,8 @@ export interface ExpectationsResult {
   readonly failures: readonly ExpectationFailure[];
 }
 
-/** Largest expectations text accepted (bytes of UTF-8), like a scenario's default. */
-export const MAX_EXPECTATIONS_BYTES = 256 * 1024;
+/** Largest expectations text accepted (bytes of UTF-8): 1 MiB, like a scenario's default. */
+export const MAX_EXPECTATIONS_BYTES = 1024 * 1024;
 
 /** Location of the expectations JSON Schema (works from `src/` under tsx and from `dist/`). */
 export const expectationsSchemaUrl = new URL(
@@ -108,13 +108,13 @@ export const expectationsSchemaUrl = new URL(
   import.meta.url,
 );
 
-let validator: ValidateFunction | undefined;
+let validators: { file: ValidateFunction; item: ValidateFunction } | undefined;
 
 // ajv is loaded on first use: every command imports this module, few check expectations.
 const requireCjs = createRequire(import.meta.url);
 
-function getValidator(): ValidateFunction {
-  if (!validator) {
+function getValidators(): { file: ValidateFunction; item: ValidateFunction } {
+  if (!validators) {
     const schema = JSON.parse(readFileSync(expectationsSchemaUrl, 'utf8')) as Record<
       string,
       unknown
@@ -125,9 +125,28 @@ function getValidator(): ValidateFunction {
       // "exactly one check key" is oneOf [{required: [count]}, …] over the parent's properties.
       strictRequired: false,
     });
-    validator = ajv.compile(schema);
+    const file = ajv.compile(schema);
+    const item = ajv.getSchema(`${String(schema['$id'])}#/$defs/expectation`);
+    if (!item) throw new Error('expectations schema without $defs/expectation');
+    validators = { file, item };
   }
-  return validator;
+  return validators;
+}
+
+/**
+ * The schema's errors for the data, item by item when it is a list: ajv gathers the errors of a
+ * referenced schema by copying every error so far (`concat`), so one pass over thousands of
+ * invalid items would take time quadratic in their number.
+ */
+function schemaErrors(data: unknown): ErrorObject[] {
+  const { file, item } = getValidators();
+  if (!Array.isArray(data)) return file(data) ? [] : [...(file.errors ?? [])];
+  const out: ErrorObject[] = [];
+  (data as unknown[]).forEach((x, i) => {
+    if (item(x)) return;
+    for (const e of item.errors ?? []) out.push({ ...e, instancePath: `/${i}${e.instancePath}` });
+  });
+  return out;
 }
 
 /** The messages for this schema's inline formats (the rest are the generic ones). */
@@ -152,19 +171,41 @@ function alternativesMessage(e: ErrorObject): string {
   return `must be a status code 0-9 or one of: ${names.map(String).join(', ')}`;
 }
 
+/** The pointer and each of its ancestors, itself first: `/0/count/match`, `/0/count`, `/0`, ``. */
+function* selfAndAncestors(pointer: string): Generator<string> {
+  let p = pointer;
+  for (;;) {
+    yield p;
+    if (p === '') return;
+    p = p.slice(0, p.lastIndexOf('/'));
+  }
+}
+
+/**
+ * The schema's errors as issues. Linear in the number of errors: errors are grouped by instance
+ * path, so an `anyOf`/`oneOf` finds its branches' errors among those of its own node.
+ */
 function schemaIssues(source: YamlSource, all: readonly ErrorObject[]): ExpectationIssue[] {
   const errors = withoutMisspeltRequired(all);
+  const kept = new Set(errors);
+  const byPath = new Map<string, ErrorObject[]>();
+  for (const x of all) {
+    const group = byPath.get(x.instancePath);
+    if (group) group.push(x);
+    else byPath.set(x.instancePath, [x]);
+  }
   const out: (ExpectationIssue | undefined)[] = [];
   const dropped = new Set<ErrorObject>();
+  /** Nodes whose every error (theirs and below) one "fits none of its forms" issue replaces. */
+  const replaced = new Set<string>();
   for (const e of errors) {
     if (e.keyword !== 'oneOf' && e.keyword !== 'anyOf') continue;
-    const subs = all.filter(
-      (x) =>
-        x !== e && x.instancePath === e.instancePath && x.schemaPath.startsWith(`${e.schemaPath}/`),
+    const subs = (byPath.get(e.instancePath) ?? []).filter(
+      (x) => x !== e && x.schemaPath.startsWith(`${e.schemaPath}/`),
     );
     const path = fromPointer(e.instancePath, source.data);
     const isObject = isMatchSpec(e.data);
-    if (subs.some((x) => !errors.includes(x))) {
+    if (subs.some((x) => !kept.has(x))) {
       // A misspelt check key (`noUnmached`): its unknown-key issue says it all.
       for (const x of subs) dropped.add(x);
       dropped.add(e);
@@ -193,16 +234,17 @@ function schemaIssues(source: YamlSource, all: readonly ErrorObject[]): Expectat
       continue;
     }
     // A duration or a status that fits none of its forms: one message for all branches.
-    for (const x of errors) {
-      if (x !== e && x.instancePath.startsWith(e.instancePath)) dropped.add(x);
-    }
+    replaced.add(e.instancePath);
     dropped.add(e);
     out.push(source.issue(path, alternativesMessage(e)));
   }
-  for (const e of errors) {
-    if (!dropped.has(e)) out.push(schemaIssue(source, e, expectationMessage));
-  }
-  return distinctIssues(out);
+  const rest = errors.filter((x) => {
+    if (dropped.has(x)) return false;
+    if (replaced.size === 0) return true;
+    for (const p of selfAndAncestors(x.instancePath)) if (replaced.has(p)) return false;
+    return true;
+  });
+  return distinctIssues([...out, ...locateSchemaErrors(source, rest, expectationMessage)]);
 }
 
 /** A place in an expectations file that holds a record filter or a value matcher. */
@@ -247,12 +289,51 @@ function selectorSites(data: unknown): SelectorSite[] {
   return sites;
 }
 
+/**
+ * The data with every site's value replaced by `{}` (copies along the way, the data is left as
+ * is): the schema's errors inside sites are dropped anyway, and validating thousands of filters
+ * against the schema's alternatives is most of the time of a large file.
+ */
+function withoutSites(data: unknown, sites: readonly SelectorSite[]): unknown {
+  if (!Array.isArray(data) || sites.length === 0) return data;
+  const copy: unknown[] = [...(data as unknown[])];
+  const copied = new Set<unknown>();
+  for (const site of sites) {
+    let node: unknown = copy;
+    const last = site.path.length - 1;
+    for (let i = 0; i < last; i++) {
+      const parent = node as Record<string | number, unknown>;
+      const seg = site.path[i] ?? '';
+      let child = parent[seg];
+      if (!copied.has(child)) {
+        child = Array.isArray(child) ? [...(child as unknown[])] : { ...(child as object) };
+        copied.add(child);
+        parent[seg] = child;
+      }
+      node = child;
+    }
+    (node as Record<string | number, unknown>)[site.path[last] ?? ''] = {};
+  }
+  return copy;
+}
+
 /** The issues of one site, checked as the assertion helpers check them, located in the file. */
-function siteIssues(source: YamlSource, site: SelectorSite): ExpectationIssue[] {
-  const issues =
-    site.what === 'filter'
-      ? selectorIssues(site.value, { defaultKind: 'frame' })
-      : matcherIssues(site.value);
+function siteIssues(
+  source: YamlSource,
+  site: SelectorSite,
+  checked: Map<string, ReturnType<typeof selectorIssues>>,
+): ExpectationIssue[] {
+  // Files with thousands of checks repeat their filters: each distinct one is checked once (its
+  // "did you mean" hints cost edit distances).
+  const key = `${site.what}\0${JSON.stringify(site.value)}`;
+  let issues = checked.get(key);
+  if (issues === undefined) {
+    issues =
+      site.what === 'filter'
+        ? selectorIssues(site.value, { defaultKind: 'frame' })
+        : matcherIssues(site.value);
+    checked.set(key, issues);
+  }
   return issues.map((i) => {
     const path = [...site.path, ...i.path];
     return i.key === undefined
@@ -264,7 +345,8 @@ function siteIssues(source: YamlSource, site: SelectorSite): ExpectationIssue[] 
 /**
  * Parses and validates an expectations file. Throws `ExpectationsError` whose `issues` each
  * read `file:line:col: message` (YAML syntax, schema violations, bad regular expressions): at
- * most 100, then `… and N more issues`. A text over 256 KiB is refused unparsed.
+ * most 100, then `… and N more issues`. A text over 1 MiB is refused unparsed; loading is linear
+ * in the size of the text.
  */
 export function loadExpectations(text: string, file = '<expectations>'): ExpectationsDocument {
   if (text.length * 3 > MAX_EXPECTATIONS_BYTES) {
@@ -277,17 +359,19 @@ export function loadExpectations(text: string, file = '<expectations>'): Expecta
   const source = new YamlSource(text, file);
   if (source.syntaxIssues.length > 0) throw new ExpectationsError(capIssues(source.syntaxIssues));
   const data = source.data ?? [];
-  const validate = getValidator();
   const sites = selectorSites(data);
   // Filters and matchers are checked in code, like the library's; the schema's errors inside them
   // (a cascade of anyOf branches for one typo) are left out.
-  const pointers = sites.map((s) => toPointer(s.path));
-  const inSite = (e: ErrorObject): boolean =>
-    pointers.some((p) => e.instancePath === p || e.instancePath.startsWith(`${p}/`));
-  const errors = validate(data) ? [] : (validate.errors ?? []).filter((e) => !inSite(e));
+  const pointers = new Set(sites.map((s) => toPointer(s.path)));
+  const inSite = (e: ErrorObject): boolean => {
+    for (const p of selfAndAncestors(e.instancePath)) if (pointers.has(p)) return true;
+    return false;
+  };
+  const errors = schemaErrors(withoutSites(data, sites)).filter((e) => !inSite(e));
+  const checked = new Map<string, ReturnType<typeof selectorIssues>>();
   const issues = distinctIssues([
     ...schemaIssues(source, errors),
-    ...sites.flatMap((s) => siteIssues(source, s)),
+    ...sites.flatMap((s) => siteIssues(source, s, checked)),
   ]);
   if (issues.length > 0) throw new ExpectationsError(capIssues(issues));
   return { file, expectations: data as Expectation[] };

@@ -3,6 +3,7 @@
  * matchers: a plain value matches exactly; an object combines its keys with "and".
  */
 import { opByName, opName } from '../protocol/operations.js';
+import { compileLinearGlob, compileLinearRegex, type LinearPattern } from '../util/linear-regex.js';
 
 /**
  * A plain string, number, boolean or null matches that value (a number and its decimal string
@@ -15,7 +16,10 @@ export type ValueMatcher = string | number | boolean | null | MatchSpec;
 export interface MatchSpec {
   readonly prefix?: string;
   readonly suffix?: string;
-  /** JavaScript regular expression (with the `u` flag), unanchored. */
+  /**
+   * JavaScript regular expression (with the `u` flag), unanchored, run on the linear-time engine
+   * of scenario regexes: no lookaround, no backreferences.
+   */
   readonly regex?: string;
   /** `*` any run of characters, `?` one character; anchored at both ends. */
   readonly glob?: string;
@@ -29,34 +33,38 @@ export interface MatchSpec {
   readonly exists?: boolean;
 }
 
-const regexCache = new Map<string, RegExp>();
+const patternCache = new Map<string, LinearPattern>();
 
-function cached(key: string, make: () => RegExp): RegExp {
-  let re = regexCache.get(key);
-  if (re === undefined) {
-    re = make();
-    if (regexCache.size > 500) regexCache.clear();
-    regexCache.set(key, re);
+function cached(key: string, make: () => LinearPattern): LinearPattern {
+  let pattern = patternCache.get(key);
+  if (pattern === undefined) {
+    pattern = make();
+    if (patternCache.size > 500) patternCache.clear();
+    patternCache.set(key, pattern);
   }
-  return re;
+  return pattern;
 }
 
-/** `glob` as an anchored regular expression. */
-export function globToRegExp(glob: string): RegExp {
-  return cached(`g:${glob}`, () => {
-    let src = '';
-    for (const ch of glob) {
-      if (ch === '*') src += '.*';
-      else if (ch === '?') src += '.';
-      else src += ch.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
-    }
-    return new RegExp(`^${src}$`, 'su');
+/**
+ * `glob` (anchored at both ends) on the linear-time engine of scenario globs (cached).
+ * @throws PatternError when it is over the engine's instruction limit.
+ */
+export function globOf(glob: string): LinearPattern {
+  return cached(`g:${glob}`, () => compileLinearGlob(glob));
+}
+
+/**
+ * `pattern` (JavaScript syntax, flag `u`, unanchored) on the linear-time engine of scenario
+ * regexes (cached): matching takes time linear in the value, whatever the pattern, so an
+ * expectations file cannot hang `assert`.
+ * @throws SyntaxError (JavaScript's wording) when it does not compile; PatternError when the
+ * engine cannot run it (lookaround, backreferences, over the instruction limit).
+ */
+export function regexOf(pattern: string): LinearPattern {
+  return cached(`r:${pattern}`, () => {
+    new RegExp(pattern, 'u'); // JavaScript's own syntax error and wording; runs nothing
+    return compileLinearRegex(pattern);
   });
-}
-
-/** `pattern` compiled with the `u` flag (cached); throws a SyntaxError when it does not compile. */
-export function regexOf(pattern: string): RegExp {
-  return cached(`r:${pattern}`, () => new RegExp(pattern, 'u'));
 }
 
 /** True for a {@link MatchSpec} (as opposed to a plain value). */
@@ -78,7 +86,7 @@ function matchOne(m: ValueMatcher, v: unknown): boolean {
   if (m.prefix !== undefined && !(s?.startsWith(m.prefix) ?? false)) return false;
   if (m.suffix !== undefined && !(s?.endsWith(m.suffix) ?? false)) return false;
   if (m.regex !== undefined && (s === undefined || !regexOf(m.regex).test(s))) return false;
-  if (m.glob !== undefined && (s === undefined || !globToRegExp(m.glob).test(s))) return false;
+  if (m.glob !== undefined && (s === undefined || !globOf(m.glob).test(s))) return false;
   if (m.in !== undefined && !m.in.some((x) => samePlain(x, v))) return false;
   const n = typeof v === 'number' ? v : s !== undefined && s !== '' ? Number(s) : NaN;
   if (m.min !== undefined && !(n >= m.min)) return false;
@@ -115,7 +123,7 @@ export function matchOp(matcher: ValueMatcher, op: number | undefined): boolean 
   if (matcher.prefix !== undefined && !name.startsWith(matcher.prefix)) return false;
   if (matcher.suffix !== undefined && !name.endsWith(matcher.suffix)) return false;
   if (matcher.regex !== undefined && !regexOf(matcher.regex).test(name)) return false;
-  if (matcher.glob !== undefined && !globToRegExp(matcher.glob).test(name)) return false;
+  if (matcher.glob !== undefined && !globOf(matcher.glob).test(name)) return false;
   if (matcher.in !== undefined && !matcher.in.some((x) => opOf(x) === op)) return false;
   if (matcher.min !== undefined && op < matcher.min) return false;
   if (matcher.max !== undefined && op > matcher.max) return false;

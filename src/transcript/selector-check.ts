@@ -15,7 +15,14 @@ import { STATUS_NAMES } from '../protocol/status-codes.js';
 import type { TextEncoding } from '../protocol/user-data.js';
 import { closest, suggestion } from '../util/schema-messages.js';
 import { humanPath, type DocPath } from '../util/yaml-source.js';
-import { matchOp, matchValue, regexOf, type MatchSpec, type ValueMatcher } from './matcher.js';
+import {
+  globOf,
+  matchOp,
+  matchValue,
+  regexOf,
+  type MatchSpec,
+  type ValueMatcher,
+} from './matcher.js';
 import { RECORD_KINDS, type RecordKind } from './record.js';
 
 /**
@@ -370,8 +377,18 @@ class Checker {
     switch (key) {
       case 'prefix':
       case 'suffix':
+        if (typeof v !== 'string') this.add(at, `must be a string, not ${describe(v)}`);
+        return;
       case 'glob':
         if (typeof v !== 'string') this.add(at, `must be a string, not ${describe(v)}`);
+        else {
+          try {
+            globOf(v);
+          } catch (error) {
+            const reason = error instanceof Error ? error.message : String(error);
+            this.add(at, `invalid glob: ${reason}`);
+          }
+        }
         return;
       case 'regex':
         if (typeof v !== 'string') this.add(at, `must be a string, not ${describe(v)}`);

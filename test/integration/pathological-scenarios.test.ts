@@ -62,7 +62,7 @@ describe('pathological scenarios through every entry point', function () {
     expect(f?.message).to.equal('cannot read scenario file: a FIFO, not a regular file: not read');
     const [b] = await issuesOf(() => loadScenarioFile(big));
     expect(b).to.include({ file: big, line: 1, col: 1 });
-    expect(b?.message).to.match(/^the scenario is \d+ bytes, over the limit of 262144 bytes/);
+    expect(b?.message).to.match(/^the scenario is \d+ bytes, over the limit of 1048576 bytes/);
   });
 
   it('loadScenarioText refuses a lookahead at its line:col and loads a ReDoS glob', () => {

@@ -1,13 +1,17 @@
 /**
  * The pathological scenarios corpus (test/fixtures/pathological): regexes and globs that
- * backtrack badly in JavaScript, and scenarios of every shape at the size limit. Matching and loading run in
- * a child process, so that a regression (a backtracking engine, a quadratic loader) fails at the
- * child's timeout instead of freezing the test run.
+ * backtrack badly in JavaScript (in scenarios and in expectations), and scenarios and expectations
+ * files of every shape at the size limit (1 MiB). Matching and loading run in a child process, so
+ * that a regression (a backtracking engine, a quadratic loader) fails at the child's timeout
+ * instead of freezing the test run.
  */
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { validateScenarioText } from '../../../src/scenario/load.js';
+import { DEFAULT_MAX_SCENARIO_BYTES, validateScenarioText } from '../../../src/scenario/load.js';
+import { ExpectationsError } from '../../../src/transcript/errors.js';
+import { loadExpectations, MAX_EXPECTATIONS_BYTES } from '../../../src/transcript/expectations.js';
+import { matchValue } from '../../../src/transcript/matcher.js';
 import { compileRegex } from '../../../src/scenario/matchers.js';
 import {
   MAX_SCENARIO_PROGRAM,
@@ -20,6 +24,7 @@ import { oneRule, REDOS_GLOBS, REDOS_REGEXES } from '../../fixtures/pathological
 interface Row {
   readonly name: string;
   readonly ms: number;
+  readonly cpuMs?: number;
   readonly loaded: boolean;
   readonly issues: number;
   readonly first?: string;
@@ -29,7 +34,10 @@ interface Row {
 
 const runner = fileURLToPath(new URL('../../fixtures/pathological/run.ts', import.meta.url));
 
-function runCorpus(mode: 'match' | 'load', timeoutMs: number): Promise<Row[]> {
+function runCorpus(
+  mode: 'match' | 'expect' | 'load' | 'load-expectations',
+  timeoutMs: number,
+): Promise<Row[]> {
   return new Promise((resolve, reject) => {
     execFile(
       process.execPath,
@@ -148,29 +156,129 @@ describe('pathological scenarios: the matching work of a whole scenario is bound
   });
 });
 
-describe('pathological scenarios: loading the default limit (256 KiB) of every shape', function () {
-  this.timeout(180_000);
+describe('pathological expectations: user patterns run on the linear-time engine', function () {
+  this.timeout(60_000);
 
-  it('loads or refuses each shape in time linear in its size, listing at most 100 issues', async () => {
-    // Before the one-pass duplicate check and the key index, 60,000 keys took 99 s.
-    const rows = await runCorpus('load', 170_000);
+  it('answers each ReDoS regex and glob over a 4 KB field promptly and rightly', async () => {
+    // A backtracking engine takes seconds to years on the first value; the child is killed after 20 s.
+    const rows = await runCorpus('expect', 20_000);
+    expect(rows).to.have.length(REDOS_REGEXES.length + REDOS_GLOBS.length);
+    for (const row of rows) {
+      // `count … equals: 1`: the 4 KB value that backtracks does not match, the other one does.
+      expect(row, row.name).to.include({ matched: true });
+      expect(row.ms, row.name).to.be.below(100);
+    }
+  });
+
+  it('matches transcript values with the semantics of the JavaScript syntax', () => {
+    expect(matchValue({ regex: '^(aa?)+$' }, 'aaaa')).to.equal(true);
+    expect(matchValue({ regex: '^(aa?)+$' }, `${'a'.repeat(4095)}b`)).to.equal(false);
+    expect(matchValue({ regex: 'Order \\d+ confirmed' }, 'Your Order 12 confirmed')).to.equal(true);
+    expect(matchValue({ glob: '+358*' }, '+358401234567')).to.equal(true);
+    expect(matchValue({ glob: '+358*' }, '+359401234567')).to.equal(false);
+  });
+
+  it('refuses what the engine cannot run as a located error of the expectations file', () => {
+    const issuesOf = (matcher: string): string[] => {
+      try {
+        loadExpectations(
+          `- count:\n    match: { op: submit, fields: { text: ${matcher} } }\n    equals: 0\n`,
+          'e.yaml',
+        );
+      } catch (error) {
+        if (error instanceof ExpectationsError)
+          return error.issues.map(
+            (i) => error.message && `${i.file}:${i.line}:${i.col}: ${i.message}`,
+          );
+        throw error;
+      }
+      return [];
+    };
+    expect(issuesOf('{ regex: "(?=a)b" }')).to.deep.equal([
+      'e.yaml:2:51: [0].count.match.fields.text.regex: invalid regular expression: lookahead is not supported (linear-time engine)',
+    ]);
+    expect(issuesOf('{ regex: "(a)\\\\1" }')[0]).to.match(
+      /^e\.yaml:2:51: .*regex: invalid regular expression: backreferences are not supported \(linear-time engine\)$/,
+    );
+    expect(issuesOf(`{ glob: "${'?'.repeat(2000)}" }`)).to.deep.equal([
+      `e.yaml:2:50: [0].count.match.fields.text.glob: invalid glob: too large: 2004 instructions, over the limit of ${MAX_PATTERN_PROGRAM} (linear-time engine)`,
+    ]);
+    // A plain syntax error keeps JavaScript's wording.
+    expect(issuesOf('{ regex: "([" }')[0]).to.match(
+      /regex: invalid regular expression: Invalid regular expression: \/\(\[\/u: /,
+    );
+  });
+});
+
+describe('pathological scenarios: loading the default limit (1 MiB) of every shape', function () {
+  this.timeout(300_000);
+
+  it('is the limit of scenarios and expectations files', () => {
+    expect(DEFAULT_MAX_SCENARIO_BYTES).to.equal(1024 * 1024);
+    expect(MAX_EXPECTATIONS_BYTES).to.equal(1024 * 1024);
+  });
+
+  it('loads or refuses each scenario shape in time linear in its size, listing at most 100 issues', async () => {
+    // Before the one-pass duplicate check and the key index, 60,000 keys took 99 s; the yaml
+    // package's parser alone needed 1.5–2.2 s per MiB.
+    const rows = await runCorpus('load', 280_000);
     const by = new Map(rows.map((r) => [r.name, r]));
+    expect(rows).to.have.length(18);
     for (const row of rows) {
       expect(row.issues, row.name).to.be.at.most(101);
-      // The budget is 1 s on an idle machine; the bound is generous for a shared, loaded one.
+      // The budget is 1 s on an idle machine (bench/load-cell.mjs measures it); the bound is
+      // generous for a shared, loaded one.
       expect(row.ms, row.name).to.be.below(10_000);
       expect(row.first ?? '', row.name).not.to.match(/over the limit/);
     }
-    expect(by.get('many rules')).to.include({ loaded: true, issues: 0 });
-    expect(by.get('long string')).to.include({ loaded: true, issues: 0 });
+    for (const name of [
+      'many rules',
+      'many rules (block style)',
+      'many anchors and aliases',
+      'comment flood',
+      'one huge line (valid rules)',
+      'long string',
+      'long plain string',
+      'long block string',
+    ]) {
+      expect(by.get(name), name).to.include({ loaded: true, issues: 0 });
+    }
     expect(by.get('key flood (one mapping, valid)')?.first).to.match(/unknown key "x"/);
+    expect(by.get('many flow maps')?.first).to.match(/unknown key "x"/);
+    expect(by.get('one huge line (key flood)')?.first).to.match(/unknown key "x"/);
     expect(by.get('key flood (top level)')?.issues).to.equal(101);
     expect(by.get('key flood (top level)')?.last).to.match(/^… and \d{5,} more issues$/);
+    expect(by.get('many rule issues')?.first).to.match(/unknown key "destinaton" \(did you mean/);
     expect(by.get('many rule issues')?.last).to.match(/^… and \d{4,} more issues$/);
     expect(by.get('duplicate keys')?.first).to.equal('YAML syntax error: Map keys must be unique');
-    expect(by.get('deep nesting (flow)')?.loaded).to.equal(false);
+    expect(by.get('duplicate keys')?.last).to.match(/^… and \d{5,} more issues$/);
+    expect(by.get('alias chain')?.first).to.equal(
+      'YAML error: Excessive alias count indicates a resource exhaustion attack',
+    );
     expect(by.get('deep nesting (flow)')?.first).to.equal(
       'YAML error: flow collections nested more than 64 deep',
     );
+    expect(by.get('deep nesting (block)')?.first).to.equal(
+      'YAML error: collections nested more than 1000 deep',
+    );
+    expect(by.get('many documents')?.first).to.match(
+      /^YAML syntax error: Source contains multiple documents/,
+    );
+  });
+
+  it('loads or refuses each expectations shape in time linear in its size', async () => {
+    const rows = await runCorpus('load-expectations', 280_000);
+    const by = new Map(rows.map((r) => [r.name, r]));
+    expect(rows.map((r) => r.name)).to.deep.equal([
+      'many checks',
+      'many check issues',
+      'key flood',
+    ]);
+    for (const row of rows) expect(row.ms, row.name).to.be.below(10_000);
+    expect(by.get('many checks')).to.include({ loaded: true, issues: 0 });
+    expect(by.get('many check issues')?.issues).to.equal(101);
+    expect(by.get('many check issues')?.last).to.match(/^… and \d{4,} more issues$/);
+    expect(by.get('key flood')?.first).to.match(/^\[0\]: unknown key "k0"/);
+    expect(by.get('key flood')?.last).to.match(/^… and \d{5,} more issues$/);
   });
 });

@@ -430,8 +430,8 @@ describe('SmscServer limits', () => {
 });
 
 describe('Scenario limits', () => {
-  it('refuses a scenario text over the default 256 KiB before parsing', () => {
-    const text = `version: 1\n# ${'x'.repeat(256 * 1024)}\n`;
+  it('refuses a scenario text over the default 1 MiB before parsing', () => {
+    const text = `version: 1\n# ${'x'.repeat(1024 * 1024)}\n`;
     let error: unknown;
     try {
       loadScenarioText(text, 'big.yaml');
@@ -442,7 +442,7 @@ describe('Scenario limits', () => {
     expect(
       (error as ScenarioError).issues.map((i) => `${i.line}:${i.col} ${i.message}`),
     ).to.deep.equal([
-      `1:1 the scenario is ${text.length} bytes, over the limit of 262144 bytes (maxScenarioBytes)`,
+      `1:1 the scenario is ${text.length} bytes, over the limit of 1048576 bytes (maxScenarioBytes)`,
     ]);
   });
 
