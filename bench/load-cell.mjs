@@ -66,7 +66,7 @@ async function child(kind, name, reps, bytes) {
 }
 
 /** Runs every shape in its own process; rows carry ms and ms per MiB. */
-export async function loadCell({ reps = 3, bytes = MIB, log = () => {} } = {}) {
+export async function loadCell({ reps = 3, bytes = MIB, log = undefined } = {}) {
   const all = await shapes(bytes);
   const rows = [];
   for (const kind of ['scenario', 'expectations']) {
