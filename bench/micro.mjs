@@ -45,7 +45,9 @@ async function setUp(d, i) {
   });
   const state = { answers: 0 };
   const stream = new Duplex({
-    read() {},
+    read() {
+      // Chunks are pushed by run().
+    },
     write(_chunk, _enc, cb) {
       state.answers++;
       cb();
