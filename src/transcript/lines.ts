@@ -256,8 +256,6 @@ function writeStep(w: JsonBytes, step: Step): void {
 /** `,"pn":` … per operation of a decision, then `,"opName":N,"rule":` (built on first use). */
 const DECISION_PN = literal(',"pn":');
 const DECISION_OP = new Map<number, Uint8Array>();
-const EXPLANATION = literal(',"explanation":');
-const ACTIONS = literal(',"actions":[');
 const AFTERWARDS = literal('],"afterwards":');
 
 function decisionOp(op: number): Uint8Array {
@@ -267,6 +265,18 @@ function decisionOp(op: number): Uint8Array {
     DECISION_OP.set(op, bytes);
   }
   return bytes;
+}
+
+/** `,"explanation":E,"actions":[` of the last explanation (consecutive decisions often repeat it). */
+let lastExplanation = '';
+let lastExplanationBytes = utf8(',"explanation":"","actions":[');
+
+function explanationBytes(explanation: string): Uint8Array {
+  if (explanation !== lastExplanation) {
+    lastExplanation = explanation;
+    lastExplanationBytes = utf8(`,"explanation":${JSON.stringify(explanation)},"actions":[`);
+  }
+  return lastExplanationBytes;
 }
 
 /** Writes the line of a `decision` record (`explanation`: the decision's, or its redacted form). */
@@ -283,9 +293,7 @@ export function writeDecision(
   w.lit(decisionOp(frame.op));
   if (decision.ruleId === null) w.lit(NULL);
   else w.str(decision.ruleId);
-  w.lit(EXPLANATION);
-  w.str(explanation);
-  w.lit(ACTIONS);
+  w.lit(explanationBytes(explanation));
   let first = true;
   for (const step of decision.steps) {
     if (!first) w.lit(COMMA);

@@ -256,6 +256,30 @@ describe('JSONL writers', () => {
     );
   });
 
+  it('decision: a repeated explanation (reused bytes) and a changed one give the canonical line', () => {
+    fc.assert(
+      fc.property(
+        headArb,
+        frameArb,
+        fc.array(decisionArb, { minLength: 1, maxLength: 4 }),
+        fc.array(fc.nat(3), { minLength: 2, maxLength: 12 }),
+        (h, frame, decisions, order) => {
+          // Consecutive writes of the same and of different decisions, in any order.
+          for (const i of order) {
+            const decision = decisions[i % decisions.length] ?? decisions[0];
+            if (decision === undefined) continue;
+            expect(
+              written((w) => {
+                writeDecision(w, h, frame, decision);
+              }),
+            ).to.equal(JSON.stringify(decisionRecord(h, frame, decision)));
+          }
+        },
+      ),
+      { seed: SEED, numRuns: 300 },
+    );
+  });
+
   it('assembled: the line is JSON.stringify of the assembled record', () => {
     fc.assert(
       fc.property(fc.nat(), assembledArb, (seq, e) => {
