@@ -3,7 +3,8 @@
 // category) mapped back to src/*.ts through the build's source maps.
 //
 //   node bench/profile.mjs [--seconds 6] [--connections 1] [--window 32] [--no-transcript]
-//                          [--scenario FILE] [--top 30] [--keep DIR]
+//                          [--scenario FILE] [--top 30] [--keep DIR] [--lines]
+//   node bench/profile.mjs --analyze FILE.cpuprofile [--top 30] [--lines]   (e.g. of bench/micro.mjs)
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { SourceMap } from 'node:module';
 import os from 'node:os';
@@ -22,6 +23,8 @@ const { values: argv } = parseArgs({
     scenario: { type: 'string' },
     top: { type: 'string', default: '30' },
     keep: { type: 'string' },
+    lines: { type: 'boolean', default: false },
+    analyze: { type: 'string' },
   },
 });
 const seconds = Number(argv.seconds);
@@ -29,34 +32,39 @@ const top = Number(argv.top);
 const dir = argv.keep ?? mkdtempSync(join(os.tmpdir(), 'cimd2-prof-'));
 mkdirSync(dir, { recursive: true });
 
-const args = [join(ROOT, 'dist/cli/main.js'), '--port', '0', '--no-watch', '--quiet'];
-if (!argv['no-transcript']) args.push('--transcript', join(dir, 'transcript.jsonl'));
-if (argv.scenario !== undefined) args.push('--scenario', argv.scenario);
-const server = await startServer('mock', args, {
-  nodeArgs: ['--cpu-prof', '--cpu-prof-dir', dir, '--cpu-prof-interval', '250'],
-});
-const load = (durationMs) =>
-  runLoad({
-    port: server.port,
-    user: 'bench',
-    password: 'bench',
-    connections: Number(argv.connections),
-    window: Number(argv.window),
-    durationMs,
+let file;
+if (argv.analyze !== undefined) file = argv.analyze;
+else {
+  const args = [join(ROOT, 'dist/cli/main.js'), '--port', '0', '--no-watch', '--quiet'];
+  if (!argv['no-transcript']) args.push('--transcript', join(dir, 'transcript.jsonl'));
+  if (argv.scenario !== undefined) args.push('--scenario', argv.scenario);
+  const server = await startServer('mock', args, {
+    nodeArgs: ['--cpu-prof', '--cpu-prof-dir', dir, '--cpu-prof-interval', '250'],
   });
-await load(1000); // warm-up (still in the profile, a small share of it)
-await sleep(100);
-const r = await load(seconds * 1000);
-process.stderr.write(
-  `load: ${Math.round(r.throughput)} submits/s, p50 ${r.latency.p50.toFixed(2)} ms, p99 ${r.latency.p99.toFixed(2)} ms, ${r.errors} errors\n`,
-);
-await server.stop();
+  const load = (durationMs) =>
+    runLoad({
+      port: server.port,
+      user: 'bench',
+      password: 'bench',
+      connections: Number(argv.connections),
+      window: Number(argv.window),
+      durationMs,
+    });
+  await load(1000); // warm-up (still in the profile, a small share of it)
+  await sleep(100);
+  const r = await load(seconds * 1000);
+  process.stderr.write(
+    `load: ${Math.round(r.throughput)} submits/s, p50 ${r.latency.p50.toFixed(2)} ms, p99 ${r.latency.p99.toFixed(2)} ms, ${r.errors} errors\n`,
+  );
+  await server.stop();
 
-const file = readdirSync(dir).find(
-  (f) => f.endsWith('.cpuprofile') && f.includes(`.${server.pid}.`),
-);
-if (file === undefined) throw new Error(`no .cpuprofile in ${dir}`);
-const profile = JSON.parse(readFileSync(join(dir, file), 'utf8'));
+  const profFile = readdirSync(dir).find(
+    (f) => f.endsWith('.cpuprofile') && f.includes(`.${server.pid}.`),
+  );
+  if (profFile === undefined) throw new Error(`no .cpuprofile in ${dir}`);
+  file = join(dir, profFile);
+}
+const profile = JSON.parse(readFileSync(file, 'utf8'));
 
 const maps = new Map();
 function sourceMapFor(url) {
@@ -123,6 +131,21 @@ function walk(node, stackKeys) {
 walk(profile.nodes[0], new Set());
 
 const busy = total - idle;
+// Self ticks per source line (positionTicks, mapped through the source maps): --lines.
+const perLine = new Map();
+if (argv.lines) {
+  for (const node of profile.nodes) {
+    const cf = node.callFrame;
+    const sm = sourceMapFor(cf.url);
+    for (const t of node.positionTicks ?? []) {
+      let key = `${cf.url.startsWith('file://') ? relative(ROOT, fileURLToPath(cf.url)) : cf.url}:${t.line}`;
+      const e = sm?.findEntry(t.line - 1, 0);
+      if (e?.originalSource !== undefined)
+        key = `${relative(ROOT, fileURLToPath(new URL(e.originalSource, cf.url)))}:${e.originalLine + 1}`;
+      perLine.set(key, (perLine.get(key) ?? 0) + t.ticks);
+    }
+  }
+}
 const pct = (n) => `${((n / busy) * 100).toFixed(1).padStart(5)} %`;
 const list = (m, n) =>
   [...m.entries()]
@@ -141,6 +164,11 @@ for (const [k, v] of list(new Map([...inclusive].filter(([k]) => k.includes(' sr
   out.push(`  ${pct(v)}  ${k}`);
 out.push('', 'self time by file / category:');
 for (const [k, v] of list(perCategory, top)) out.push(`  ${pct(v)}  ${k}`);
+if (argv.lines) {
+  out.push('', 'self time by source line:');
+  for (const [k, v] of list(perLine, top * 2)) out.push(`  ${pct(v)}  ${k}`);
+}
 process.stdout.write(`${out.join('\n')}\n`);
-if (argv.keep === undefined) rmSync(dir, { recursive: true, force: true });
+if (argv.analyze !== undefined) rmSync(dir, { recursive: true, force: true });
+else if (argv.keep === undefined) rmSync(dir, { recursive: true, force: true });
 else process.stderr.write(`profile kept in ${dir}\n`);

@@ -12,7 +12,7 @@
 // Needs the build (`npm run build`; `npm run bench` does it). Absolute numbers are noisy on a
 // shared machine; the ratios, measured side by side, are what count.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -92,6 +92,8 @@ if (fdLimit() < needFds && process.env.CIMD2_BENCH_REEXEC === undefined) {
 }
 
 const log = (s) => process.stderr.write(`${s}\n`);
+/** RESULTS.md keeps what follows this line across runs (hand-written working measurements). */
+const NOTES_MARKER = '<!-- working notes: kept by bench/run.mjs -->';
 const tmp = mkdtempSync(join(os.tmpdir(), 'cimd2-bench-'));
 let exitCode = 0;
 const started = performance.now();
@@ -741,7 +743,10 @@ try {
   const md = report(t, d, m, s, h, u, loadAtStart) + loadSection(l);
   process.stdout.write(`${md}\n`);
   if (OUT !== undefined) {
-    writeFileSync(OUT, md);
+    // Hand-written working notes after the marker (measurements between full runs) are kept.
+    const previous = existsSync(OUT) ? readFileSync(OUT, 'utf8') : '';
+    const at = previous.indexOf(NOTES_MARKER);
+    writeFileSync(OUT, at < 0 ? md : `${md}\n${previous.slice(at)}`);
     log(`wrote ${OUT}`);
   }
   const bad = (t.rows ?? []).filter((r) => r.errors > 0);

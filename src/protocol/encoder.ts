@@ -59,8 +59,14 @@ export function encodeFrame(frame: Frame, options: EncodeOptions = {}): Buffer {
   const withChecksum = options.checksum ?? true;
   let size = 1 + 2 + 1 + 3 + 1 + (withChecksum ? 2 : 0) + 1;
   for (const p of frame.params) {
-    checkInt('parameter code', p.code, 999);
-    if (FORBIDDEN.test(p.value)) throw reservedError(p.code, p.value);
+    if (!Number.isInteger(p.code) || p.code < 0 || p.code > 999) {
+      // The first problem in parameter order is the one reported (a reserved byte before it).
+      for (const q of frame.params) {
+        if (q === p) break;
+        if (FORBIDDEN.test(q.value)) throw reservedError(q.code, q.value);
+      }
+      checkInt('parameter code', p.code, 999);
+    }
     size += 3 + 1 + p.value.length + 1;
   }
   const buf = Buffer.allocUnsafe(size);
@@ -70,15 +76,27 @@ export function encodeFrame(frame: Frame, options: EncodeOptions = {}): Buffer {
   writeDigits(buf, 4, frame.pn, 3);
   buf[7] = TAB;
   let at = 8;
+  // One pass per value: copy each UTF-16 unit as a byte, refuse the reserved ones, sum the bytes.
+  let sum = 0;
+  for (let i = 0; i < 8; i++) sum += buf[i] ?? 0;
   for (const p of frame.params) {
     writeDigits(buf, at, p.code, 3);
+    sum += (buf[at] ?? 0) + (buf[at + 1] ?? 0) + (buf[at + 2] ?? 0) + COLON + TAB;
     buf[at + 3] = COLON;
     at += 4;
-    at += buf.write(p.value, at, 'latin1');
+    const value = p.value;
+    const n = value.length;
+    for (let i = 0; i < n; i++) {
+      const c = value.charCodeAt(i);
+      if (c > 0xff || c === 0x00 || c === STX || c === ETX || c === TAB)
+        throw reservedError(p.code, value);
+      buf[at++] = c;
+      sum += c;
+    }
     buf[at++] = TAB;
   }
   if (withChecksum) {
-    const cs = formatChecksum(checksum(buf, 0, at));
+    const cs = formatChecksum(sum);
     buf.write(options.lowercaseChecksum === true ? cs.toLowerCase() : cs, at, 'latin1');
     at += 2;
   }

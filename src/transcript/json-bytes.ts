@@ -8,6 +8,16 @@
 
 const HEX = '0123456789abcdef';
 
+/** A string that is printable ASCII without `"` and `\\` (written as is, one byte per unit). */
+const NEEDS_ESCAPE = /[^\x20\x21\x23-\x5b\x5d-\x7e]/;
+/** From this length on, {@link JsonBytes.str} checks with one regex and copies natively. */
+const NATIVE_FROM = 40;
+
+/** The UTF-8 bytes of `text` (a literal the writers copy with {@link JsonBytes.lit}). */
+export function literal(text: string): Uint8Array {
+  return new Uint8Array(Buffer.from(text, 'utf8'));
+}
+
 export class JsonBytes {
   private buf: Buffer;
   private pos = 0;
@@ -26,6 +36,19 @@ export class JsonBytes {
   /** The bytes written since `begin()` (a view: valid until the next `begin()`). */
   bytes(): Buffer {
     return this.buf.subarray(this.start, this.pos);
+  }
+
+  /** The buffer the line is written to (the line is `[lineStart, lineEnd)`, valid until `begin()`). */
+  get buffer(): Buffer {
+    return this.buf;
+  }
+
+  get lineStart(): number {
+    return this.start;
+  }
+
+  get lineEnd(): number {
+    return this.pos;
   }
 
   /** The line so far as a string (tests, and sinks without a byte path). */
@@ -52,19 +75,47 @@ export class JsonBytes {
 
   /** Appends bytes that are already JSON (pre-encoded constants). */
   raw(bytes: Uint8Array): void {
+    this.lit(bytes);
+  }
+
+  /**
+   * Appends bytes that are already JSON (a {@link literal}): a short one byte by byte, a longer
+   * one with one native copy.
+   */
+  lit(bytes: Uint8Array): void {
     const n = bytes.length;
     this.room(n);
     const buf = this.buf;
     let p = this.pos;
+    if (n > 24) {
+      buf.set(bytes, p);
+      this.pos = p + n;
+      return;
+    }
     for (let i = 0; i < n; i++) buf[p++] = bytes[i] ?? 0;
     this.pos = p;
   }
 
   /** Appends a number as `JSON.stringify` writes it. */
   num(n: number): void {
-    if ((n | 0) === n && n >= 0 && n < 10) {
-      this.room(1);
-      this.buf[this.pos++] = 0x30 + n;
+    if (n >= 0 && n <= 0x7fffffff && (n | 0) === n) {
+      this.room(10);
+      const buf = this.buf;
+      let p = this.pos;
+      if (n < 10) {
+        buf[p] = 0x30 + n;
+        this.pos = p + 1;
+        return;
+      }
+      let digits = 1;
+      for (let m = n; m >= 10; m = (m / 10) | 0) digits++;
+      p += digits;
+      this.pos = p;
+      for (let m = n; digits > 0; digits--) {
+        const q = (m / 10) | 0;
+        buf[--p] = 0x30 + m - q * 10;
+        m = q;
+      }
     } else this.ascii(Number.isFinite(n) ? String(n) : 'null');
   }
 
@@ -111,6 +162,13 @@ export class JsonBytes {
     let p = this.pos;
     buf[p++] = 0x22;
     let i = 0;
+    // A long value that needs no escape: one regex test and one native copy.
+    if (n >= NATIVE_FROM && !NEEDS_ESCAPE.test(s)) {
+      p += buf.write(s, p, 'latin1');
+      buf[p++] = 0x22;
+      this.pos = p;
+      return;
+    }
     // The common case first: printable ASCII, one byte each.
     for (; i < n; i++) {
       const c = s.charCodeAt(i);
@@ -154,14 +212,13 @@ export class JsonBytes {
     return p;
   }
 
-  /** Appends bytes read as latin1 (one code point per byte) as a JSON string. */
-  latin1(bytes: Uint8Array): void {
-    const n = bytes.length;
-    this.room(n * 6 + 2);
+  /** Appends bytes `[start, end)` read as latin1 (one code point per byte) as a JSON string. */
+  latin1(bytes: Uint8Array, start = 0, end = bytes.length): void {
+    this.room((end - start) * 6 + 2);
     const buf = this.buf;
     let p = this.pos;
     buf[p++] = 0x22;
-    for (let i = 0; i < n; i++) {
+    for (let i = start; i < end; i++) {
       const c = bytes[i] ?? 0;
       if (c >= 0x20 && c < 0x80 && c !== 0x22 && c !== 0x5c) buf[p++] = c;
       else if (c >= 0x80) {

@@ -13,7 +13,7 @@ import { Param } from '../protocol/parameters.js';
 import type { SubmitCompletedEvent } from '../server/events.js';
 import type { Afterward, Decision, Step } from '../server/ports.js';
 import { REDACTED } from './frame-fields.js';
-import type { JsonBytes } from './json-bytes.js';
+import { literal, type JsonBytes } from './json-bytes.js';
 import type { ChecksumState, DecisionAction, JsonValue, ParamPair, RecordOf } from './record.js';
 
 /** The members every record starts with; `ts` is an ISO-8601 time (nothing to escape). */
@@ -25,68 +25,120 @@ export interface LineHead {
 
 /** UTF-8 of `text`, which is JSON already. */
 function utf8(text: string): Uint8Array {
-  return Buffer.from(text, 'utf8');
+  return literal(text);
 }
+
+const SEQ = literal('{"seq":');
+const OPEN_ARRAY = literal('[');
+const CLOSE_ARRAY = literal(']');
+const COMMA = literal(',');
+const CLOSE = literal('}');
+const NULL = literal('null');
 
 /** The head's pieces that repeat from record to record, encoded once (the last one of each). */
 let tsText = '';
 let tsBytes = utf8(',"ts":""');
-let sessionText = '';
-let sessionBytes = utf8('""');
-const kindBytes = new Map<string, Uint8Array>();
+/** `,"kind":K,"session":S` per kind and session (at most 256 sessions each, then afresh). */
+const kindSession = new Map<string, Map<string, Uint8Array>>();
 
 function head(w: JsonBytes, h: LineHead, kind: string): void {
-  w.ascii('{"seq":');
+  w.lit(SEQ);
   w.num(h.seq);
   if (h.ts !== tsText) {
     tsText = h.ts;
     tsBytes = utf8(`,"ts":${JSON.stringify(h.ts)}`);
   }
-  w.raw(tsBytes);
-  let k = kindBytes.get(kind);
+  w.lit(tsBytes);
+  let bySession = kindSession.get(kind);
+  if (bySession === undefined) {
+    bySession = new Map();
+    kindSession.set(kind, bySession);
+  }
+  let k = bySession.get(h.session);
   if (k === undefined) {
-    k = utf8(`,"kind":${JSON.stringify(kind)},"session":`);
-    kindBytes.set(kind, k);
+    if (bySession.size >= 256) bySession.clear();
+    k = utf8(`,"kind":${JSON.stringify(kind)},"session":${JSON.stringify(h.session)}`);
+    bySession.set(h.session, k);
   }
-  w.raw(k);
-  if (h.session !== sessionText) {
-    sessionText = h.session;
-    sessionBytes = utf8(JSON.stringify(h.session));
-  }
-  w.raw(sessionBytes);
+  w.lit(k);
+}
+
+/** `["PPP",` of each parameter code 0–999 (built on first use). */
+const PARAM_OPEN: (Uint8Array | undefined)[] = [];
+
+function paramOpen(code: number): Uint8Array {
+  const cached = code >= 0 && code < 1000 ? PARAM_OPEN[code] : undefined;
+  if (cached !== undefined) return cached;
+  const bytes = utf8(`["${paramKey(code)}",`);
+  if (code >= 0 && code < 1000 && Number.isInteger(code)) PARAM_OPEN[code] = bytes;
+  return bytes;
 }
 
 function paramsJsonBytes(w: JsonBytes, params: readonly Parameter[], redact: boolean): void {
-  w.ascii('[');
+  w.lit(OPEN_ARRAY);
   let first = true;
   for (const p of params) {
-    w.ascii(first ? '["' : ',["');
+    if (!first) w.lit(COMMA);
     first = false;
-    w.ascii(paramKey(p.code));
-    w.ascii('",');
+    w.lit(paramOpen(p.code));
     w.str(redact && p.code === Param.Password ? REDACTED : p.value);
-    w.ascii(']');
+    w.lit(CLOSE_ARRAY);
   }
-  w.ascii(']');
+  w.lit(CLOSE_ARRAY);
 }
+
+/** `{"key":` and `,"key":` of the `fields` members seen so far. */
+const FIELD_KEYS = new Map<string, readonly [Uint8Array, Uint8Array]>();
+
+function fieldKey(key: string, first: boolean): Uint8Array {
+  let k = FIELD_KEYS.get(key);
+  if (k === undefined) {
+    const json = JSON.stringify(key);
+    k = [utf8(`{${json}:`), utf8(`,${json}:`)];
+    FIELD_KEYS.set(key, k);
+  }
+  return first ? k[0] : k[1];
+}
+
+const EMPTY_OBJECT = literal('{}');
 
 /** Writes a `fields` object (strings, numbers and arrays of strings), member order kept. */
 export function writeFields(w: JsonBytes, fields: FrameFields): void {
-  w.ascii('{');
   let first = true;
   for (const key in fields) {
     const v = (fields as Record<string, unknown>)[key];
     if (v === undefined) continue;
-    w.ascii(first ? '"' : ',"');
+    w.lit(fieldKey(key, first));
     first = false;
-    w.ascii(key);
-    w.ascii('":');
     if (typeof v === 'string') w.str(v);
     else if (typeof v === 'number') w.num(v);
     else w.json(JSON.stringify(v));
   }
-  w.ascii('}');
+  w.lit(first ? EMPTY_OBJECT : CLOSE);
 }
+
+/** `,"dir":D,"op":O,"opName":N,"pn":` per direction and operation (built on first use). */
+const FRAME_OPS: Record<'in' | 'out', Map<number, Uint8Array>> = { in: new Map(), out: new Map() };
+
+function frameOp(dir: 'in' | 'out', op: number): Uint8Array {
+  const byOp = FRAME_OPS[dir];
+  let bytes = byOp.get(op);
+  if (bytes === undefined) {
+    bytes = utf8(
+      `,"dir":"${dir}","op":${JSON.stringify(op)},"opName":${JSON.stringify(opName(op))},"pn":`,
+    );
+    byOp.set(op, bytes);
+  }
+  return bytes;
+}
+
+const PARAMS = literal(',"params":');
+const FIELDS = literal(',"fields":');
+const CHECKSUM: Record<ChecksumState, Uint8Array> = {
+  valid: literal(',"checksum":"valid","raw":'),
+  absent: literal(',"checksum":"absent","raw":'),
+  invalid: literal(',"checksum":"invalid","raw":'),
+};
 
 /**
  * Writes the line of a `frame` record: `raw` is the frame's bytes, written as their latin1
@@ -103,22 +155,22 @@ export function writeFrame(
   redactedRaw?: string,
 ): void {
   head(w, h, 'frame');
-  w.ascii(dir === 'in' ? ',"dir":"in","op":' : ',"dir":"out","op":');
-  w.num(frame.op);
-  w.ascii(',"opName":');
-  w.str(opName(frame.op));
-  w.ascii(',"pn":');
+  w.lit(frameOp(dir, frame.op));
   w.num(frame.pn);
-  w.ascii(',"params":');
+  w.lit(PARAMS);
   paramsJsonBytes(w, frame.params, redactedRaw !== undefined);
-  w.ascii(',"fields":');
+  w.lit(FIELDS);
   writeFields(w, fields);
-  w.ascii(',"checksum":"');
-  w.ascii(checksum);
-  w.ascii('","raw":');
+  const cs = CHECKSUM[checksum] as Uint8Array | undefined;
+  if (cs !== undefined) w.lit(cs);
+  else {
+    w.ascii(',"checksum":');
+    w.str(checksum);
+    w.ascii(',"raw":');
+  }
   if (redactedRaw !== undefined) w.str(redactedRaw);
   else w.latin1(raw);
-  w.ascii('}');
+  w.lit(CLOSE);
 }
 
 /** The `frame` record {@link frameLine} writes. */
@@ -179,21 +231,52 @@ export function afterwardJson(a: Afterward): DecisionAction {
   return { ...a };
 }
 
+const RESPOND = literal('{"kind":"respond"');
+const STEP_PARAMS = literal(',"params":');
+const STEP_TIMESTAMP = literal(',"timestamp":');
+const EMPTY_ARRAY = literal('[]');
+
 function writeStep(w: JsonBytes, step: Step): void {
   if (step.kind !== 'respond') {
     w.json(JSON.stringify(step));
     return;
   }
-  w.ascii('{"kind":"respond"');
+  w.lit(RESPOND);
   if (step.params !== undefined) {
-    w.ascii(',"params":');
+    w.lit(STEP_PARAMS);
     paramsJsonBytes(w, step.params, false);
   }
   if (step.timestamp !== undefined) {
-    w.ascii(',"timestamp":');
+    w.lit(STEP_TIMESTAMP);
     w.str(step.timestamp);
   }
-  w.ascii('}');
+  w.lit(CLOSE);
+}
+
+/** `,"pn":` … per operation of a decision, then `,"opName":N,"rule":` (built on first use). */
+const DECISION_PN = literal(',"pn":');
+const DECISION_OP = new Map<number, Uint8Array>();
+const AFTERWARDS = literal('],"afterwards":');
+
+function decisionOp(op: number): Uint8Array {
+  let bytes = DECISION_OP.get(op);
+  if (bytes === undefined) {
+    bytes = utf8(`,"op":${JSON.stringify(op)},"opName":${JSON.stringify(opName(op))},"rule":`);
+    DECISION_OP.set(op, bytes);
+  }
+  return bytes;
+}
+
+/** `,"explanation":E,"actions":[` of the last explanation (consecutive decisions often repeat it). */
+let lastExplanation = '';
+let lastExplanationBytes = utf8(',"explanation":"","actions":[');
+
+function explanationBytes(explanation: string): Uint8Array {
+  if (explanation !== lastExplanation) {
+    lastExplanation = explanation;
+    lastExplanationBytes = utf8(`,"explanation":${JSON.stringify(explanation)},"actions":[`);
+  }
+  return lastExplanationBytes;
 }
 
 /** Writes the line of a `decision` record (`explanation`: the decision's, or its redacted form). */
@@ -205,27 +288,22 @@ export function writeDecision(
   explanation: string = decision.explanation,
 ): void {
   head(w, h, 'decision');
-  w.ascii(',"pn":');
+  w.lit(DECISION_PN);
   w.num(frame.pn);
-  w.ascii(',"op":');
-  w.num(frame.op);
-  w.ascii(',"opName":');
-  w.str(opName(frame.op));
-  w.ascii(',"rule":');
-  if (decision.ruleId === null) w.ascii('null');
+  w.lit(decisionOp(frame.op));
+  if (decision.ruleId === null) w.lit(NULL);
   else w.str(decision.ruleId);
-  w.ascii(',"explanation":');
-  w.str(explanation);
-  w.ascii(',"actions":[');
+  w.lit(explanationBytes(explanation));
   let first = true;
   for (const step of decision.steps) {
-    if (!first) w.ascii(',');
+    if (!first) w.lit(COMMA);
     first = false;
     writeStep(w, step);
   }
-  w.ascii('],"afterwards":');
-  w.json(JSON.stringify(decision.afterwards));
-  w.ascii('}');
+  w.lit(AFTERWARDS);
+  if (decision.afterwards.length === 0) w.lit(EMPTY_ARRAY);
+  else w.json(JSON.stringify(decision.afterwards));
+  w.lit(CLOSE);
 }
 
 /** The `decision` record {@link decisionLine} writes. */
@@ -250,6 +328,17 @@ export function decisionRecord(
   };
 }
 
+const A_USER = literal(',"user":');
+const A_DESTINATION = literal(',"destination":');
+const A_ORIGINATOR = literal(',"originator":');
+const A_TEXT = literal(',"text":');
+const A_ENCODING = literal(',"encoding":');
+const A_PARTS = literal(',"parts":');
+const A_REFERENCE = literal(',"reference":');
+const A_PACKET_NUMBERS = literal(',"packetNumbers":[');
+const A_TIMESTAMPS = literal('],"timestamps":[');
+const A_END = literal(']}');
+
 /** Writes the line of an `assembled` record (session = the event's clientId). */
 export function writeAssembled(
   w: JsonBytes,
@@ -259,47 +348,47 @@ export function writeAssembled(
 ): void {
   head(w, { seq, ts, session: e.clientId }, 'assembled');
   if (e.user !== undefined) {
-    w.ascii(',"user":');
+    w.lit(A_USER);
     w.str(e.user);
   }
-  w.ascii(',"destination":');
+  w.lit(A_DESTINATION);
   w.str(e.destination);
   if (e.originator !== undefined) {
-    w.ascii(',"originator":');
+    w.lit(A_ORIGINATOR);
     w.str(e.originator);
   }
   if (e.text !== undefined) {
-    w.ascii(',"text":');
+    w.lit(A_TEXT);
     w.str(e.text);
   } else if (e.bytes !== undefined) {
     w.ascii(',"binary":"');
     w.ascii(e.bytes.toString('hex').toUpperCase());
     w.ascii('"');
   }
-  w.ascii(',"encoding":');
+  w.lit(A_ENCODING);
   w.str(e.encoding);
-  w.ascii(',"parts":');
+  w.lit(A_PARTS);
   w.num(e.parts);
   if (e.reference !== undefined) {
-    w.ascii(',"reference":');
+    w.lit(A_REFERENCE);
     w.num(e.reference);
   }
-  w.ascii(',"packetNumbers":[');
+  w.lit(A_PACKET_NUMBERS);
   let first = true;
   for (const pn of e.packetNumbers) {
-    if (!first) w.ascii(',');
+    if (!first) w.lit(COMMA);
     first = false;
     w.num(pn);
   }
-  w.ascii('],"timestamps":[');
+  w.lit(A_TIMESTAMPS);
   first = true;
   for (const t of e.timestamps) {
-    if (!first) w.ascii(',');
+    if (!first) w.lit(COMMA);
     first = false;
-    if (t === undefined) w.ascii('null');
+    if (t === undefined) w.lit(NULL);
     else w.str(t);
   }
-  w.ascii(']}');
+  w.lit(A_END);
 }
 
 /** The `assembled` record {@link assembledLine} writes. */

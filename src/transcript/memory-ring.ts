@@ -207,20 +207,29 @@ export class MemorySink {
 
   /** Keeps one record as the UTF-8 bytes of its line (no newline; copied now) with its `seq`. */
   writeBytes(line: Uint8Array, seq: number): void {
-    const need = line.length + 1;
+    const buf = Buffer.isBuffer(line)
+      ? line
+      : Buffer.from(line.buffer, line.byteOffset, line.length);
+    this.writeSlice(buf, 0, buf.length, seq);
+  }
+
+  /** Keeps one record given as `buf[start, end)` (no newline; copied now) with its `seq`. */
+  writeSlice(buf: Buffer, start: number, end: number, seq: number): void {
+    const length = end - start;
+    const need = length + 1;
     if (this.cur.length - this.used < need) {
       this.seal();
       if (this.cur.length < need) this.cur = Buffer.allocUnsafe(need);
     }
     if (this.count === 0) this.openFirstSeq = seq;
-    this.cur.set(line, this.used);
-    this.used += line.length;
+    buf.copy(this.cur, this.used, start, end);
+    this.used += length;
     this.cur[this.used++] = 0x0a;
     this.count++;
     this.openLastSeq = seq;
     if (this.count >= this.slack) this.seal();
     if (this.subscribers.size > 0) {
-      const record = JSON.parse(Buffer.from(line).toString('utf8')) as TranscriptRecord;
+      const record = JSON.parse(buf.toString('utf8', start, end)) as TranscriptRecord;
       for (const s of this.subscribers) s(record);
     }
   }

@@ -129,7 +129,7 @@ export class TranscriptRecorder {
   private tsText = '';
   private unmatched = 0;
   private readonly detachers = new Set<() => void>();
-  private readonly out: (line: Uint8Array, seq: number) => void;
+  private readonly out: (buf: Buffer, start: number, end: number, seq: number) => void;
   /** Where each line is written before the sink copies it. */
   private readonly lineBuffer = new JsonBytes();
   /** True while a sink takes a line (a subscriber recording from inside gets its own buffer). */
@@ -140,11 +140,15 @@ export class TranscriptRecorder {
     this.clock = options.clock ?? systemClock;
     this.redact = options.redactPasswords ?? false;
     this.out =
-      sink.writeBytes !== undefined
-        ? sink.writeBytes.bind(sink)
-        : (line) => {
-            sink.write(JSON.parse(Buffer.from(line).toString('utf8')) as TranscriptRecord);
-          };
+      sink.writeSlice !== undefined
+        ? sink.writeSlice.bind(sink)
+        : sink.writeBytes !== undefined
+          ? (buf, start, end, seq) => {
+              sink.writeBytes?.(buf.subarray(start, end), seq);
+            }
+          : (buf, start, end) => {
+              sink.write(JSON.parse(buf.toString('utf8', start, end)) as TranscriptRecord);
+            };
     this.seqBase = options.seqBase ?? 0;
     this.seq = this.seqBase;
   }
@@ -199,7 +203,7 @@ export class TranscriptRecorder {
     const outer = this.busy;
     this.busy = true;
     try {
-      this.out(w.bytes(), seq);
+      this.out(w.buffer, w.lineStart, w.lineEnd, seq);
     } finally {
       this.busy = outer;
     }

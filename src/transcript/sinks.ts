@@ -22,6 +22,11 @@ export interface TranscriptSink {
    * (copy what you keep). The recorder uses it when present (no record object is built).
    */
   writeBytes?(line: Uint8Array, seq: number): void;
+  /**
+   * Optional faster form of {@link writeBytes}: the line is `buf[start, end)` (no view to build).
+   * The recorder prefers it when present.
+   */
+  writeSlice?(buf: Buffer, start: number, end: number, seq: number): void;
   flush(): Promise<void>;
   flushSync(): void;
   close(): Promise<void>;
@@ -203,8 +208,17 @@ export class FileSink extends EventEmitter<FileSinkEvents> implements Transcript
 
   /** Appends one record as the UTF-8 bytes of its line (no newline; copied now). */
   writeBytes(line: Uint8Array): void {
+    const buf = Buffer.isBuffer(line)
+      ? line
+      : Buffer.from(line.buffer, line.byteOffset, line.length);
+    this.writeSlice(buf, 0, buf.length);
+  }
+
+  /** Appends one record given as `buf[start, end)` (no newline; copied now). */
+  writeSlice(buf: Buffer, start: number, end: number): void {
     if (this.ended || this.failed) return;
-    const need = line.length + 1;
+    const length = end - start;
+    const need = length + 1;
     let chunk = this.chunk;
     if (chunk === undefined || chunk.length - this.used < need) {
       if (chunk !== undefined && this.used > 0) {
@@ -215,8 +229,8 @@ export class FileSink extends EventEmitter<FileSinkEvents> implements Transcript
       this.chunk = chunk;
       this.used = 0;
     }
-    chunk.set(line, this.used);
-    this.used += line.length;
+    buf.copy(chunk, this.used, start, end);
+    this.used += length;
     chunk[this.used++] = 0x0a;
     this.queued();
   }
@@ -449,6 +463,17 @@ export class TeeSink implements TranscriptSink {
       if (s.writeBytes !== undefined) s.writeBytes(line, seq);
       else s.write((parsed ??= JSON.parse(Buffer.from(line).toString('utf8')) as TranscriptRecord));
     }
+  }
+  writeSlice(buf: Buffer, start: number, end: number, seq: number): void {
+    let line: Buffer | undefined;
+    for (const s of this.sinks) {
+      if (s.writeSlice !== undefined) s.writeSlice(buf, start, end, seq);
+      else this.writeBytesTo(s, (line ??= buf.subarray(start, end)), seq);
+    }
+  }
+  private writeBytesTo(s: TranscriptSink, line: Buffer, seq: number): void {
+    if (s.writeBytes !== undefined) s.writeBytes(line, seq);
+    else s.write(JSON.parse(line.toString('utf8')) as TranscriptRecord);
   }
   async flush(): Promise<void> {
     await Promise.all(this.sinks.map((s) => s.flush()));

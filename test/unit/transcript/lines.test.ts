@@ -16,7 +16,7 @@ import type { SubmitCompletedEvent } from '../../../src/server/events.js';
 import type { Afterward, Decision, Step } from '../../../src/server/ports.js';
 import { CimdClient } from '../../../src/testing/cimd-client.js';
 import { redactRaw } from '../../../src/transcript/frame-fields.js';
-import { JsonBytes } from '../../../src/transcript/json-bytes.js';
+import { JsonBytes, literal } from '../../../src/transcript/json-bytes.js';
 import {
   assembledRecord,
   decisionRecord,
@@ -177,6 +177,35 @@ describe('JSONL writers', () => {
       );
     });
 
+    it('writes long strings (one regex check, one native copy when nothing needs escaping) as JSON.stringify does', () => {
+      const printable = fc.string({ minLength: 40, maxLength: 300 });
+      fc.assert(
+        fc.property(printable, utf16, fc.nat(400), (long, odd, at) => {
+          const mixed = long.slice(0, at) + odd + long.slice(at);
+          for (const s of [long, mixed, `${long}"`, `\\${long}`, `${long}\u007f`, `${long}é`]) {
+            expect(
+              written((w) => {
+                w.str(s);
+              }),
+            ).to.equal(JSON.stringify(s));
+          }
+        }),
+        { seed: SEED, numRuns: 500 },
+      );
+    });
+
+    it('copies literals of any length (byte loop and native copy) as they are', () => {
+      for (const n of [0, 1, 24, 25, 200]) {
+        const text = `"${'k'.repeat(n)}":`;
+        expect(
+          written((w) => {
+            w.lit(literal(text));
+            w.latin1(Buffer.from(`xx${text}yy`, 'latin1'), 2, 2 + text.length);
+          }),
+        ).to.equal(text + JSON.stringify(text));
+      }
+    });
+
     it('grows its buffer for a line longer than it', () => {
       const long = 'é'.repeat(10_000);
       expect(
@@ -224,6 +253,30 @@ describe('JSONL writers', () => {
         ).to.equal(JSON.stringify(decisionRecord(h, frame, decision)));
       }),
       { seed: SEED, numRuns: 1500 },
+    );
+  });
+
+  it('decision: a repeated explanation (reused bytes) and a changed one give the canonical line', () => {
+    fc.assert(
+      fc.property(
+        headArb,
+        frameArb,
+        fc.array(decisionArb, { minLength: 1, maxLength: 4 }),
+        fc.array(fc.nat(3), { minLength: 2, maxLength: 12 }),
+        (h, frame, decisions, order) => {
+          // Consecutive writes of the same and of different decisions, in any order.
+          for (const i of order) {
+            const decision = decisions[i % decisions.length] ?? decisions[0];
+            if (decision === undefined) continue;
+            expect(
+              written((w) => {
+                writeDecision(w, h, frame, decision);
+              }),
+            ).to.equal(JSON.stringify(decisionRecord(h, frame, decision)));
+          }
+        },
+      ),
+      { seed: SEED, numRuns: 300 },
     );
   });
 
