@@ -101,6 +101,7 @@ export function writeFrame(
   checksum: ChecksumState,
   raw: Uint8Array,
   redactedRaw?: string,
+  fault?: string,
 ): void {
   head(w, h, 'frame');
   w.ascii(dir === 'in' ? ',"dir":"in","op":' : ',"dir":"out","op":');
@@ -118,6 +119,10 @@ export function writeFrame(
   w.ascii('","raw":');
   if (redactedRaw !== undefined) w.str(redactedRaw);
   else w.latin1(raw);
+  if (fault !== undefined) {
+    w.ascii(',"fault":');
+    w.str(fault);
+  }
   w.ascii('}');
 }
 
@@ -171,6 +176,12 @@ export function stepJson(step: Step): DecisionAction {
     case 'drop':
     case 'disconnect':
       return { ...step };
+    case 'fault':
+      return {
+        kind: 'fault',
+        fault: { ...step.fault },
+        ...(step.answer !== undefined ? { answer: stepJson(step.answer) } : {}),
+      };
   }
 }
 
@@ -180,6 +191,10 @@ export function afterwardJson(a: Afterward): DecisionAction {
 }
 
 function writeStep(w: JsonBytes, step: Step): void {
+  if (step.kind === 'fault') {
+    w.json(JSON.stringify(stepJson(step)));
+    return;
+  }
   if (step.kind !== 'respond') {
     w.json(JSON.stringify(step));
     return;

@@ -16,7 +16,7 @@
  */
 import type { Transcript } from './query.js';
 import type { DecisionRecord, FrameRecord, TranscriptRecord } from './record.js';
-import { keyFields, pn3, quote } from './summary.js';
+import { faultText, keyFields, pn3, quote } from './summary.js';
 
 /** Options of {@link showTranscript}. */
 export interface ShowOptions {
@@ -99,6 +99,8 @@ function eventText(r: TranscriptRecord): string | undefined {
     }
     case 'reset':
       return `reset: epoch ${r.epoch} starts (${r.cancelled} pending item(s) cancelled, sessions ${r.sessions === 'close' ? 'closed' : 'kept'})`;
+    case 'fault':
+      return faultText(r);
     case 'decision':
     case 'frame':
     case 'frame-error':
