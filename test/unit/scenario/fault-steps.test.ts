@@ -67,7 +67,7 @@ rules:
       's.yaml:4:45: rules[1].then[0].fault.answer: a reset fault sends no answer: remove answer',
       's.yaml:5:22: rules[2].then[0].fault: a trickle fault needs bytesPerSecond',
       's.yaml:6:59: rules[3].then[0].fault.offset: offset 0 leaves the packet number as it is',
-      's.yaml:7:44: rules[4].then[1]: only one terminal step is allowed, found fault at then[0] and respond at then[1]',
+      's.yaml:7:48: rules[4].then: only one terminal step is allowed, found fault at then[0] and respond at then[1]',
     ]);
   });
 
