@@ -27,8 +27,8 @@ export interface AnswerSlot {
 /** Where answers go and how reading is paused. */
 export interface AnswerOutput {
   write(frame: Frame): void;
-  /** Writes a slot's frames with its fault. */
-  fault(slot: AnswerSlot, fault: Fault): void;
+  /** Writes a slot's frames with its fault (without it, they are written plainly). */
+  fault?(slot: AnswerSlot, fault: Fault): void;
   pause(): void;
   resume(): void;
   /** False once the session is closing: reading is not resumed then. */
@@ -102,7 +102,8 @@ export class AnswerQueue {
       const slot = this.slots[this.head];
       if (!slot?.done) break;
       this.head++;
-      if (slot.fault === undefined) for (const f of slot.frames) this.output.write(f);
+      if (slot.fault === undefined || this.output.fault === undefined)
+        for (const f of slot.frames) this.output.write(f);
       else this.output.fault(slot, slot.fault);
       slot.after?.();
     }

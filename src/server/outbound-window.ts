@@ -41,8 +41,8 @@ export interface WindowOwner {
   readonly isOpen: boolean;
   /** Writes one frame now. */
   writeFrame(frame: Frame): void;
-  /** Writes one frame with a fault. */
-  writeFaulted(frame: Frame, fault: OutboundFault): void;
+  /** Writes one frame with a fault (without it, the frame is written plainly). */
+  writeFaulted?(frame: Frame, fault: OutboundFault): void;
 }
 
 /** Per-request overrides (the keep-alive's 40 uses them). */
@@ -227,7 +227,8 @@ export class OutboundWindow {
     if (!this.link.isOpen || this.inFlight.get(item.pn) !== item) return;
     item.attempts++;
     const frame = { op: item.op, pn: item.pn, params: item.params };
-    if (item.fault !== undefined && item.attempts === 1) this.link.writeFaulted(frame, item.fault);
+    if (item.fault !== undefined && item.attempts === 1 && this.link.writeFaulted !== undefined)
+      this.link.writeFaulted(frame, item.fault);
     else this.link.writeFrame(frame);
     item.timer = this.timers.after(item.ackTimeoutMs, () => {
       item.timer = undefined;

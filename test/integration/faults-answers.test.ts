@@ -188,7 +188,9 @@ describe('fault steps on the wire (real TCP, manual clock)', function () {
     expect(rec).to.include({ fault: 'garbage', op: 53, pn: 3, raw: latin1(got) });
     const decision = mock!.transcript.ofKind('decision').find((d) => d.op === Op.Submit);
     expect(decision?.actions[0]).to.deep.include({ kind: 'fault' });
-    expect((decision?.actions[0] as { fault: { hex: string } }).fault.hex).to.equal(expected);
+    expect((decision?.actions[0] as unknown as { fault: { hex: string } }).fault.hex).to.equal(
+      expected,
+    );
   });
 
   it('garbage without thenClose: the session stays and answers the next request', async () => {

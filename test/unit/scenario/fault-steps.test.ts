@@ -162,7 +162,7 @@ schedule:
     const hex = (seed: number): string[] => {
       const engine = new RuleEngine(s, { seed });
       return [1, 2].map((pn) => {
-        const step = engine.decide(submit({ destination: '1' }, { pn } as never)).steps[0];
+        const step = engine.decide(submit('1', {}, { params: [[60 + pn, 'x']] })).steps[0];
         return step?.kind === 'fault' && step.fault.kind === 'garbage'
           ? (step.fault.hex ?? '')
           : '';
