@@ -593,15 +593,16 @@ export class MockSmsc extends EventEmitter<MockSmscEvents> {
       rules: scenario.rules.length,
     });
     // The scenario's latency and bandwidth replace the ones in force; its outage starts now.
-    const faults = scenario.server.faults;
+    const faults = scenario.server.faults ?? {};
+    const active = this.server.faults.active();
     this.server.faults.apply({
-      ...(faults?.latency != null || this.server.faults.active().latency !== undefined
-        ? { latency: faults?.latency ?? null }
+      ...(faults.latency !== undefined || active.latency !== undefined
+        ? { latency: faults.latency ?? null }
         : {}),
-      ...(faults?.bandwidth != null || this.server.faults.active().bandwidth !== undefined
-        ? { bandwidth: faults?.bandwidth ?? null }
+      ...(faults.bandwidth !== undefined || active.bandwidth !== undefined
+        ? { bandwidth: faults.bandwidth ?? null }
         : {}),
-      ...(faults?.outage != null ? { outage: faults.outage } : {}),
+      ...(faults.outage !== undefined ? { outage: faults.outage } : {}),
     });
     this.emit('scenario-loaded', scenario, origin);
   }

@@ -15,8 +15,7 @@ import { STATUS_NAMES, statusByName } from '../protocol/status-codes.js';
 import { formatTimestamp } from '../protocol/values.js';
 import type { Parameter } from '../protocol/frame.js';
 import { TEXT_ENCODINGS } from '../protocol/encodings.js';
-import type { OutboundFault } from '../server/faults.js';
-import type { Afterward, Step } from '../server/ports.js';
+import type { Afterward, OutboundFault, Step } from '../server/ports.js';
 import { STEP_KEYS, TERMINAL_STEP_KEYS } from './actions.js';
 import type { AfterwardTemplate, StatusChoice } from './actions.js';
 import type {
@@ -215,7 +214,7 @@ class Compiler {
           ['server', key],
           `${key}: null ends a fault in a schedule item; here leave it out`,
         );
-    if (faults.outage != null && faults.outage.forMs === undefined)
+    if (faults.outage !== undefined && faults.outage !== null && faults.outage.forMs === undefined)
       this.fail(
         ['server', 'outage'],
         'an outage in the server block needs for: (how long after the scenario loads)',
@@ -520,7 +519,7 @@ class Compiler {
         return { kind: key };
       case 'fault': {
         const f = doc.fault ?? { kind: 'bad-checksum' };
-        return compileFaultStep(f, path, this.faultContext(f.answer as StepDoc | undefined));
+        return compileFaultStep(f, path, this.faultContext(f.answer));
       }
     }
   }

@@ -3,8 +3,7 @@
  * template names each operation's request provides to `afterwards`. The compiler that builds
  * them is compile.ts.
  */
-import type { ConnectionFaultSpec } from '../server/connection-faults.js';
-import type { Afterward, Step } from '../server/ports.js';
+import type { Afterward, ConnectionFaultSpec, Step } from '../server/ports.js';
 import type { AfterwardTemplate } from './actions.js';
 import type { Matcher } from './matchers.js';
 

@@ -3,9 +3,7 @@
  * `schemas/scenario.schema.json`, which is the source of truth; the compiler only ever sees
  * documents the schema accepted.
  */
-import type { OutageMode } from '../server/connection-faults.js';
-import type { FaultKind } from '../server/faults.js';
-import type { TextEncoding } from '../server/ports.js';
+import type { FaultKind, OutageMode, TextEncoding } from '../server/ports.js';
 
 /** A number of milliseconds or a string such as `150ms`, `1s`, `2.5s`, `1m`, `1h`. */
 export type DurationValue = number | string;

@@ -5,25 +5,27 @@
  * Schema cannot express (which keys fit which kind, an `answer` a reset cannot give, …), and
  * explained in plain words.
  */
-import type { ConnectionFaultSpec } from '../server/connection-faults.js';
-import {
-  DEFAULT_DUPLICATE_COUNT,
-  DEFAULT_GARBAGE_BYTES,
-  DEFAULT_SPLIT_GAP_MS,
-  DEFAULT_SPLIT_SIZE,
-  DEFAULT_WRONG_OP,
-  DEFAULT_WRONG_PN_OFFSET,
-  OUTBOUND_FAULT_KINDS,
-  explainFault,
-  randomHex,
-  type Fault,
-  type FaultKind,
-  type OutboundFault,
-} from '../server/faults.js';
-import type { FaultedAnswerStep, Step } from '../server/ports.js';
+import type {
+  ConnectionFaultSpec,
+  Fault,
+  FaultedAnswerStep,
+  FaultKind,
+  OutboundFault,
+  Step,
+} from '../server/ports.js';
 import type { ConnectionFaultsDoc, DurationValue, FaultDoc } from './document.js';
 import type { DocPath } from './source.js';
 import { formatDuration } from './durations.js';
+
+/** The fault kinds a server-initiated deliver or status report may carry. */
+export const OUTBOUND_FAULT_KINDS = ['bad-checksum', 'split', 'trickle'] as const;
+
+export const DEFAULT_WRONG_PN_OFFSET = 2;
+export const DEFAULT_WRONG_OP = 98;
+export const DEFAULT_DUPLICATE_COUNT = 2;
+export const DEFAULT_GARBAGE_BYTES = 16;
+export const DEFAULT_SPLIT_SIZE = 1;
+export const DEFAULT_SPLIT_GAP_MS = 5;
 
 /** The keys each fault kind takes besides `kind` (and `answer`, for every kind of a `then` step). */
 export const FAULT_KEYS: Readonly<Record<FaultKind, readonly string[]>> = {
@@ -249,4 +251,42 @@ export function explainConnectionFaults(spec: ConnectionFaultSpec): string {
     );
   }
   return parts.join('; ');
+}
+
+/** `count` random bytes as uppercase hex; `random` returns numbers in [0, 1). */
+export function randomHex(count: number, random: () => number): string {
+  let s = '';
+  for (let i = 0; i < count; i++)
+    s += Math.floor(random() * 256)
+      .toString(16)
+      .padStart(2, '0');
+  return s.toUpperCase();
+}
+
+/** A fault in plain words (for `explain` and decision explanations). */
+export function explainFault(fault: Fault): string {
+  switch (fault.kind) {
+    case 'bad-checksum':
+      return 'with a wrong checksum';
+    case 'wrong-packet-number':
+      return `with packet number ${fault.offset >= 0 ? '+' : ''}${fault.offset}`;
+    case 'wrong-operation':
+      return fault.op === 98
+        ? 'replaced by a general error 98 (900:1)'
+        : `with operation ${String(fault.op).padStart(2, '0')} instead`;
+    case 'duplicate':
+      return `${fault.count} times`;
+    case 'truncate':
+      return `cut to its first ${fault.bytes === undefined ? 'half' : `${fault.bytes} bytes`}, then close the connection`;
+    case 'garbage':
+      return `replaced by ${fault.bytes} random bytes${fault.thenClose ? ', then close the connection' : ''}`;
+    case 'split':
+      return `in pieces of ${fault.size} byte${fault.size === 1 ? '' : 's'} ${fault.gapMs} ms apart`;
+    case 'trickle':
+      return `at ${fault.bytesPerSecond} bytes per second`;
+    case 'reset':
+      return 'not at all: reset the connection (TCP RST)';
+    case 'half-close':
+      return 'not at all: end the server side of the connection (FIN) and keep reading';
+  }
 }

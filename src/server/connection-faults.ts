@@ -20,11 +20,15 @@ import type { FaultEvent } from './events.js';
 export const OUTAGE_MODES = ['refuse', 'accept-then-close', 'blackhole'] as const;
 export type OutageMode = (typeof OUTAGE_MODES)[number];
 
+// A type, not an interface: it travels as JSON in transcript records (index-signature safe).
+// eslint-disable-next-line @typescript-eslint/consistent-type-definitions
 export type LatencyFault = {
   readonly baseMs: number;
   readonly jitterMs: number;
 };
 
+// A type, not an interface: it travels as JSON in transcript records (index-signature safe).
+// eslint-disable-next-line @typescript-eslint/consistent-type-definitions
 export type OutageFault = {
   readonly mode: OutageMode;
   /** How long it lasts; absent: until cleared. */
@@ -36,6 +40,8 @@ export type OutageFault = {
 /**
  * A change of the connection faults: a key absent leaves that fault as it is, `null` ends it.
  */
+// A type, not an interface: it travels as JSON in transcript records (index-signature safe).
+// eslint-disable-next-line @typescript-eslint/consistent-type-definitions
 export type ConnectionFaultSpec = {
   readonly latency?: LatencyFault | null;
   readonly bandwidth?: number | null;

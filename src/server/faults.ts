@@ -40,14 +40,7 @@ export const FAULT_KINDS = [
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 /** The fault kinds a server-initiated deliver or status report may carry. */
-export const OUTBOUND_FAULT_KINDS = ['bad-checksum', 'split', 'trickle'] as const;
-
-export const DEFAULT_WRONG_PN_OFFSET = 2;
-export const DEFAULT_WRONG_OP = Op.GeneralError;
-export const DEFAULT_DUPLICATE_COUNT = 2;
-export const DEFAULT_GARBAGE_BYTES = 16;
-export const DEFAULT_SPLIT_SIZE = 1;
-export const DEFAULT_SPLIT_GAP_MS = 5;
+export type OutboundFaultKind = 'bad-checksum' | 'split' | 'trickle';
 
 /** One fault, defaults applied (what the server runs). */
 export type Fault =
@@ -70,7 +63,7 @@ export type Fault =
   | { readonly kind: 'half-close' };
 
 /** A fault a server request (deliver, status report) may carry. */
-export type OutboundFault = Extract<Fault, { kind: (typeof OUTBOUND_FAULT_KINDS)[number] }>;
+export type OutboundFault = Extract<Fault, { kind: OutboundFaultKind }>;
 
 /** What happens to the connection once a plan's bytes are out. */
 export type FaultEnding = 'close' | 'reset' | 'half-close';
@@ -120,7 +113,14 @@ export function distortFrame(frame: Frame, fault: Fault): Frame {
             ],
           }
         : { ...frame, op: fault.op };
-    default:
+    case 'bad-checksum':
+    case 'duplicate':
+    case 'truncate':
+    case 'garbage':
+    case 'split':
+    case 'trickle':
+    case 'reset':
+    case 'half-close':
       return frame;
   }
 }
@@ -185,7 +185,11 @@ function planOne(frame: Frame, fault: Fault, encode: (f: Frame) => Buffer): Faul
       return { frame: sent, raw, pieces: splitPieces(raw, fault.size, fault.gapMs) };
     case 'trickle':
       return { frame: sent, raw, pieces: tricklePieces(raw, fault.bytesPerSecond) };
-    default:
+    case 'wrong-packet-number':
+    case 'wrong-operation':
+    case 'duplicate':
+    case 'reset':
+    case 'half-close':
       return { frame: sent, raw, pieces: whole(raw) };
   }
 }
@@ -216,42 +220,4 @@ export function planFault(
     plans.push(planOne({ op: request.op + 50, pn: request.pn, params: [] }, fault, encode));
   }
   return plans;
-}
-
-/** `count` random bytes as uppercase hex; `random` returns numbers in [0, 1). */
-export function randomHex(count: number, random: () => number): string {
-  let s = '';
-  for (let i = 0; i < count; i++)
-    s += Math.floor(random() * 256)
-      .toString(16)
-      .padStart(2, '0');
-  return s.toUpperCase();
-}
-
-/** A fault in plain words (for `explain` and decision explanations). */
-export function explainFault(fault: Fault): string {
-  switch (fault.kind) {
-    case 'bad-checksum':
-      return 'with a wrong checksum';
-    case 'wrong-packet-number':
-      return `with packet number ${fault.offset >= 0 ? '+' : ''}${fault.offset}`;
-    case 'wrong-operation':
-      return fault.op === Op.GeneralError
-        ? 'replaced by a general error 98 (900:1)'
-        : `with operation ${String(fault.op).padStart(2, '0')} instead`;
-    case 'duplicate':
-      return `${fault.count} times`;
-    case 'truncate':
-      return `cut to its first ${fault.bytes === undefined ? 'half' : `${fault.bytes} bytes`}, then close the connection`;
-    case 'garbage':
-      return `replaced by ${fault.bytes} random bytes${fault.thenClose ? ', then close the connection' : ''}`;
-    case 'split':
-      return `in pieces of ${fault.size} byte${fault.size === 1 ? '' : 's'} ${fault.gapMs} ms apart`;
-    case 'trickle':
-      return `at ${fault.bytesPerSecond} bytes per second`;
-    case 'reset':
-      return 'not at all: reset the connection (TCP RST)';
-    case 'half-close':
-      return 'not at all: end the server side of the connection (FIN) and keep reading';
-  }
 }

@@ -10,6 +10,15 @@ import type { RequestFields } from '../protocol/fields.js';
 import type { ConnectionFaultSpec } from './connection-faults.js';
 import type { Fault, OutboundFault } from './faults.js';
 
+export type { Fault, FaultKind, OutboundFault } from './faults.js';
+export type {
+  ActiveFaults,
+  ConnectionFaultSpec,
+  LatencyFault,
+  OutageFault,
+  OutageMode,
+} from './connection-faults.js';
+
 export type { Clock, TimerHandle } from '../util/clock.js';
 
 /** What the server knows about a session when it asks for a decision. */

@@ -305,14 +305,15 @@ export class SmscServer extends EventEmitter<ServerEvents> {
     const server = this.netServer;
     this.netServer = undefined;
     this.faults.stop();
+    // (A listener an outage closed is not listening: nothing to close.)
     const closing =
-      server === undefined || !server.listening
-        ? Promise.resolve()
-        : new Promise<void>((r) =>
+      server?.listening === true
+        ? new Promise<void>((r) =>
             server.close(() => {
               r();
             }),
-          );
+          )
+        : Promise.resolve();
     for (const { socket } of this.pendingConnections.values()) socket.destroy();
     this.pendingConnections.clear();
     await Promise.all(

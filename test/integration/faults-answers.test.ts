@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import { createMockSmsc, type MockSmsc } from '../../src/mock-smsc.js';
 import { Op } from '../../src/protocol/operations.js';
 import { mulberry32 } from '../../src/scenario/random.js';
-import { randomHex } from '../../src/server/faults.js';
+import { randomHex } from '../../src/scenario/fault-steps.js';
 import { ManualClock } from '../../src/testing/manual-clock.js';
 import type { FrameRecord, RecordOf } from '../../src/transcript/record.js';
 import { RawPeer, until } from '../helpers/raw-peer.js';

@@ -42,11 +42,15 @@ async function probe(
     });
     socket.once('connect', () => {
       let data = 0;
-      socket.on('data', (d: Buffer) => (data += d.length));
+      socket.on('data', (d: Buffer) => {
+        data += d.length;
+      });
       socket.once('end', () => {
         if (data === 0) resolve({ how: 'closed', socket });
       });
-      setTimeout(() => resolve({ how: 'open', socket }), 150);
+      setTimeout(() => {
+        resolve({ how: 'open', socket });
+      }, 150);
     });
   });
 }

@@ -107,7 +107,7 @@ describe('server messages that misbehave (real TCP, manual clock)', function () 
     const [a, b] = serverRequests();
     expect([a?.op, a?.pn, b?.op, b?.pn]).to.deep.equal([20, 0, 20, 2]);
     expect(a?.params).to.deep.equal(b?.params);
-    expect(a?.raw.slice(8)).to.equal(b?.raw.slice(8, -3) + a!.raw.slice(-3));
+    expect(a!.raw.slice(8, -3)).to.equal(b!.raw.slice(8, -3), 'the same parameter bytes');
     expect(peer!.bytes.length).to.be.greaterThan(base);
   });
 
