@@ -155,6 +155,7 @@ export function showTranscript(t: Transcript, options: ShowOptions = {}): string
       const arrow = r.dir === 'in' ? p.in('→') : p.out('←');
       let text = [r.opName, pn3(r.pn), ...keyFields(r.op, r.fields)].join(' ');
       if (isErrorAnswer(r)) text = p.bad(text);
+      if (r.fault !== undefined) text += `  ${p.bad(`[fault ${r.fault}]`)}`;
       const rule = ruleOf.get(r);
       const tag = unmatched.has(r)
         ? `  ${p.bad('[unmatched]')}`

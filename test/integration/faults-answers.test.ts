@@ -10,6 +10,7 @@ import { mulberry32 } from '../../src/scenario/random.js';
 import { randomHex } from '../../src/scenario/fault-steps.js';
 import { ManualClock } from '../../src/testing/manual-clock.js';
 import type { FrameRecord, RecordOf } from '../../src/transcript/record.js';
+import { showTranscript } from '../../src/transcript/show.js';
 import { RawPeer, until } from '../helpers/raw-peer.js';
 import { assertValidRecord } from '../unit/transcript/helpers.js';
 import { wire, withChecksum } from '../helpers/wire.js';
@@ -83,6 +84,10 @@ describe('fault steps on the wire (real TCP, manual clock)', function () {
     const [rec] = outFrames();
     expect(rec).to.include({ op: 53, pn: 3, fault: 'bad-checksum', checksum: 'invalid' });
     expect(rec?.raw).to.equal(latin1(got));
+    // The ladder of `cimd2-mock show` marks the frame.
+    expect(showTranscript(mock!.transcript).join('\n')).to.match(
+      /← {2}submit-response 003 .*\[fault bad-checksum\]/,
+    );
   });
 
   it('wrong-packet-number: pn + 2 by default; offset -4 wraps below 000', async () => {
@@ -295,6 +300,9 @@ describe('fault steps on the wire (real TCP, manual clock)', function () {
     expect(outFrames()).to.have.length(0);
     const close = mock!.transcript.ofKind('session-close')[0];
     expect(close?.reason).to.equal('fault reset: connection reset (TCP RST)');
+    expect(showTranscript(mock!.transcript).join('\n')).to.include(
+      'fault reset instead of answering submit 003',
+    );
   });
 
   it('half-close: no answer, the server FIN, and it keeps reading', async () => {

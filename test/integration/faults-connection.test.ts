@@ -194,6 +194,18 @@ describe('connection faults (real TCP, manual clock)', function () {
     expect(Date.parse(faults[1]!.ts) - Date.parse(faults[0]!.ts)).to.equal(10_000);
   });
 
+  it('stop() during a refuse outage: the mock stops cleanly and leaves no timer behind', async () => {
+    await start();
+    mock!.setFaults({
+      outage: { mode: 'refuse', forMs: 60_000 },
+      latency: { baseMs: 10, jitterMs: 0 },
+    });
+    expect(await probed()).to.equal('refused');
+    await mock!.stop();
+    mock = undefined;
+    expect(clock.pending).to.equal(0);
+  });
+
   it('outage closeSessions: the open sessions are closed when it starts', async () => {
     await start();
     const p = await peer();
