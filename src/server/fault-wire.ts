@@ -73,6 +73,8 @@ export class FaultWire {
   private ended = false;
   /** Clock time before which the next frame may not start (latency order, bandwidth budget). */
   private nextAt = 0;
+  /** The frame being written in pieces: its pieces and the next one's index. */
+  private current: { readonly pieces: readonly FaultPiece[]; next: number } | undefined;
 
   constructor(owner: WireOwner, parts: WireParts) {
     this.owner = owner;
@@ -124,10 +126,31 @@ export class FaultWire {
     this.answer({ pn: frame.pn, op: frame.op - 50 }, [frame], fault);
   }
 
+  /**
+   * The session closes in order (a logout, a scenario disconnect): what waits — the rest of a
+   * frame being written in pieces, frames held by latency or bandwidth — is written now, so the
+   * last answers are not lost (reset and half-close endings are left out).
+   */
+  flushNow(): void {
+    const { stream } = this.owner;
+    if (this.ended || !this.owner.isOpen || stream.destroyed || stream.writableEnded) return;
+    const current = this.current;
+    this.current = undefined;
+    if (current !== undefined)
+      for (const p of current.pieces.slice(current.next)) this.owner.stream.write(p.bytes);
+    for (const job of this.queue.splice(0)) {
+      if (job.raw.length === 0) continue;
+      this.owner.recordOut(job.frame, job.raw, job.fault);
+      this.owner.stream.write(job.raw);
+    }
+    this.queuedBytes = 0;
+  }
+
   /** The session closed: what waits is dropped (its timers are the session's, cleared). */
   closed(): void {
     this.queue.length = 0;
     this.queuedBytes = 0;
+    this.current = undefined;
     this.busy = false;
   }
 
@@ -186,9 +209,11 @@ export class FaultWire {
     if (!this.owner.isOpen) return;
     const p = pieces[i];
     if (p === undefined) {
+      this.current = undefined;
       this.finish(job);
       return;
     }
+    this.current = { pieces, next: i };
     const wait = startedAt + p.atMs - this.parts.clock.now();
     if (wait > 0) {
       this.parts.timers.after(wait, () => {
@@ -205,6 +230,9 @@ export class FaultWire {
     const { owner } = this;
     switch (job.ending) {
       case 'close':
+        // Frames behind it are not sent: the connection ends here.
+        this.queue.length = 0;
+        this.queuedBytes = 0;
         owner.close({ code: 0, text: `fault ${job.fault ?? ''}: connection closed after it` });
         return;
       case 'reset': {

@@ -386,6 +386,7 @@ export class ServerSession implements Session {
 
   close(reason: CloseReason, options: { abort?: boolean } = {}): void {
     if (this.stateValue === 'closed') return;
+    if (options.abort !== true) this.wire?.flushNow();
     this.stateValue = 'closed';
     this.closeReason = reason;
     this.timers.clear();

@@ -108,6 +108,19 @@ describe('connection faults (real TCP, manual clock)', function () {
     expect(Date.parse(out!.ts) - Date.parse(inn!.ts)).to.equal(100);
   });
 
+  it('a logout under latency: the 52 is not lost, it goes out at once as the session closes', async () => {
+    await start('version: 1\nserver:\n  latency: { base: 1s }\n');
+    const p = await peer();
+    p.send(LOGIN);
+    await clock.advance(1000);
+    await p.waitBytes(LOGIN_OK.length);
+    p.send({ op: Op.Logout, pn: 3, params: [] });
+    await p.waitEnded();
+    expect(latin1(p.bytesFrom(LOGIN_OK.length))).to.equal(
+      latin1(withChecksum('<STX>52:003<TAB><ETX>')),
+    );
+  });
+
   it('latency with jitter keeps the order of the answers and stays within base ± jitter', async () => {
     await start();
     mock!.setFaults({ latency: { baseMs: 100, jitterMs: 50 } });
