@@ -26,6 +26,8 @@ import { TEXT_ENCODINGS, type TextEncoding } from './protocol/encodings.js';
 import { ScenarioError } from './scenario/index.js';
 import { HttpGuard, JSON_TYPES, type GuardRefusal, SCENARIO_TYPES } from './control/http-guard.js';
 import { redactScenarioText } from './control/redact-scenario.js';
+import { FaultsBodyError, faultsJson, parseFaultsBody } from './control/faults-body.js';
+import type { ConnectionFaultSpec } from './server/connection-faults.js';
 
 /** Options of {@link startControlApi}. */
 export interface ControlApiOptions {
@@ -243,6 +245,7 @@ const ROUTES: Readonly<Record<string, Readonly<Partial<Record<string, Handler>>>
   '/scenario': { GET: getScenario, PUT: putScenario },
   '/state': { GET: getState, PUT: putState },
   '/reset': { POST: postReset },
+  '/faults': { GET: getFaults, POST: postFaults, DELETE: deleteFaults },
 };
 
 /**
@@ -683,4 +686,28 @@ async function postReset(r: Request): Promise<void> {
   }
   const result = r.ctx.mock.reset(sessions === undefined ? {} : { sessions });
   sendJson(r.res, 200, { status: 'ok', ...result });
+}
+
+// ------------------------------------------------------------------ faults
+
+function getFaults(r: Request): Promise<void> {
+  sendJson(r.res, 200, faultsJson(r.ctx.mock.activeFaults));
+  return Promise.resolve();
+}
+
+async function postFaults(r: Request): Promise<void> {
+  const body = await readJsonObject(r);
+  let spec: ConnectionFaultSpec;
+  try {
+    spec = parseFaultsBody(body);
+  } catch (error) {
+    if (error instanceof FaultsBodyError) throw invalid(error.message);
+    throw error;
+  }
+  sendJson(r.res, 200, faultsJson(r.ctx.mock.setFaults(spec)));
+}
+
+function deleteFaults(r: Request): Promise<void> {
+  sendJson(r.res, 200, faultsJson(r.ctx.mock.clearFaults()));
+  return Promise.resolve();
 }

@@ -62,6 +62,14 @@ export type {
   RequestFields,
   SessionInfo,
   TextEncoding,
+  Fault,
+  FaultKind,
+  OutboundFault,
+  ConnectionFaultSpec,
+  ActiveFaults,
+  LatencyFault,
+  OutageFault,
+  OutageMode,
 } from './server/ports.js';
 export { createDefaultResponder } from './server/default-responder.js';
 

@@ -41,6 +41,8 @@ import {
   type ScenarioLoadOptions,
 } from './scenario/index.js';
 import { SmscServer, type DeliverResult, type SmscServerOptions } from './server/smsc-server.js';
+import type { ActiveFaults, ConnectionFaultSpec } from './server/connection-faults.js';
+import { mulberry32 } from './scenario/random.js';
 import type { Session } from './server/session.js';
 import type { SessionInfo } from './server/ports.js';
 import {
@@ -305,6 +307,8 @@ export class MockSmsc extends EventEmitter<MockSmscEvents> {
     this.server.on('session-opened', () => {
       this.sessionsTotal++;
     });
+    // Latency jitter follows the engine's seed, so a run can be replayed.
+    this.server.faults.useRandom(mulberry32(this.engine.seed ^ 0x5eed));
     // The scenario's `schedule` starts at each user's first login (the server's Scheduler).
     this.server.useLoginSchedule(() => this.engine.scenario.schedule);
   }
@@ -356,6 +360,7 @@ export class MockSmsc extends EventEmitter<MockSmscEvents> {
       name: scenario.name,
       rules: scenario.rules.length,
     });
+    if (scenario.server.faults !== undefined) mock.server.faults.apply(scenario.server.faults);
     if (options.watch === true && mock.scenarioFile !== undefined)
       await mock.watch(mock.scenarioFile);
     return mock;
@@ -587,6 +592,18 @@ export class MockSmsc extends EventEmitter<MockSmscEvents> {
       name: scenario.name,
       rules: scenario.rules.length,
     });
+    // The scenario's latency and bandwidth replace the ones in force; its outage starts now.
+    const faults = scenario.server.faults ?? {};
+    const active = this.server.faults.active();
+    this.server.faults.apply({
+      ...(faults.latency !== undefined || active.latency !== undefined
+        ? { latency: faults.latency ?? null }
+        : {}),
+      ...(faults.bandwidth !== undefined || active.bandwidth !== undefined
+        ? { bandwidth: faults.bandwidth ?? null }
+        : {}),
+      ...(faults.outage !== undefined ? { outage: faults.outage } : {}),
+    });
     this.emit('scenario-loaded', scenario, origin);
   }
 
@@ -632,6 +649,26 @@ export class MockSmsc extends EventEmitter<MockSmscEvents> {
     const record = this.recorder.record('reset', { epoch, sessions, cancelled });
     this.epochStartSeq = record.seq;
     return { epoch, seq: record.seq, cancelled, sessionsClosed };
+  }
+
+  /**
+   * Changes the connection faults: `latency` {baseMs, jitterMs} on every frame the server
+   * sends, `bandwidth` (bytes per second per session), `outage` {mode, forMs, closeSessions}. A
+   * key left out stays as it is, `null` ends that fault; each change is a `fault` record.
+   * Returns the faults now in force.
+   */
+  setFaults(spec: ConnectionFaultSpec): ActiveFaults {
+    return this.server.faults.apply(spec);
+  }
+
+  /** The connection faults in force (`GET /faults`). */
+  get activeFaults(): ActiveFaults {
+    return this.server.faults.active();
+  }
+
+  /** Ends every connection fault (an outage ends at once: the listener accepts again). */
+  clearFaults(): ActiveFaults {
+    return this.server.faults.clear();
   }
 
   /** The current state of the scenario (initially `started`). */

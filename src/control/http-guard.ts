@@ -164,7 +164,7 @@ export class HttpGuard {
     res.setHeader('Access-Control-Allow-Origin', this.corsOrigin);
     if (req.method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined) {
       res.writeHead(204, {
-        'Access-Control-Allow-Methods': 'GET, POST, PUT',
+        'Access-Control-Allow-Methods': 'GET, POST, PUT, DELETE',
         'Access-Control-Allow-Headers': 'Authorization, Content-Type',
         'Access-Control-Max-Age': '600',
         'Content-Length': '0',

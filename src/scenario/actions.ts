@@ -25,6 +25,7 @@ import { paramKey } from '../protocol/frame.js';
 import type { Afterward, Step, TerminalStep } from '../server/ports.js';
 import { formatDuration } from './durations.js';
 import { showValue } from './matchers.js';
+import { explainConnectionFaults, explainFaultStep, outboundFaultWords } from './fault-steps.js';
 
 /** The step keys of `then` that end an answer (everything but `delay`). */
 export const TERMINAL_STEP_KEYS = [
@@ -34,6 +35,7 @@ export const TERMINAL_STEP_KEYS = [
   'generalError',
   'drop',
   'disconnect',
+  'fault',
 ] as const;
 
 /** Every step key of `then`. */
@@ -122,6 +124,8 @@ export function explainStep(step: Step): string {
       return 'never answer';
     case 'disconnect':
       return 'close the connection without answering';
+    case 'fault':
+      return explainFaultStep(step, explainStep);
   }
 }
 
@@ -136,12 +140,15 @@ export function explainAfterward(item: AfterwardTemplate): string {
       let s = `${after} send a status report ${explainStatus(item.status)}`;
       if (item.errorCode !== undefined) s += ` with status error ${item.errorCode}`;
       if (item.dischargeTime !== undefined) s += ` discharged ${item.dischargeTime}`;
-      return s + targetWords(item.target);
+      if (item.beforeAnswer === true) s = s.replace(after, 'before the answer');
+      return s + outboundFaultWords(item) + targetWords(item.target);
     }
     case 'deliver':
-      return `${after} ${explainDeliver(item)}${targetWords(item.target)}`;
+      return `${after} ${explainDeliver(item)}${outboundFaultWords(item)}${targetWords(item.target)}`;
     case 'disconnect':
       return `${after} close the connection`;
+    case 'faults':
+      return `${after} ${explainConnectionFaults(item.faults)}`;
   }
 }
 

@@ -15,7 +15,7 @@ import { STATUS_NAMES, statusByName } from '../protocol/status-codes.js';
 import { formatTimestamp } from '../protocol/values.js';
 import type { Parameter } from '../protocol/frame.js';
 import { TEXT_ENCODINGS } from '../protocol/encodings.js';
-import type { Afterward, Step } from '../server/ports.js';
+import type { Afterward, OutboundFault, Step } from '../server/ports.js';
 import { STEP_KEYS, TERMINAL_STEP_KEYS } from './actions.js';
 import type { AfterwardTemplate, StatusChoice } from './actions.js';
 import type {
@@ -30,6 +30,12 @@ import type {
   WhenDoc,
 } from './document.js';
 import { MAX_DURATION_MS, durationTooLongMessage, parseDuration } from './durations.js';
+import {
+  compileConnectionFaults,
+  compileFaultStep,
+  compileOutboundFault,
+  type FaultCompileContext,
+} from './fault-steps.js';
 import type { ScenarioIssue } from './issues.js';
 import {
   compileNumberMatch,
@@ -95,6 +101,17 @@ class Compiler {
     this.issues.push(this.source.issue(path, message, prefix ? { prefix } : {}));
   }
 
+  /** What the fault compilers (fault-steps.ts) use of this compiler; `doc` holds answer keys. */
+  private faultContext(doc?: StepDoc): FaultCompileContext {
+    return {
+      fail: (path, message) => {
+        this.fail(path, message);
+      },
+      ms: (value, fallback, path) => this.ms(value, fallback, path),
+      step: (key, path) => this.step(key, doc ?? {}, path),
+    };
+  }
+
   private ms(value: number | string | undefined, fallback: number, path: DocPath): number {
     if (value === undefined) return fallback;
     // The schema already rejected bad durations.
@@ -115,16 +132,29 @@ class Compiler {
     const schedule = (doc.schedule ?? []).flatMap((item, i): ScheduledItem[] => {
       const path = ['schedule', i];
       const afterMs = this.ms(item.after, 0, [...path, 'after']);
-      const actions = [item.deliver !== undefined, item.disconnect !== undefined].filter(Boolean);
+      const faults = compileConnectionFaults(item, path, this.faultContext());
+      const actions = [
+        item.deliver !== undefined,
+        item.disconnect !== undefined,
+        faults !== undefined,
+      ].filter(Boolean);
       if (actions.length !== 1) {
         this.fail(
           path,
           actions.length === 0
-            ? 'needs one action: deliver or disconnect'
-            : 'has both deliver and disconnect: use two schedule items',
+            ? 'needs one action: deliver, disconnect, or connection faults (latency, bandwidth, outage)'
+            : 'has more than one of deliver, disconnect and connection faults: use one schedule item each',
         );
         return [];
       }
+      if (faults !== undefined)
+        return [
+          {
+            afterMs,
+            ...(item.user !== undefined && { user: item.user }),
+            action: { kind: 'faults', afterMs, faults },
+          },
+        ];
       const action: Afterward = item.deliver
         ? this.deliver(
             { ...item.deliver, after: afterMs },
@@ -171,7 +201,25 @@ class Compiler {
       }),
       ...(s.throttle !== undefined && { throttle: s.throttle }),
       ...(s.timezone !== undefined && { timezone: s.timezone }),
+      ...this.serverFaults(s),
     };
+  }
+
+  private serverFaults(s: NonNullable<ScenarioDocument['server']>): Pick<ServerSettings, 'faults'> {
+    const faults = compileConnectionFaults(s, ['server'], this.faultContext());
+    if (faults === undefined) return {};
+    for (const key of ['latency', 'bandwidth', 'outage'] as const)
+      if (faults[key] === null)
+        this.fail(
+          ['server', key],
+          `${key}: null ends a fault in a schedule item; here leave it out`,
+        );
+    if (faults.outage !== undefined && faults.outage !== null && faults.outage.forMs === undefined)
+      this.fail(
+        ['server', 'outage'],
+        'an outage in the server block needs for: (how long after the scenario loads)',
+      );
+    return { faults };
   }
 
   private accounts(doc: ScenarioDocument): Account[] {
@@ -469,6 +517,10 @@ class Compiler {
       case 'drop':
       case 'disconnect':
         return { kind: key };
+      case 'fault': {
+        const f = doc.fault ?? { kind: 'bad-checksum' };
+        return compileFaultStep(f, path, this.faultContext(f.answer));
+      }
     }
   }
 
@@ -477,15 +529,30 @@ class Compiler {
       const s = doc.statusReport;
       const at = [...path, 'statusReport'];
       const status = this.status(s.status ?? 'delivered', [...at, 'status']);
+      if (s.beforeAnswer === true && s.after !== undefined)
+        this.fail(
+          [...at, 'after'],
+          'a beforeAnswer report goes out right before the answer: remove after',
+        );
+      const fault =
+        s.fault === undefined
+          ? undefined
+          : compileOutboundFault(s.fault, [...at, 'fault'], this.faultContext());
       if (!status) return [];
       return [
         {
           kind: 'statusReport',
-          afterMs: this.ms(s.after, this.statusReportDelayMs, [...at, 'after']),
+          afterMs:
+            s.beforeAnswer === true
+              ? 0
+              : this.ms(s.after, this.statusReportDelayMs, [...at, 'after']),
           status,
           ...(s.errorCode !== undefined && { errorCode: s.errorCode }),
           ...(s.dischargeTime !== undefined && { dischargeTime: s.dischargeTime }),
           ...(s.target !== undefined && { target: s.target }),
+          ...(s.beforeAnswer === true && { beforeAnswer: true }),
+          ...(s.duplicate === true && { duplicate: true }),
+          ...(fault !== undefined && { fault }),
         },
       ];
     }
@@ -534,6 +601,12 @@ class Compiler {
     return { kind: 'weighted', options };
   }
 
+  private deliverFault(doc: DeliverDoc, path: DocPath): { fault?: OutboundFault } {
+    if (doc.fault === undefined) return {};
+    const fault = compileOutboundFault(doc.fault, [...path, 'fault'], this.faultContext());
+    return fault === undefined ? {} : { fault };
+  }
+
   private deliver(
     doc: DeliverDoc,
     path: DocPath,
@@ -568,6 +641,8 @@ class Compiler {
       ...(doc.encoding !== undefined && { encoding: doc.encoding }),
       ...(doc.udh !== undefined && { udh: doc.udh.toUpperCase() }),
       ...(doc.target !== undefined && { target: doc.target }),
+      ...(doc.duplicate === true && { duplicate: true }),
+      ...this.deliverFault(doc, path),
     };
   }
 }

@@ -3,7 +3,7 @@
  * template names each operation's request provides to `afterwards`. The compiler that builds
  * them is compile.ts.
  */
-import type { Afterward, Step } from '../server/ports.js';
+import type { Afterward, ConnectionFaultSpec, Step } from '../server/ports.js';
 import type { AfterwardTemplate } from './actions.js';
 import type { Matcher } from './matchers.js';
 
@@ -57,6 +57,8 @@ export interface ServerSettings {
   readonly statusReportDelayMs: number;
   /** IANA zone for 060/063 time stamps; absent = UTC. */
   readonly timezone?: string;
+  /** Connection faults (latency, bandwidth, outage) set when the scenario loads. */
+  readonly faults?: ConnectionFaultSpec;
 }
 
 /**

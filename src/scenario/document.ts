@@ -3,7 +3,7 @@
  * `schemas/scenario.schema.json`, which is the source of truth; the compiler only ever sees
  * documents the schema accepted.
  */
-import type { TextEncoding } from '../server/ports.js';
+import type { FaultKind, OutageMode, TextEncoding } from '../server/ports.js';
 
 /** A number of milliseconds or a string such as `150ms`, `1s`, `2.5s`, `1m`, `1h`. */
 export type DurationValue = number | string;
@@ -67,6 +67,46 @@ export interface ErrorDoc {
   readonly text?: string;
 }
 
+/** The answer a `fault` step distorts: one of these keys (default: the positive answer). */
+export interface FaultAnswerDoc {
+  readonly respond?: RespondDoc | null;
+  readonly error?: ErrorDoc;
+  readonly generalError?: ErrorDoc;
+  readonly nack?: EmptyDoc;
+}
+
+/** A fault: `kind` and the keys of that kind (see fault-steps.ts FAULT_KEYS). */
+export interface FaultDoc {
+  readonly kind: FaultKind;
+  readonly offset?: number;
+  readonly op?: number;
+  readonly count?: number;
+  readonly bytes?: number;
+  readonly thenClose?: boolean;
+  readonly size?: number;
+  readonly gap?: DurationValue;
+  readonly bytesPerSecond?: number;
+  readonly answer?: FaultAnswerDoc;
+}
+
+export interface LatencyDoc {
+  readonly base: DurationValue;
+  readonly jitter?: DurationValue;
+}
+
+export interface OutageDoc {
+  readonly for?: DurationValue;
+  readonly mode?: OutageMode;
+  readonly closeSessions?: boolean;
+}
+
+/** Connection faults (`server:` block, `schedule` items); `null` ends one (schedule). */
+export interface ConnectionFaultsDoc {
+  readonly latency?: LatencyDoc | null;
+  readonly bandwidth?: number | null;
+  readonly outage?: OutageDoc | null;
+}
+
 /** One entry of `then`: exactly one key. */
 export interface StepDoc {
   readonly delay?: DurationValue;
@@ -76,6 +116,7 @@ export interface StepDoc {
   readonly generalError?: ErrorDoc;
   readonly drop?: EmptyDoc;
   readonly disconnect?: EmptyDoc;
+  readonly fault?: FaultDoc;
 }
 
 /** A status by name (`delivered`), by 061 code (0–9), or a map of names to random weights. */
@@ -87,6 +128,9 @@ export interface StatusReportDoc {
   readonly errorCode?: number;
   readonly dischargeTime?: string;
   readonly target?: 'session' | 'user';
+  readonly beforeAnswer?: boolean;
+  readonly duplicate?: boolean;
+  readonly fault?: FaultDoc;
 }
 
 export interface DeliverDoc {
@@ -98,6 +142,8 @@ export interface DeliverDoc {
   readonly encoding?: TextEncoding;
   readonly udh?: string;
   readonly target?: 'session' | 'user';
+  readonly duplicate?: boolean;
+  readonly fault?: FaultDoc;
 }
 
 export interface DisconnectLaterDoc {
@@ -123,8 +169,11 @@ export interface RuleDoc {
   readonly afterwards?: readonly AfterwardDoc[];
 }
 
-/** A schedule item: `after` plus exactly one of `deliver` or `disconnect`. */
-export interface ScheduleDoc {
+/**
+ * A schedule item: `after` plus exactly one of `deliver` or `disconnect`, or connection faults
+ * (`latency`, `bandwidth`, `outage`, together as one item).
+ */
+export interface ScheduleDoc extends ConnectionFaultsDoc {
   readonly after: DurationValue;
   readonly user?: string;
   readonly deliver?: Omit<DeliverDoc, 'after'>;
@@ -137,7 +186,7 @@ export interface AccountDoc {
   readonly maxSessions?: number;
 }
 
-export interface ServerDoc {
+export interface ServerDoc extends ConnectionFaultsDoc {
   readonly keepAlive?: DurationValue;
   readonly throttle?: number;
   readonly statusReportDelay?: DurationValue;

@@ -60,6 +60,7 @@ import { explainStep, resolveAfterward } from './actions.js';
 import type { CompiledRule, CompiledScenario } from './compiled.js';
 import type { MatchEnv, RateMatcher } from './matchers.js';
 import { showValue } from './matchers.js';
+import { resolveFaultSteps } from './fault-steps.js';
 import { mulberry32 } from './random.js';
 
 /** Options of {@link RuleEngine}. */
@@ -328,7 +329,8 @@ export class RuleEngine implements Responder {
     explanation += ` → ${rule.steps.map(explainStep).join(', then ')}`;
     if (rule.setState !== undefined)
       explanation += `; state ${showValue(before)} → ${showValue(rule.setState)}`;
-    return { steps: rule.steps, afterwards, ruleId: rule.id, explanation };
+    const steps = resolveFaultSteps(rule.steps, this.random);
+    return { steps, afterwards, ruleId: rule.id, explanation };
   }
 
   private defaultReport(ctx: RequestContext): Afterward | undefined {

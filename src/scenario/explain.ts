@@ -4,6 +4,7 @@
 import { explainAfterward, explainDeliver, explainStep } from './actions.js';
 import type { CompiledRule, CompiledScenario, ScheduledItem } from './compiled.js';
 import { formatDuration } from './durations.js';
+import { explainConnectionFaults, outboundFaultWords } from './fault-steps.js';
 
 const q = (s: string): string => JSON.stringify(s);
 
@@ -31,8 +32,10 @@ function explainScheduled(item: ScheduledItem): string {
   const when = `${formatDuration(item.afterMs)} after ${item.user !== undefined ? `${q(item.user)} first logs in` : 'the first login'}`;
   const what =
     item.action.kind === 'deliver'
-      ? `${explainDeliver(item.action)} to ${who} oldest session`
-      : `close ${who} oldest session`;
+      ? `${explainDeliver(item.action)}${outboundFaultWords(item.action)} to ${who} oldest session`
+      : item.action.kind === 'faults'
+        ? explainConnectionFaults(item.action.faults)
+        : `close ${who} oldest session`;
   return `schedule: ${when}, ${what}`;
 }
 
@@ -42,6 +45,8 @@ function explainScheduled(item: ScheduledItem): string {
  */
 export function explainScenario(scenario: CompiledScenario): string[] {
   const lines = scenario.rules.map(explainRule);
+  if (scenario.server.faults !== undefined)
+    lines.unshift(`server: ${explainConnectionFaults(scenario.server.faults)}`);
   lines.push(...scenario.schedule.map(explainScheduled));
   const login = scenario.accounts
     ? `logins of the ${scenario.accounts.length} listed account(s) are accepted (others get error 100, extra sessions 102)`

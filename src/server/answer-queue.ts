@@ -6,6 +6,7 @@
  * asks its output to pause reading, and to resume once fewer are.
  */
 import type { Frame } from '../protocol/frame.js';
+import type { Fault } from './faults.js';
 import type { RequestContext } from './ports.js';
 import type { PartTicket } from './reassembler.js';
 
@@ -19,11 +20,15 @@ export interface AnswerSlot {
   held?: RequestContext;
   /** The submit's place in its multipart set. */
   ticket?: PartTicket;
+  /** A `fault` step: the frames leave distorted (set before the slot is filled). */
+  fault?: Fault;
 }
 
 /** Where answers go and how reading is paused. */
 export interface AnswerOutput {
   write(frame: Frame): void;
+  /** Writes a slot's frames with its fault (without it, they are written plainly). */
+  fault?(slot: AnswerSlot, fault: Fault): void;
   pause(): void;
   resume(): void;
   /** False once the session is closing: reading is not resumed then. */
@@ -97,7 +102,9 @@ export class AnswerQueue {
       const slot = this.slots[this.head];
       if (!slot?.done) break;
       this.head++;
-      for (const f of slot.frames) this.output.write(f);
+      if (slot.fault === undefined || this.output.fault === undefined)
+        for (const f of slot.frames) this.output.write(f);
+      else this.output.fault(slot, slot.fault);
       slot.after?.();
     }
     if (this.head > 64 && this.head * 2 > this.slots.length) {

@@ -9,6 +9,7 @@ import { getParam } from '../protocol/frame.js';
 import { Op } from '../protocol/operations.js';
 import { Param } from '../protocol/parameters.js';
 import { CimdError, errorText } from '../protocol/status-codes.js';
+import type { Fault } from './faults.js';
 import type { RequestContext, Step, TerminalStep } from './ports.js';
 
 /** What answer builders may use of the server (MessageStore implements it). */
@@ -38,6 +39,8 @@ export interface Answer {
   readonly disconnect?: boolean;
   /** A submit answer: spaced by ThrottleRate. */
   readonly throttled?: boolean;
+  /** A `fault` step: the frames leave distorted. */
+  readonly fault?: Fault;
 }
 
 type RespondStep = Extract<Step, { kind: 'respond' }>;
@@ -130,6 +133,8 @@ export const POSITIVE_ANSWERS: ReadonlyMap<number, AnswerBuilder> = new Map([
   [Op.Get, get],
 ]);
 
+const RESPOND: TerminalStep = { kind: 'respond' };
+
 /** The answer a terminal step gives to `request`. */
 export function answerFor(
   request: RequestContext,
@@ -152,6 +157,8 @@ export function answerFor(
       return { frames: [] };
     case 'disconnect':
       return { frames: [], disconnect: true };
+    case 'fault':
+      return { ...answerFor(request, step.answer ?? RESPOND, services), fault: step.fault };
   }
 }
 

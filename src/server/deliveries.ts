@@ -7,6 +7,7 @@ import { buildDeliverParts, type DeliverContent } from '../protocol/deliver-part
 import type { Parameter } from '../protocol/frame.js';
 import { Op } from '../protocol/operations.js';
 import { Param } from '../protocol/parameters.js';
+import type { OutboundFault } from './faults.js';
 import type { MessageStore } from './message-store.js';
 import type { OutboundResult } from './session-types.js';
 import type { OutboundWindow } from './outbound-window.js';
@@ -71,16 +72,16 @@ export class Deliveries {
     window: OutboundWindow,
     parts: readonly Parameter[][],
     firstPn?: number,
+    options: { readonly fault?: OutboundFault } = {},
   ): Promise<DeliverResult> {
     const full = window.capacityError(parts.length);
     if (full !== undefined) throw full;
     const results = await Promise.all(
       parts.map((params, i) =>
-        window.request(
-          Op.DeliverMessage,
-          params,
-          i === 0 && firstPn !== undefined ? { pn: firstPn } : {},
-        ),
+        window.request(Op.DeliverMessage, params, {
+          ...(i === 0 && firstPn !== undefined ? { pn: firstPn } : {}),
+          ...options,
+        }),
       ),
     );
     return {
@@ -91,7 +92,11 @@ export class Deliveries {
   }
 
   /** Sends a status report and records the status for enquiries. */
-  async report(window: OutboundWindow, report: DeliverStatusReport): Promise<DeliverResult> {
+  async report(
+    window: OutboundWindow,
+    report: DeliverStatusReport,
+    options: { readonly fault?: OutboundFault } = {},
+  ): Promise<DeliverResult> {
     const params: Parameter[] = [
       { code: Param.DestinationAddress, value: report.destination },
       { code: Param.ServiceCentreTimeStamp, value: report.messageTimestamp },
@@ -105,11 +110,10 @@ export class Deliveries {
     });
     params.push(...(report.extraParameters ?? []));
     this.store.setStatus(report.messageTimestamp, report.destination, report.status);
-    const result = await window.request(
-      Op.DeliverStatusReport,
-      params,
-      report.pn === undefined ? {} : { pn: report.pn },
-    );
+    const result = await window.request(Op.DeliverStatusReport, params, {
+      ...(report.pn === undefined ? {} : { pn: report.pn }),
+      ...options,
+    });
     return { packetNumbers: [result.pn], acknowledged: result.acknowledged, results: [result] };
   }
 }

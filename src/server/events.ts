@@ -183,6 +183,30 @@ export type BadFrameAnswer =
  */
 export type FrameInDetail = FrameDecode | BadFrameAnswer;
 
+/**
+ * A fault the server committed on purpose, beside the faulted frames themselves (those are
+ * `frame-out` with their fault kind): an answer replaced by a `reset` or `half-close` (`session`,
+ * `pn`/`op` of the request left unanswered), and the `start`/`end` of a connection-level fault
+ * (`latency`, `bandwidth`, `outage`), plus each connection an outage turned away (`connection`).
+ */
+export interface FaultEvent {
+  /** The connection concerned (reset, half-close). */
+  readonly session?: string;
+  /** `reset`, `half-close`, `latency`, `bandwidth` or `outage`. */
+  readonly fault: string;
+  readonly phase?: 'start' | 'end' | 'connection';
+  readonly pn?: number;
+  readonly op?: number;
+  readonly baseMs?: number;
+  readonly jitterMs?: number;
+  readonly bytesPerSecond?: number;
+  readonly mode?: string;
+  readonly forMs?: number;
+  readonly closeSessions?: boolean;
+  /** `ip:port` of a connection an outage turned away. */
+  readonly remote?: string;
+}
+
 export interface ServerEvents {
   'tcp-connected': [request: ConnectionRequest];
   'tcp-disconnected': [clientId: string, reason: CloseReason];
@@ -198,7 +222,9 @@ export interface ServerEvents {
   'session-closed': [session: SessionInfo, reason: CloseReason];
   'logged-in': [session: SessionInfo];
   'frame-in': [session: SessionInfo, result: DecodeResult, detail?: FrameInDetail];
-  'frame-out': [session: SessionInfo, frame: Frame, raw: Buffer];
+  /** `fault`: the fault kind when the bytes were distorted on purpose (raw is what was sent). */
+  'frame-out': [session: SessionInfo, frame: Frame, raw: Buffer, fault?: string];
+  fault: [event: FaultEvent];
   decision: [session: SessionInfo, request: RequestContext, decision: Decision];
   scheduled: [session: SessionInfo, item: ScheduledItemEvent];
   fired: [session: SessionInfo, item: ScheduledItemEvent];

@@ -15,6 +15,7 @@ import { CimdError } from '../protocol/status-codes.js';
 import { LimitError, SessionClosedError } from '../errors.js';
 import type { TimerHandle } from '../util/clock.js';
 import { deferred, type Deferred } from '../util/deferred.js';
+import type { OutboundFault } from './faults.js';
 import type { OutboundResult } from './session-types.js';
 import type { TimerSet } from './timer-set.js';
 import type { SessionInfo } from './ports.js';
@@ -40,6 +41,8 @@ export interface WindowOwner {
   readonly isOpen: boolean;
   /** Writes one frame now. */
   writeFrame(frame: Frame): void;
+  /** Writes one frame with a fault (without it, the frame is written plainly). */
+  writeFaulted?(frame: Frame, fault: OutboundFault): void;
 }
 
 /** Per-request overrides (the keep-alive's 40 uses them). */
@@ -52,6 +55,8 @@ export interface RequestOptions {
   readonly throttled?: boolean;
   /** Exempt from maxOutstanding. */
   readonly unlimited?: boolean;
+  /** The first transmission goes out with this fault (resends go out clean). */
+  readonly fault?: OutboundFault;
 }
 
 interface Item {
@@ -61,6 +66,7 @@ interface Item {
   readonly ackTimeoutMs: number;
   readonly maxResends: number;
   readonly throttled: boolean;
+  readonly fault: OutboundFault | undefined;
   pn: number;
   attempts: number;
   timer: TimerHandle | undefined;
@@ -138,6 +144,7 @@ export class OutboundWindow {
       ackTimeoutMs: options.ackTimeoutMs ?? this.options.ackTimeoutMs,
       maxResends: options.maxResends ?? this.options.maxResends,
       throttled: options.throttled ?? true,
+      fault: options.fault,
       pn: -1,
       attempts: 0,
       timer: undefined,
@@ -219,7 +226,10 @@ export class OutboundWindow {
   private transmit(item: Item): void {
     if (!this.link.isOpen || this.inFlight.get(item.pn) !== item) return;
     item.attempts++;
-    this.link.writeFrame({ op: item.op, pn: item.pn, params: item.params });
+    const frame = { op: item.op, pn: item.pn, params: item.params };
+    if (item.fault !== undefined && item.attempts === 1 && this.link.writeFaulted !== undefined)
+      this.link.writeFaulted(frame, item.fault);
+    else this.link.writeFrame(frame);
     item.timer = this.timers.after(item.ackTimeoutMs, () => {
       item.timer = undefined;
       if (this.inFlight.get(item.pn) !== item) return;

@@ -7,6 +7,17 @@
 import type { Frame, Parameter } from '../protocol/frame.js';
 import type { TextEncoding } from '../protocol/encodings.js';
 import type { RequestFields } from '../protocol/fields.js';
+import type { ConnectionFaultSpec } from './connection-faults.js';
+import type { Fault, OutboundFault } from './faults.js';
+
+export type { Fault, FaultKind, OutboundFault } from './faults.js';
+export type {
+  ActiveFaults,
+  ConnectionFaultSpec,
+  LatencyFault,
+  OutageFault,
+  OutageMode,
+} from './connection-faults.js';
 
 export type { Clock, TimerHandle } from '../util/clock.js';
 
@@ -50,6 +61,8 @@ export interface RequestContext {
  * - generalError: 98 carrying 900/901.
  * - drop: never answer.
  * - disconnect: close the TCP connection without answering.
+ * - fault: the answer `answer` would give (default the positive one), distorted on the wire by
+ *   `fault` (faults.ts).
  */
 export type Step =
   | { readonly kind: 'delay'; readonly ms: number }
@@ -62,7 +75,14 @@ export type Step =
   | { readonly kind: 'nack' }
   | { readonly kind: 'generalError'; readonly code: number; readonly text?: string }
   | { readonly kind: 'drop' }
-  | { readonly kind: 'disconnect' };
+  | { readonly kind: 'disconnect' }
+  | { readonly kind: 'fault'; readonly fault: Fault; readonly answer?: FaultedAnswerStep };
+
+/** The answers a `fault` step may distort. */
+export type FaultedAnswerStep = Extract<
+  Step,
+  { kind: 'respond' | 'error' | 'generalError' | 'nack' }
+>;
 
 export type TerminalStep = Exclude<Step, { kind: 'delay' }>;
 
@@ -85,6 +105,12 @@ export type Afterward =
       /** 063 as yymmddhhmmss; default: the clock when the report fires, never before the 060. */
       readonly dischargeTime?: string;
       readonly target?: 'session' | 'user';
+      /** Sent right before the submit's answer instead of after it (`afterMs` is 0). */
+      readonly beforeAnswer?: boolean;
+      /** Sent a second time: same content, a new packet number. */
+      readonly duplicate?: boolean;
+      /** Its first transmission goes out distorted. */
+      readonly fault?: OutboundFault;
     }
   | {
       readonly kind: 'deliver';
@@ -98,8 +124,14 @@ export type Afterward =
       /** UDH hex including UDHL. */
       readonly udh?: string;
       readonly target?: 'session' | 'user';
+      /** Sent a second time: same content, new packet numbers. */
+      readonly duplicate?: boolean;
+      /** The first transmission of each part goes out distorted. */
+      readonly fault?: OutboundFault;
     }
-  | { readonly kind: 'disconnect'; readonly afterMs: number };
+  | { readonly kind: 'disconnect'; readonly afterMs: number }
+  /** Changes the server's connection faults (a `schedule` item). */
+  | { readonly kind: 'faults'; readonly afterMs: number; readonly faults: ConnectionFaultSpec };
 
 /** The Responder's answer to one request. */
 export interface Decision {

@@ -199,7 +199,11 @@ export class RequestFlow<
     const step: TerminalStep = terminal ?? { kind: 'drop' };
     const run = (): void => {
       if (!this.session.isOpen) return;
-      const timestamp = this.give(ctx, slot, this.answerOf(ctx, step));
+      const answer = this.answerOf(ctx, step);
+      // A status report with beforeAnswer goes out before the answer is written.
+      if (decision.afterwards.length > 0)
+        this.parts.scheduler.beforeAnswer(this.session, ctx, decision, answer.timestamp);
+      const timestamp = this.give(ctx, slot, answer);
       if (decision.afterwards.length > 0)
         this.parts.scheduler.afterwards(this.session, ctx, decision, timestamp);
     };
@@ -208,6 +212,8 @@ export class RequestFlow<
   }
 
   private answerOf(ctx: RequestContext, step: TerminalStep): Answer {
+    if (step.kind === 'fault')
+      return { ...this.answerOf(ctx, step.answer ?? { kind: 'respond' }), fault: step.fault };
     if (step.kind === 'respond' && ctx.frame.op === Op.Login) {
       const refusal = this.parts.registry.admitLogin(this.session, ctx.fields.user ?? '');
       if (refusal !== undefined) return { frames: errorFrames(ctx, refusal) };
@@ -219,6 +225,7 @@ export class RequestFlow<
   private give(ctx: RequestContext, slot: AnswerSlot, answer: Answer): string | undefined {
     if (answer.login !== undefined) this.hooks.loggedIn(answer.login);
     const done = (): void => {
+      if (answer.fault !== undefined) slot.fault = answer.fault;
       this.hooks.answers.fill(
         slot,
         answer.frames,

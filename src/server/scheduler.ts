@@ -9,6 +9,7 @@ import type { Parameter } from '../protocol/frame.js';
 import { hexToBytes } from '../protocol/values.js';
 import type { Clock, TimerHandle } from '../util/clock.js';
 import { renderTemplate } from '../util/template.js';
+import type { ConnectionFaults } from './connection-faults.js';
 import type { DeliverMessage, Deliveries } from './deliveries.js';
 import type { Afterward, Decision, RequestContext } from './ports.js';
 import type { SessionRegistry } from './registry.js';
@@ -44,6 +45,7 @@ export class Scheduler {
   private seq = 0;
   private loginSchedule: () => readonly LoginScheduleItem[] = () => [];
   private readonly seenUsers = new Set<string>();
+  private faults: ConnectionFaults | undefined;
 
   constructor(
     clock: Clock,
@@ -57,6 +59,11 @@ export class Scheduler {
     this.registry = registry;
     this.deliveries = deliveries;
     this.maxItems = maxItems;
+  }
+
+  /** Where `faults` items (connection faults of a `schedule`) go. */
+  useFaults(faults: ConnectionFaults): void {
+    this.faults = faults;
   }
 
   /** Items scheduled and not fired yet. */
@@ -93,7 +100,7 @@ export class Scheduler {
       if (!session.isOpen) continue;
       // A scheduled deliver goes to the user's oldest logged-in session when it fires.
       const action =
-        item.action.kind === 'disconnect'
+        item.action.kind === 'disconnect' || item.action.kind === 'faults'
           ? item.action
           : { ...item.action, target: 'user' as const };
       this.schedule(session, action, { user, session: session.id });
@@ -115,8 +122,30 @@ export class Scheduler {
       timestamp,
       session: session.id,
     };
-    for (const action of decision.afterwards)
+    for (const action of decision.afterwards) {
+      if (action.kind === 'statusReport' && action.beforeAnswer === true) continue;
       this.schedule(session, action, vars, request.fields.destination ?? '', timestamp);
+    }
+  }
+
+  /**
+   * Fires a decision's `beforeAnswer` status reports now, before its answer is written (each
+   * recorded as `scheduled` and `fired` like any item).
+   */
+  beforeAnswer(
+    session: ServerSession,
+    request: RequestContext,
+    decision: Decision,
+    timestamp: string | undefined,
+  ): void {
+    for (const action of decision.afterwards) {
+      if (action.kind !== 'statusReport' || action.beforeAnswer !== true) continue;
+      const id = ++this.seq;
+      const at = this.clock.now();
+      this.signals.emit('scheduled', session.info, { id, action, at });
+      const vars = { user: session.user, session: session.id, timestamp };
+      this.fire(id, session, action, at, vars, request.fields.destination ?? '', timestamp);
+    }
   }
 
   /** Schedules one item on `session`; returns its id. */
@@ -199,6 +228,11 @@ export class Scheduler {
     destination: string,
     timestamp: string | undefined,
   ): void {
+    if (action.kind === 'faults') {
+      this.signals.emit('fired', origin.info, { id, action, at });
+      this.faults?.apply(action.faults);
+      return;
+    }
     const target = 'target' in action ? action.target : undefined;
     let session: ServerSession | undefined = origin.isOpen ? origin : undefined;
     if (session === undefined && target === 'user' && origin.user !== undefined)
@@ -226,7 +260,7 @@ export class Scheduler {
           fired('the submit got no 060 (not answered positively)');
           return;
         }
-        const full = s.outbound.capacityError(1);
+        const full = s.outbound.capacityError(action.duplicate === true ? 2 : 1);
         if (full !== undefined) {
           fired(full.message);
           return;
@@ -241,7 +275,10 @@ export class Scheduler {
             ? { dischargeTime: renderTemplate(action.dischargeTime, vars) }
             : {}),
         };
-        this.deliveries.report(s.outbound, report).catch(swallow);
+        const options = action.fault !== undefined ? { fault: action.fault } : {};
+        this.deliveries.report(s.outbound, report, options).catch(swallow);
+        if (action.duplicate === true)
+          this.deliveries.report(s.outbound, report, options).catch(swallow);
         return;
       }
       case 'deliver': {
@@ -254,13 +291,16 @@ export class Scheduler {
           this.signals.error(error);
           return;
         }
-        const full = s.outbound.capacityError(parts.length);
+        const copies = action.duplicate === true ? 2 : 1;
+        const full = s.outbound.capacityError(parts.length * copies);
         if (full !== undefined) {
           fired(full.message);
           return;
         }
         fired();
-        this.deliveries.send(s.outbound, parts).catch(swallow);
+        const options = action.fault !== undefined ? { fault: action.fault } : {};
+        for (let i = 0; i < copies; i++)
+          this.deliveries.send(s.outbound, parts, undefined, options).catch(swallow);
         return;
       }
       case 'disconnect':

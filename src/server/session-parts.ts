@@ -4,6 +4,7 @@
  * need no import of the session class.
  */
 import type { Clock } from '../util/clock.js';
+import type { ConnectionFaults } from './connection-faults.js';
 import type { RequestDecider } from './manual-responder.js';
 import type { MessageStore } from './message-store.js';
 import type { ResolvedSessionOptions } from './options.js';
@@ -21,6 +22,8 @@ export interface ServerParts<S extends RegisteredSession> {
   readonly store: MessageStore;
   readonly throttle: Throttle;
   readonly reassembler: Reassembler;
+  /** Connection-level faults (latency, bandwidth, outage). */
+  readonly faults: ConnectionFaults;
   /** Who answers requests now (the responder may be swapped at run time). */
   readonly decider: () => RequestDecider;
   /** KeepAliveInterval in ms (it may change at run time). */
@@ -28,6 +31,13 @@ export interface ServerParts<S extends RegisteredSession> {
   /** Server-initiated work after decisions, and its end with the session. */
   readonly scheduler: {
     afterwards(
+      session: S,
+      request: RequestContext,
+      decision: Decision,
+      timestamp: string | undefined,
+    ): void;
+    /** The decision's `beforeAnswer` status reports, sent now (before the answer). */
+    beforeAnswer(
       session: S,
       request: RequestContext,
       decision: Decision,

@@ -30,6 +30,8 @@ import { AnswerQueue } from './answer-queue.js';
 import { errorParams } from './answers.js';
 import type { CloseReason } from './events.js';
 import { answerHeld } from './manual-answer.js';
+import { FaultWire } from './fault-wire.js';
+import type { OutboundFault } from './faults.js';
 import { DEFAULT_IDLE_TIMEOUT_MS } from './options.js';
 import { OutboundWindow } from './outbound-window.js';
 import type { SessionInfo } from './ports.js';
@@ -68,6 +70,8 @@ export class ServerSession implements Session {
   /** The client half-closed (FIN) while answers were due: they are still sent, then the session closes. */
   private inputEnded = false;
   private readonly closedDeferred = deferred<CloseReason>();
+  /** The output of faulted frames and shaped traffic (fault-wire.ts), made on first need. */
+  private wire: FaultWire | undefined;
 
   constructor(parts: SessionParts, stream: Duplex, id: string, host: string, port: number) {
     // eslint-disable-next-line @typescript-eslint/no-this-alias -- for the getters of the parts' links
@@ -86,6 +90,9 @@ export class ServerSession implements Session {
     this.answers = new AnswerQueue(options.maxPendingRequests, {
       write: (frame) => {
         this.writeFrame(frame);
+      },
+      fault: (slot, fault) => {
+        this.faultWire().answer(slot, slot.frames, fault);
       },
       pause: () => stream.pause(),
       resume: () => stream.resume(),
@@ -268,17 +275,81 @@ export class ServerSession implements Session {
   /** Writes pre-encoded bytes for `frame` (cimd2SendRAW). */
   writeRaw(frame: Frame, raw: Buffer): void {
     if (this.stateValue === 'closed') return;
+    if (this.wire !== undefined || this.parts.faults.shaping) {
+      this.faultWire().send(frame, raw);
+      return;
+    }
+    this.put(frame, raw);
+  }
+
+  /** Writes a server request (deliver, status report) with a fault (its first transmission). */
+  writeFaulted(frame: Frame, fault: OutboundFault): void {
+    if (this.stateValue === 'closed') return;
+    this.faultWire().request(frame, fault);
+  }
+
+  private faultWire(): FaultWire {
+    if (this.wire !== undefined) return this.wire;
+    const { parts } = this;
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the wire reads the session's live state
+    const self = this;
+    this.wire = new FaultWire(
+      {
+        id: this.id,
+        get isOpen() {
+          return self.isOpen;
+        },
+        stream: this.stream,
+        recordOut: (frame, raw, fault) => {
+          parts.signals.emit('frame-out', this.infoValue, frame, raw, fault);
+          if (parts.signals.tracing)
+            parts.signals.trace(this.id, this.remote, 'out', frame.op, raw);
+        },
+        put: (frame, raw) => {
+          this.put(frame, raw);
+        },
+        encode: (frame) => encodeFrame(frame, { checksum: parts.options.checksum }),
+        close: (reason, options) => {
+          this.close(reason, options);
+        },
+        overflow: () => {
+          this.overflow();
+        },
+        maxWriteBufferBytes: parts.options.maxWriteBufferBytes,
+      },
+      {
+        clock: parts.clock,
+        timers: this.timers,
+        faults: parts.faults,
+        emitFault: (event) => {
+          parts.signals.emit('fault', event);
+        },
+      },
+    );
+    return this.wire;
+  }
+
+  /** Records and writes `raw` now. */
+  private put(frame: Frame, raw: Buffer): void {
     const { signals, options } = this.parts;
     signals.emit('frame-out', this.infoValue, frame, raw);
     if (signals.tracing) signals.trace(this.id, this.remote, 'out', frame.op, raw);
     this.stream.write(raw);
     const max = options.maxWriteBufferBytes;
-    if (this.stream.writableLength > max) {
-      const text = `client does not read: over ${max} bytes waiting`;
-      signals.limitReached('maxWriteBufferBytes', max, `session aborted: ${text}`, this.id);
-      // The peer does not read, so the queued bytes would never flush: abort.
-      this.close({ code: -1, text }, { abort: true });
-    }
+    if (this.stream.writableLength > max) this.overflow();
+  }
+
+  /** The peer does not read, so the queued bytes would never flush: abort. */
+  private overflow(): void {
+    const max = this.parts.options.maxWriteBufferBytes;
+    const text = `client does not read: over ${max} bytes waiting`;
+    this.parts.signals.limitReached(
+      'maxWriteBufferBytes',
+      max,
+      `session aborted: ${text}`,
+      this.id,
+    );
+    this.close({ code: -1, text }, { abort: true });
   }
 
   // ---------------------------------------------------------------- closing
@@ -315,13 +386,16 @@ export class ServerSession implements Session {
 
   close(reason: CloseReason, options: { abort?: boolean } = {}): void {
     if (this.stateValue === 'closed') return;
+    if (options.abort !== true) this.wire?.flushNow();
     this.stateValue = 'closed';
     this.closeReason = reason;
     this.timers.clear();
+    this.wire?.closed();
     this.life.stopped();
     this.outbound.rejectAll(new SessionClosedError(`session ${this.id} closed: ${reason.text}`));
     if (!this.stream.destroyed) {
-      if (options.abort === true) {
+      // (A stream whose output already finished, after a half-close fault, has nothing to flush.)
+      if (options.abort === true || this.stream.writableFinished) {
         this.stream.destroy();
       } else {
         // Let queued bytes (a 52, a 98) reach the peer, then release the stream; a peer that

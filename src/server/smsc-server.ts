@@ -28,6 +28,7 @@ import type { Duplex } from 'node:stream';
 import type { Parameter } from '../protocol/frame.js';
 import { ConfigError, UnknownSessionError } from '../errors.js';
 import { systemClock, type Clock } from '../util/clock.js';
+import { ConnectionFaults } from './connection-faults.js';
 import { loginResponse, sendRaw, submitResponse, type SubmitResponse } from './component-api.js';
 import { createDefaultResponder } from './default-responder.js';
 import {
@@ -76,6 +77,8 @@ export class SmscServer extends EventEmitter<ServerEvents> {
   private readonly registry: SessionRegistry<ServerSession>;
   private readonly deliveries: Deliveries;
   private readonly parts: SessionParts;
+  /** Connection-level faults: latency, bandwidth, outage (connection-faults.ts). */
+  readonly faults: ConnectionFaults;
   private responderValue: Responder | 'manual';
   private decider: RequestDecider;
   private keepAliveSeconds: number;
@@ -120,6 +123,25 @@ export class SmscServer extends EventEmitter<ServerEvents> {
       this.deliveries,
       resolved.maxScheduledItems,
     );
+    this.faults = new ConnectionFaults({
+      clock: this.clock,
+      emit: (event) => {
+        this.signals.emit('fault', event);
+      },
+      pauseListening: () => {
+        this.netServer?.close();
+      },
+      resumeListening: () => {
+        const server = this.netServer;
+        const address = this.addressValue;
+        if (server === undefined || address === undefined || server.listening) return;
+        server.listen({ host: address.host, port: address.port });
+      },
+      closeSessions: (reason) => {
+        for (const s of [...this.registry.all()]) s.close({ code: 0, text: reason });
+      },
+    });
+    this.scheduler.useFaults(this.faults);
     this.defaultResponder = createDefaultResponder(
       options.statusReportDelayMs === undefined
         ? {}
@@ -160,6 +182,7 @@ export class SmscServer extends EventEmitter<ServerEvents> {
       store: this.store,
       throttle: this.throttle,
       reassembler: this.reassembler,
+      faults: this.faults,
       scheduler: this.scheduler,
       decider: () => this.decider,
       keepAliveMs: () => this.keepAliveSeconds * 1000,
@@ -281,14 +304,16 @@ export class SmscServer extends EventEmitter<ServerEvents> {
     const graceMs = options.graceMs ?? 2000;
     const server = this.netServer;
     this.netServer = undefined;
+    this.faults.stop();
+    // (A listener an outage closed is not listening: nothing to close.)
     const closing =
-      server === undefined
-        ? Promise.resolve()
-        : new Promise<void>((r) =>
+      server?.listening === true
+        ? new Promise<void>((r) =>
             server.close(() => {
               r();
             }),
-          );
+          )
+        : Promise.resolve();
     for (const { socket } of this.pendingConnections.values()) socket.destroy();
     this.pendingConnections.clear();
     await Promise.all(
@@ -315,6 +340,7 @@ export class SmscServer extends EventEmitter<ServerEvents> {
   }
 
   private onConnection(socket: net.Socket): void {
+    if (this.faults.inOutage && this.faults.intercept(socket)) return;
     socket.pause();
     const id = `c${++this.connectionSeq}`;
     const remoteHost = socket.remoteAddress ?? 'unknown';

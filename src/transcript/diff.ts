@@ -184,6 +184,10 @@ export function normaliseTranscript(t: Transcript, options: DiffOptions = {}): N
       case 'session-open':
         delete rec['remote'];
         break;
+      case 'fault':
+        // The port of a connection an outage turned away changes from run to run.
+        delete rec['remote'];
+        break;
       case 'frame': {
         const serverSide = r.dir === 'out' ? isRequestOp(r.op) : !isRequestOp(r.op);
         if (serverSide && original !== null) {

@@ -153,6 +153,7 @@ export function writeFrame(
   checksum: ChecksumState,
   raw: Uint8Array,
   redactedRaw?: string,
+  fault?: string,
 ): void {
   head(w, h, 'frame');
   w.lit(frameOp(dir, frame.op));
@@ -170,6 +171,10 @@ export function writeFrame(
   }
   if (redactedRaw !== undefined) w.str(redactedRaw);
   else w.latin1(raw);
+  if (fault !== undefined) {
+    w.ascii(',"fault":');
+    w.str(fault);
+  }
   w.lit(CLOSE);
 }
 
@@ -223,6 +228,12 @@ export function stepJson(step: Step): DecisionAction {
     case 'drop':
     case 'disconnect':
       return { ...step };
+    case 'fault':
+      return {
+        kind: 'fault',
+        fault: { ...step.fault },
+        ...(step.answer !== undefined ? { answer: stepJson(step.answer) } : {}),
+      };
   }
 }
 
@@ -237,6 +248,10 @@ const STEP_TIMESTAMP = literal(',"timestamp":');
 const EMPTY_ARRAY = literal('[]');
 
 function writeStep(w: JsonBytes, step: Step): void {
+  if (step.kind === 'fault') {
+    w.json(JSON.stringify(stepJson(step)));
+    return;
+  }
   if (step.kind !== 'respond') {
     w.json(JSON.stringify(step));
     return;

@@ -100,8 +100,14 @@ export interface FrameRecord extends WithSession {
   readonly params: readonly ParamPair[];
   readonly fields: FrameFields;
   readonly checksum: ChecksumState;
-  /** The exact bytes STX…ETX, one code point per byte. */
+  /** The exact bytes STX…ETX, one code point per byte (of a faulted frame: the bytes sent). */
   readonly raw: string;
+  /**
+   * Out frames distorted on purpose: the fault kind (`bad-checksum`, `duplicate`, `truncate`,
+   * `garbage`, `split`, `trickle`, `wrong-packet-number`, `wrong-operation`). `op`/`pn`/`params`
+   * describe the frame as sent, or for `garbage` and `truncate` the answer they replaced.
+   */
+  readonly fault?: string;
 }
 
 /**
@@ -279,6 +285,30 @@ export interface ResetRecord extends Base {
   readonly cancelled: number;
 }
 
+/**
+ * A fault the server committed on purpose, beside faulted frames (those are `frame` records with
+ * `fault`): a `reset` or `half-close` instead of an answer (with the request's `pn`/`op`), the
+ * `start`/`end` of a connection-level fault (`latency`, `bandwidth`, `outage`), and each
+ * connection an outage turned away (`phase: "connection"`, with `remote`).
+ */
+export interface FaultRecord extends Base {
+  readonly kind: 'fault';
+  /** The connection concerned (reset, half-close). */
+  readonly session?: string;
+  readonly fault: string;
+  readonly phase?: 'start' | 'end' | 'connection';
+  readonly pn?: number;
+  readonly op?: number;
+  readonly opName?: string;
+  readonly baseMs?: number;
+  readonly jitterMs?: number;
+  readonly bytesPerSecond?: number;
+  readonly mode?: string;
+  readonly forMs?: number;
+  readonly closeSessions?: boolean;
+  readonly remote?: string;
+}
+
 /** One line of a transcript. */
 export type TranscriptRecord =
   | ServerStartRecord
@@ -297,7 +327,8 @@ export type TranscriptRecord =
   | UnexpectedResponseRecord
   | ScenarioLoadedRecord
   | ScenarioRejectedRecord
-  | ResetRecord;
+  | ResetRecord
+  | FaultRecord;
 
 /** The `kind` of a record. */
 export type RecordKind = TranscriptRecord['kind'];
@@ -324,6 +355,7 @@ export const RECORD_KINDS: readonly RecordKind[] = Object.freeze([
   'scenario-loaded',
   'scenario-rejected',
   'reset',
+  'fault',
 ]);
 
 const KIND_SET = new Set<string>(RECORD_KINDS);

@@ -17,6 +17,7 @@ import { systemClock, type Clock } from '../util/clock.js';
 import type {
   BadFrameAnswer,
   CloseReason,
+  FaultEvent,
   FrameInDetail,
   MultipartExpiredEvent,
   ScheduledItemEvent,
@@ -89,6 +90,23 @@ function answerJson(answer: BadFrameAnswer): FrameErrorAnswer {
   return answer.op === 99
     ? { op: 99, opName: 'nack', pn: answer.pn }
     : { op: 98, opName: 'general-error', pn: answer.pn, errorCode: answer.errorCode };
+}
+
+/** The record body of a fault event (the fields it has, in the schema's order). */
+function faultBody(e: FaultEvent): RecordBody<'fault'> {
+  return {
+    fault: e.fault,
+    ...(e.phase !== undefined ? { phase: e.phase } : {}),
+    ...(e.pn !== undefined ? { pn: e.pn } : {}),
+    ...(e.op !== undefined ? { op: e.op, opName: opName(e.op) } : {}),
+    ...(e.baseMs !== undefined ? { baseMs: e.baseMs } : {}),
+    ...(e.jitterMs !== undefined ? { jitterMs: e.jitterMs } : {}),
+    ...(e.bytesPerSecond !== undefined ? { bytesPerSecond: e.bytesPerSecond } : {}),
+    ...(e.mode !== undefined ? { mode: e.mode } : {}),
+    ...(e.forMs !== undefined ? { forMs: e.forMs } : {}),
+    ...(e.closeSessions !== undefined ? { closeSessions: e.closeSessions } : {}),
+    ...(e.remote !== undefined ? { remote: e.remote } : {}),
+  };
 }
 
 /** The answer the server's fixed rules give to a bad frame (for callers without the session's). */
@@ -274,13 +292,14 @@ export class TranscriptRecorder {
     fields: FrameFields,
     raw: Buffer,
     checksumState: ChecksumState,
+    fault?: string,
   ): void {
     const h = this.head(session);
     this.countFrame(dir, frame.op);
     const w = this.begin();
     if (this.redacts(frame))
-      writeFrame(w, h, dir, frame, fields, checksumState, raw, this.rawText(raw, true));
-    else writeFrame(w, h, dir, frame, fields, checksumState, raw);
+      writeFrame(w, h, dir, frame, fields, checksumState, raw, this.rawText(raw, true), fault);
+    else writeFrame(w, h, dir, frame, fields, checksumState, raw, undefined, fault);
     this.emitLine(w, h.seq);
   }
 
@@ -418,8 +437,11 @@ export class TranscriptRecorder {
       'frame-in': (s, result, detail) => {
         this.recordDecodeResult(s.id, result, detail);
       },
-      'frame-out': (s, frame, raw) => {
-        this.frame(s.id, 'out', frame, new FrameDecode(frame).fields, raw, checksumOf(raw));
+      'frame-out': (s, frame, raw, fault) => {
+        this.frame(s.id, 'out', frame, new FrameDecode(frame).fields, raw, checksumOf(raw), fault);
+      },
+      fault: (e) => {
+        this.record('fault', faultBody(e), e.session);
       },
       decision: (s, request, decision) => {
         this.recordDecision(s.id, request, decision);

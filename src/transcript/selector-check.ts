@@ -117,6 +117,21 @@ const SESSION = [...BASE, 'session'];
 export const RECORD_MEMBERS: Readonly<Record<Exclude<RecordKind, 'frame'>, readonly string[]>> =
   Object.freeze({
     'server-start': [...BASE, 'host', 'port', 'scenario', 'version', 'runId'],
+    fault: [
+      ...SESSION,
+      'fault',
+      'phase',
+      'pn',
+      'op',
+      'opName',
+      'baseMs',
+      'jitterMs',
+      'bytesPerSecond',
+      'mode',
+      'forMs',
+      'closeSessions',
+      'remote',
+    ],
     'server-stop': [...BASE, 'reason', 'counts'],
     'session-open': [...SESSION, 'remote'],
     'session-close': [...SESSION, 'code', 'reason'],

@@ -16,7 +16,7 @@
  */
 import type { Transcript } from './query.js';
 import type { DecisionRecord, FrameRecord, TranscriptRecord } from './record.js';
-import { keyFields, pn3, quote } from './summary.js';
+import { faultText, keyFields, pn3, quote } from './summary.js';
 
 /** Options of {@link showTranscript}. */
 export interface ShowOptions {
@@ -99,6 +99,8 @@ function eventText(r: TranscriptRecord): string | undefined {
     }
     case 'reset':
       return `reset: epoch ${r.epoch} starts (${r.cancelled} pending item(s) cancelled, sessions ${r.sessions === 'close' ? 'closed' : 'kept'})`;
+    case 'fault':
+      return faultText(r);
     case 'decision':
     case 'frame':
     case 'frame-error':
@@ -153,6 +155,7 @@ export function showTranscript(t: Transcript, options: ShowOptions = {}): string
       const arrow = r.dir === 'in' ? p.in('→') : p.out('←');
       let text = [r.opName, pn3(r.pn), ...keyFields(r.op, r.fields)].join(' ');
       if (isErrorAnswer(r)) text = p.bad(text);
+      if (r.fault !== undefined) text += `  ${p.bad(`[fault ${r.fault}]`)}`;
       const rule = ruleOf.get(r);
       const tag = unmatched.has(r)
         ? `  ${p.bad('[unmatched]')}`

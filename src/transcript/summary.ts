@@ -1,7 +1,7 @@
 /**
  * One-line readable summaries of records, shared by assertion messages, diffs and the ladder.
  */
-import type { FrameFields, FrameRecord, TranscriptRecord } from './record.js';
+import type { FrameFields, FrameRecord, RecordOf, TranscriptRecord } from './record.js';
 
 /** Quoted and shortened text for one-line output. */
 export function quote(s: string, max = 40): string {
@@ -38,7 +38,24 @@ export function keyFields(op: number, f: FrameFields): string[] {
 }
 
 function frameLine(r: FrameRecord): string {
-  return [r.dir, r.opName, pn3(r.pn), ...keyFields(r.op, r.fields)].join(' ');
+  const line = [r.dir, r.opName, pn3(r.pn), ...keyFields(r.op, r.fields)].join(' ');
+  return r.fault === undefined ? line : `${line} [fault ${r.fault}]`;
+}
+
+/** A `fault` record in words: `fault outage start mode=refuse for=10000ms`. */
+export function faultText(r: RecordOf<'fault'>): string {
+  const words = ['fault', r.fault];
+  if (r.phase !== undefined) words.push(r.phase);
+  if (r.opName !== undefined && r.pn !== undefined)
+    words.push(`instead of answering ${r.opName} ${pn3(r.pn)}`);
+  if (r.mode !== undefined) words.push(`mode=${r.mode}`);
+  if (r.forMs !== undefined) words.push(`for=${r.forMs}ms`);
+  if (r.closeSessions === true) words.push('closeSessions');
+  if (r.baseMs !== undefined) words.push(`base=${r.baseMs}ms`);
+  if (r.jitterMs !== undefined) words.push(`jitter=${r.jitterMs}ms`);
+  if (r.bytesPerSecond !== undefined) words.push(`${r.bytesPerSecond}B/s`);
+  if (r.remote !== undefined) words.push(`from ${r.remote}`);
+  return words.join(' ');
 }
 
 /** What a record says, without seq and session: `in submit 003 to=+358… "Hello"`. */
@@ -80,6 +97,8 @@ export function describeRecord(r: TranscriptRecord): string {
       return `scenario-rejected ${r.file} (${r.issues.length} issue(s))`;
     case 'reset':
       return `reset epoch ${r.epoch} sessions=${r.sessions} cancelled=${r.cancelled}`;
+    case 'fault':
+      return faultText(r);
   }
 }
 

@@ -1148,6 +1148,9 @@ describe('control API', () => {
       );
       expect(documented.sort()).to.deep.equal(
         [
+          'GET /faults',
+          'POST /faults',
+          'DELETE /faults',
           'GET /health',
           'GET /sessions',
           'GET /stats',

@@ -196,6 +196,8 @@ describe('transcript over TCP', () => {
       text: 'MO',
     });
     expect((await deliver).acknowledged).to.equal(false);
+    server.faults.apply({ bandwidth: 100_000 });
+    server.faults.apply({ bandwidth: null });
     await stop();
 
     const t = await readTranscript(path());
@@ -219,6 +221,7 @@ describe('transcript over TCP', () => {
       'scenario-loaded',
       'scenario-rejected',
       'reset',
+      'fault',
     ];
     expect([...kinds].sort()).to.deep.equal([...all].sort());
     expect([...all].sort()).to.deep.equal([...RECORD_KINDS].sort());

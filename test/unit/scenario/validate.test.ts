@@ -23,7 +23,7 @@ describe('validateScenarioText', () => {
 
   it('lists the allowed keys when nothing is close', () => {
     expect(issues('version: 1\nserver: { colour: blue }\n')).to.deep.equal([
-      's.yaml:2:11: server: unknown key "colour" (expected one of: keepAlive, throttle, statusReportDelay, timezone)',
+      's.yaml:2:11: server: unknown key "colour" (expected one of: keepAlive, throttle, statusReportDelay, timezone, latency, bandwidth, outage)',
     ]);
   });
 
@@ -38,7 +38,7 @@ describe('validateScenarioText', () => {
   it('explains an empty matcher and an empty step', () => {
     expect(issues('version: 1\nrules:\n  - when: { text: {} }\n    then: [ {} ]\n')).to.deep.equal([
       's.yaml:3:19: rules[0].when.text: empty matcher: give one of prefix, suffix, regex, glob, in, not',
-      's.yaml:4:13: rules[0].then[0]: a step needs exactly one key: delay, respond, error, nack, generalError, drop, disconnect',
+      's.yaml:4:13: rules[0].then[0]: a step needs exactly one key: delay, respond, error, nack, generalError, drop, disconnect, fault',
     ]);
   });
 
