@@ -11,6 +11,7 @@ export type {
   DecisionAction,
   DecisionRecord,
   FiredRecord,
+  FindingRecord,
   FrameDirection,
   FrameErrorAnswer,
   FrameErrorRecord,
