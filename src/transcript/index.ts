@@ -116,6 +116,14 @@ export {
   type StatusReportSpec,
 } from './assertions.js';
 export {
+  checkFindings,
+  checkNoFindings,
+  expectFindings,
+  expectNoFindings,
+  type FindingsSpec,
+  type NoFindingsSpec,
+} from './finding-checks.js';
+export {
   EXPECTATION_KINDS,
   durationMs,
   expectationKind,
