@@ -597,7 +597,7 @@ export class SessionJudge {
     const due = Math.max(0, this.lastFrameAt + ms - this.ctx.clock.now());
     this.silenceTimer = this.ctx.clock.setTimeout(() => {
       this.silenceTimer = undefined;
-      if (this.closed || this.silenceReported) return;
+      if (this.closed || this.silenceReported || this.logoutSent) return;
       if (!this.silent(this.ctx.clock.now())) this.armSilence();
     }, due);
   }

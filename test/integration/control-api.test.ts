@@ -1153,6 +1153,7 @@ describe('control API', () => {
           'GET /stats',
           'GET /rules',
           'GET /transcript',
+          'GET /findings',
           'POST /deliver',
           'POST /status-report',
           'GET /scenario',
