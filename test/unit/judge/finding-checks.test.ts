@@ -52,7 +52,9 @@ describe('finding checks', () => {
     expect(r.message).to.equal(
       'expected no error-severity findings, found 2:\n  #3 c1 finding pn-reused error: pn-reused happened (frame #2)\n  #5 c1 finding pn-reused error: pn-reused happened (frame #4)',
     );
-    expect(() => expectNoFindings(erred)).to.throw(AssertionError, 'expected no findings, found 3');
+    expect(() => {
+      expectNoFindings(erred);
+    }).to.throw(AssertionError, 'expected no findings, found 3');
   });
 
   it('findings: at most max (default 0) of one check; an unknown id is a TypeError', () => {
@@ -61,7 +63,9 @@ describe('finding checks', () => {
     expect(r.ok).to.equal(false);
     expect(r.message).to.match(/^expected at most 1 pn-reused finding, found 2:/);
     expect(checkFindings(erred, { check: 'window-exceeded' }).ok).to.equal(true);
-    expect(() => expectFindings(erred, { check: 'pn-reused' })).to.throw(AssertionError);
+    expect(() => {
+      expectFindings(erred, { check: 'pn-reused' });
+    }).to.throw(AssertionError);
     expect(() => checkFindings(erred, { check: 'pn-reuse' })).to.throw(
       TypeError,
       'findings.check: unknown check "pn-reuse" (did you mean "pn-reused"?)',
