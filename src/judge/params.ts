@@ -71,7 +71,6 @@ export function opParams(code: number): OpParams | undefined {
 }
 
 const INT = /^-?\d+$/;
-const ADDR = /^[0-9+-]*$/;
 const TIME = /^\d{12}$/;
 
 /** What is wrong with a value of a known parameter (type, length, range), or undefined. */
@@ -87,9 +86,12 @@ export function valueProblem(info: ParameterInfo, value: string): string | undef
       return undefined;
     }
     case 'addr':
-      return ADDR.test(value)
-        ? undefined
-        : `${JSON.stringify(value)} is not an address (digits, '+' and '-' only)`;
+      for (let i = 0; i < value.length; i++) {
+        const c = value.charCodeAt(i);
+        if ((c < 0x30 || c > 0x39) && c !== 0x2b && c !== 0x2d)
+          return `${JSON.stringify(value)} is not an address (digits, '+' and '-' only)`;
+      }
+      return undefined;
     case 'time':
       return TIME.test(value)
         ? undefined
@@ -160,6 +162,13 @@ function printable(c: number): boolean {
   return (c >= 0x20 && c <= 0x7e) || c === 0x0a || c === 0x0d;
 }
 
+/** PLAIN[b] is 1 for a byte of the alphabet that starts no combination (printable, not `_`). */
+const PLAIN: Uint8Array = (() => {
+  const t = new Uint8Array(256);
+  for (let c = 0; c < 128; c++) if (printable(c) && c !== 0x5f) t[c] = 1;
+  return t;
+})();
+
 /**
  * The first byte or escape of a 033 value outside the CIMD2 text alphabet, or undefined: bytes
  * other than printable ASCII, LF and CR; a `_` that starts no special combination; `_XX` not
@@ -169,6 +178,7 @@ export function textProblem(value: string): string | undefined {
   const len = value.length;
   for (let i = 0; i < len; i++) {
     const c = value.charCodeAt(i);
+    if (PLAIN[c & 0xff] === 1 && c < 0x100) continue;
     if (c !== 0x5f) {
       if (!printable(c))
         return `byte 0x${c.toString(16).padStart(2, '0')} at index ${i} is not in the CIMD2 text alphabet`;
