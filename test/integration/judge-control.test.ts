@@ -44,7 +44,10 @@ describe('findings in the control API and the summary', () => {
       { pn: 2 },
     );
     await a.close();
-    await mock.waitFor({ kind: 'finding', fields: { check: 'close-without-logout' } }, { since: 0 });
+    await mock.waitFor(
+      { kind: 'finding', fields: { check: 'close-without-logout' } },
+      { since: 0 },
+    );
     const b = await CimdClient.connect({ port: mock.port });
     await b.login('other', 'secret');
     await b.alive();

@@ -103,4 +103,54 @@ describe('Kannel 1.4.5 judged by the client judge (e2e)', function () {
     // Kannel logs out at shutdown: no close-without-logout either.
     expect(findings.map((f) => f.check)).to.not.include('close-without-logout');
   });
+
+  it('after the mock hangs up, Kannel logs in again with 001 and numbers on from there: no finding', async () => {
+    await kannel?.stop();
+    await mock?.stop();
+    await receiver?.close();
+    dir = tempDir('cimd2-mock-kannel-judge-');
+    receiver = await startReceiver();
+    mock = await startMock({ scenario: join(SCENARIOS, 'reconnect.yaml'), dir });
+    kannel = await startKannel({
+      smscPort: mock.port,
+      receiverPort: receiver.port,
+      keepalive: 0,
+      reconnectDelay: 1,
+      resendFreq: 2,
+      waitOnline: true,
+    });
+    const r = receiver;
+    const m = mock;
+    for (const [to, ref] of [
+      ['+358401100001', 'k1'],
+      ['+358401100002', 'k2'],
+    ] as const) {
+      if (ref === 'k2')
+        await m.waitFor(
+          'the second login',
+          (x): x is FrameRecord =>
+            x.kind === 'frame' && x.dir === 'in' && x.op === 1 && x.session === 'c2',
+          WAIT,
+        );
+      const res = await kannel.sendSms({ from: '12345', to, text: 'Hi', dlrMask: 31, ref });
+      expect(res.status, res.body).to.equal(202);
+      await r.waitFor(
+        `the delivered DLR of ${ref}`,
+        (h) => h.path === '/dlr' && str(h, 'ref') === ref && str(h, 'type') === '1',
+        WAIT,
+      );
+    }
+    const records = m.records();
+    const requests = records
+      .filter((x): x is FrameRecord => x.kind === 'frame' && x.dir === 'in' && x.op < 50)
+      .map((f) => [f.session, f.op, f.pn]);
+    // Kannel numbers the new connection from its login: 001, then 003 — no pn-sequence finding.
+    expect(requests).to.deep.equal([
+      ['c1', 1, 1],
+      ['c1', 3, 3],
+      ['c2', 1, 1],
+      ['c2', 3, 3],
+    ]);
+    expect(records.filter(isFinding).map((f) => `${f.check}: ${f.message}`)).to.deep.equal([]);
+  });
 });
