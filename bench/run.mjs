@@ -3,7 +3,7 @@
 // reload and start-up. Prints the tables and writes bench/RESULTS.md. Everything on 127.0.0.1.
 //
 //   node bench/run.mjs [--quick] [--reps N] [--seconds S] [--sessions N] [--out FILE | --no-write]
-//                      [--baseline DIR] [--only throughput,million,sustained,scale,reload,startup,load]
+//                      [--baseline DIR] [--only throughput,million,sustained,scale,reload,startup,load,judge]
 //
 // --baseline DIR: a built checkout of an earlier commit (`git worktree add /tmp/bench-baseline
 // <commit> && cd /tmp/bench-baseline && npm ci && npm run build`); its CLI runs beside this one,
@@ -33,6 +33,7 @@ import {
 } from './lib.mjs';
 import { smppProtocol } from './smpp-load.mjs';
 import { loadCell, loadSection } from './load-cell.mjs';
+import { judgeCell, judgeReport } from './judge-cell.mjs';
 
 const { values: argv } = parseArgs({
   options: {
@@ -740,7 +741,10 @@ try {
   const h = runs('reload') ? await section('hot reload', hotReload) : SKIPPED;
   const u = runs('startup') ? await section('start-up', startup) : SKIPPED;
   const l = runs('load') ? await section('load', () => loadCell({ log })) : SKIPPED;
-  const md = report(t, d, m, s, h, u, loadAtStart) + loadSection(l);
+  const j = runs('judge')
+    ? await section('judge', () => judgeCell({ reps: REPS, seconds: SECONDS, log }))
+    : SKIPPED;
+  const md = report(t, d, m, s, h, u, loadAtStart) + loadSection(l) + judgeReport(j);
   process.stdout.write(`${md}\n`);
   if (OUT !== undefined) {
     // Hand-written working notes after the marker (measurements between full runs) are kept.

@@ -28,6 +28,7 @@ import { HttpGuard, JSON_TYPES, type GuardRefusal, SCENARIO_TYPES } from './cont
 import { redactScenarioText } from './control/redact-scenario.js';
 import { FaultsBodyError, faultsJson, parseFaultsBody } from './control/faults-body.js';
 import type { ConnectionFaultSpec } from './server/connection-faults.js';
+import { checkIdProblem } from './transcript/finding-checks.js';
 
 /** Options of {@link startControlApi}. */
 export interface ControlApiOptions {
@@ -240,6 +241,7 @@ const ROUTES: Readonly<Record<string, Readonly<Partial<Record<string, Handler>>>
   '/stats': { GET: getStats },
   '/rules': { GET: getRules },
   '/transcript': { GET: getTranscript },
+  '/findings': { GET: getFindings },
   '/deliver': { POST: postDeliver },
   '/status-report': { POST: postStatusReport },
   '/scenario': { GET: getScenario, PUT: putScenario },
@@ -539,6 +541,46 @@ async function getTranscript(r: Request): Promise<void> {
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
   res.end();
+}
+
+/** `GET /findings`: the client judge's findings (docs/judge.md), current epoch unless `all`. */
+function getFindings(r: Request): Promise<void> {
+  const q = r.query;
+  for (const key of q.keys())
+    if (!['session', 'check', 'severity', 'all'].includes(key))
+      throw new HttpError(
+        400,
+        'ERR_CONTROL_INVALID_QUERY',
+        `unknown query parameter ${JSON.stringify(key)} (known: session, check, severity, all)`,
+      );
+  const all = q.get('all') ?? 'false';
+  if (all !== 'true' && all !== 'false')
+    throw new HttpError(
+      400,
+      'ERR_CONTROL_INVALID_QUERY',
+      `"all" must be true or false (got ${JSON.stringify(all)})`,
+    );
+  const severity = q.get('severity') ?? undefined;
+  if (severity !== undefined && severity !== 'error' && severity !== 'warning')
+    throw new HttpError(
+      400,
+      'ERR_CONTROL_INVALID_QUERY',
+      `"severity" must be error or warning (got ${JSON.stringify(severity)})`,
+    );
+  const check = q.get('check') ?? undefined;
+  const problem = check === undefined ? undefined : checkIdProblem(check);
+  if (problem !== undefined)
+    throw new HttpError(400, 'ERR_CONTROL_INVALID_QUERY', `"check": ${problem}`);
+  const session = q.get('session') ?? undefined;
+  const { mock } = r.ctx;
+  const findings = mock.findings({
+    ...(session !== undefined ? { session } : {}),
+    ...(check !== undefined ? { check } : {}),
+    ...(severity !== undefined ? { severity } : {}),
+    all: all === 'true',
+  });
+  sendJson(r.res, 200, { findings, truncated: mock.findingsTruncated(all === 'true') });
+  return Promise.resolve();
 }
 
 /** Records per `GET /transcript` answer unless `limit` says otherwise; the most it may say. */

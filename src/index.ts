@@ -123,6 +123,13 @@ export {
   expectRuleUsed,
   expectStatusReportFor,
   expectRecords,
+  checkNoFindings,
+  checkFindings,
+  expectNoFindings,
+  expectFindings,
+  type FindingRecord,
+  type FindingsSpec,
+  type NoFindingsSpec,
   loadExpectations,
   runExpectations,
   formatFailures,
@@ -152,6 +159,21 @@ export {
   type DiffOptions,
   type TranscriptDifference,
 } from './transcript/index.js';
+
+// The client judge (docs/judge.md).
+export {
+  CHECKS,
+  CHECK_IDS,
+  ClientJudge,
+  resolveChecks,
+  type CheckId,
+  type CheckInfo,
+  type CheckSetting,
+  type ChecksSpec,
+  type ClientJudgeOptions,
+  type FindingBody,
+  type Severity,
+} from './judge/index.js';
 
 // Errors and time.
 export {

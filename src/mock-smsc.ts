@@ -60,6 +60,9 @@ import {
   type TranscriptSink,
 } from './transcript/index.js';
 import { offsetClock, systemClock, type Clock } from './util/clock.js';
+import { ClientJudge, DEFAULT_LEVELS, type Severity } from './judge/index.js';
+import { FindingStore, type FindingCount } from './judge/store.js';
+import type { FindingRecord } from './transcript/record.js';
 import { AssertionError } from 'node:assert';
 
 /** Package version, read once from package.json (works from src/ and dist/). */
@@ -224,6 +227,8 @@ export class MockSmsc extends EventEmitter<MockSmscEvents> {
   readonly clock: Clock;
   private readonly options: MockSmscOptions;
   private readonly recorder: TranscriptRecorder;
+  /** The client judge's findings (docs/judge.md). */
+  private readonly findingStore = new FindingStore();
   private readonly memory: MemorySink;
   private readonly fileSink: FileSink | undefined;
   private watcher: ScenarioWatcher | undefined;
@@ -279,6 +284,19 @@ export class MockSmsc extends EventEmitter<MockSmscEvents> {
       version: VERSION,
       runId: this.runId,
     });
+    // The client judge, attached after the recorder: a frame's record is written when it looks.
+    new ClientJudge({
+      clock,
+      lastSeq: () => this.recorder.lastSeq,
+      report: (session, finding) => {
+        this.findingStore.add(this.recorder.record('finding', finding, session));
+      },
+      levels: () => this.engine.scenario.checks ?? DEFAULT_LEVELS,
+      keepAliveMs: () => this.server.keepAliveInterval * 1000,
+      ackTimeoutMs: options.ackTimeoutMs ?? 10_000,
+      aliveTimeoutMs: options.aliveTimeoutMs ?? 10_000,
+      multipartTtlMs: options.multipartTtlMs ?? 600_000,
+    }).attach(this.server);
     // `record` events are parsed from the kept lines only while someone listens.
     let unsubscribe: (() => void) | undefined;
     const emitter = this as EventEmitter;
@@ -711,6 +729,33 @@ export class MockSmsc extends EventEmitter<MockSmscEvents> {
         operator: 'allRulesUsed',
       });
     }
+  }
+
+  /**
+   * The client judge's findings (docs/judge.md) of the current epoch, oldest first; `all`
+   * includes earlier epochs. Filters by session, check id and severity. At most the last
+   * 10 000 findings are kept in memory (the transcript has every one).
+   */
+  findings(
+    filter: { session?: string; check?: string; severity?: Severity; all?: boolean } = {},
+  ): FindingRecord[] {
+    const { all, ...rest } = filter;
+    return this.findingStore.list({ ...rest, afterSeq: all === true ? 0 : this.epochStartSeq });
+  }
+
+  /** Findings per check over the whole run (every epoch), for the shutdown summary. */
+  findingCounts(): FindingCount[] {
+    return this.findingStore.totals();
+  }
+
+  /** Error-severity findings over the whole run (`run --fail-on-findings`). */
+  get findingErrors(): number {
+    return this.findingStore.errors;
+  }
+
+  /** True when findings of the current epoch (all: of the run) left memory. */
+  findingsTruncated(all = false): boolean {
+    return this.findingStore.truncatedAfter(all ? 0 : this.epochStartSeq);
   }
 
   /** Counters for the control API and the shutdown summary. */

@@ -46,6 +46,10 @@ function program(): Command {
       .option(
         '--assert <expectations>',
         'check the transcript against this expectations file afterwards',
+      )
+      .option(
+        '--fail-on-findings',
+        'exit 1 when the client judge recorded an error-severity finding (docs/judge.md)',
       ),
     { port: 0 },
   ).action(async (command: string[], opts: RunOptions) => {

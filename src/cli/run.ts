@@ -8,6 +8,8 @@ import { STOP_SIGNALS, hostPort, startServing, summary, type ServeOptions } from
 
 export interface RunOptions extends ServeOptions {
   assert?: string;
+  /** Exit 1 when the client judge recorded an error-severity finding. */
+  failOnFindings?: boolean;
 }
 
 /** Runs `command` with CIMD2_MOCK_* in its environment; returns the exit code to use. */
@@ -61,6 +63,14 @@ export async function run(command: readonly string[], opts: RunOptions): Promise
   const problem = running.transcriptProblem();
   if (problem !== undefined) {
     writeTo(process.stderr, `cimd2-mock: ${problem}\n`);
+    if (code === 0) code = 1;
+  }
+  if (opts.failOnFindings === true && mock.findingErrors > 0) {
+    const n = mock.findingErrors;
+    writeTo(
+      process.stderr,
+      `cimd2-mock: the client judge recorded ${n} error-severity finding${n === 1 ? '' : 's'} (--fail-on-findings)\n`,
+    );
     if (code === 0) code = 1;
   }
   if (expectations !== undefined) {

@@ -398,7 +398,21 @@ export function summary(mock: MockSmsc): string {
     `  rules unused: ${unused.join(', ') || 'none'}`,
     `  unmatched requests: ${s.unmatched}`,
     `  frame errors: ${s.frameErrors}`,
+    `  findings: ${findingsLine(mock)}`,
   ].join('\n');
+}
+
+/** `window-exceeded 2 errors, close-without-logout 1 warning` over the run (docs/judge.md). */
+function findingsLine(mock: MockSmsc): string {
+  const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+  const parts = mock.findingCounts().map((c) => {
+    const kinds = [
+      ...(c.errors > 0 ? [plural(c.errors, 'error')] : []),
+      ...(c.warnings > 0 ? [plural(c.warnings, 'warning')] : []),
+    ];
+    return `${c.check} ${kinds.join(' + ')}`;
+  });
+  return parts.join(', ') || 'none';
 }
 
 /** Signals that stop `serve` as SIGTERM does (flush, `server-stop`, summary, exit code). */

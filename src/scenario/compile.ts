@@ -58,6 +58,7 @@ import {
 } from './linear-regex.js';
 import type { DocPath, ScenarioSource } from './source.js';
 import { suggestion } from './validate.js';
+import { resolveChecks } from '../judge/checks.js';
 import {
   DEFAULT_STATUS_REPORT_DELAY_MS,
   SCHEDULE_TEMPLATE_NAMES,
@@ -174,6 +175,7 @@ class Compiler {
       ...(accounts && { accounts }),
       rules,
       schedule,
+      ...(doc.checks !== undefined && { checks: resolveChecks(doc.checks) }),
       source: this.source.text,
     };
   }

@@ -3,6 +3,7 @@
  * template names each operation's request provides to `afterwards`. The compiler that builds
  * them is compile.ts.
  */
+import type { CheckLevels } from '../judge/checks.js';
 import type { Afterward, ConnectionFaultSpec, Step } from '../server/ports.js';
 import type { AfterwardTemplate } from './actions.js';
 import type { Matcher } from './matchers.js';
@@ -109,6 +110,8 @@ export interface CompiledScenario {
   readonly accounts?: readonly Account[];
   readonly rules: readonly CompiledRule[];
   readonly schedule: readonly ScheduledItem[];
+  /** The client judge's levels from `checks:` (absent: every check on at its default severity). */
+  readonly checks?: CheckLevels;
   /** The YAML text it was compiled from. */
   readonly source: string;
 }

@@ -3,6 +3,7 @@
  * `schemas/scenario.schema.json`, which is the source of truth; the compiler only ever sees
  * documents the schema accepted.
  */
+import type { ChecksSpec } from '../judge/checks.js';
 import type { FaultKind, OutageMode, TextEncoding } from '../server/ports.js';
 
 /** A number of milliseconds or a string such as `150ms`, `1s`, `2.5s`, `1m`, `1h`. */
@@ -202,4 +203,6 @@ export interface ScenarioDocument {
   readonly accounts?: readonly AccountDoc[];
   readonly rules?: readonly RuleDoc[];
   readonly schedule?: readonly ScheduleDoc[];
+  /** The client judge's checks: off, on, or another severity, by id (docs/judge.md). */
+  readonly checks?: ChecksSpec;
 }

@@ -163,6 +163,8 @@ export function normaliseTranscript(t: Transcript, options: DiffOptions = {}): N
   };
   const serverPns = new Map<string, Map<string, string>>();
   const out: NormalisedEntry[] = [];
+  // A finding names its frame by seq: compared as the frame's position among the entries.
+  const entryOfSeq = new Map<number, number>();
   const pnToken = (session: string, pn: number): string => {
     let m = serverPns.get(session);
     if (m === undefined) {
@@ -238,6 +240,9 @@ export function normaliseTranscript(t: Transcript, options: DiffOptions = {}): N
       case 'unexpected-response':
         if (original !== null && r.pn % 2 === 0) rec['pn'] = pnToken(original, r.pn);
         break;
+      case 'finding':
+        rec['frameSeq'] = `#${entryOfSeq.get(r.frameSeq) ?? '?'}`;
+        break;
       case 'scheduled':
         delete rec['at'];
         break;
@@ -266,6 +271,7 @@ export function normaliseTranscript(t: Transcript, options: DiffOptions = {}): N
     }
     for (const p of ignore.paths)
       if (p.kind === undefined || p.kind === r.kind) deletePath(rec, p.path);
+    entryOfSeq.set(r.seq, out.length);
     out.push({ seq: r.seq, session, record: rec, key: canonical(rec) });
   }
   return out;

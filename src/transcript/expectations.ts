@@ -31,6 +31,13 @@ import {
   type StatusReportSpec,
 } from './assertions.js';
 import { ExpectationsError, type ExpectationIssue } from './errors.js';
+import {
+  checkFindings,
+  checkIdProblem,
+  checkNoFindings,
+  type FindingsSpec,
+  type NoFindingsSpec,
+} from './finding-checks.js';
 import { isMatchSpec } from './matcher.js';
 import type { RecordFilter, Transcript } from './query.js';
 import { matcherIssues, selectorIssues } from './selector-check.js';
@@ -57,6 +64,8 @@ export type Expectation = { readonly name?: string } & (
   | { readonly allRulesUsed: readonly string[] }
   | { readonly ruleUsed: { readonly rule: string } & CountBounds }
   | { readonly statusReportFor: StatusReportSpec }
+  | { readonly noFindings: true | NoFindingsSpec }
+  | { readonly findings: FindingsSpec }
 );
 
 /** The check keys, in documentation order. */
@@ -69,6 +78,8 @@ export const EXPECTATION_KINDS = [
   'allRulesUsed',
   'ruleUsed',
   'statusReportFor',
+  'noFindings',
+  'findings',
 ] as const;
 
 /** One of {@link EXPECTATION_KINDS}. */
@@ -342,6 +353,19 @@ function siteIssues(
   });
 }
 
+/** Unknown check ids of `findings: { check }` items, located at the value. */
+function checkIdIssues(source: YamlSource, data: unknown): ExpectationIssue[] {
+  if (!Array.isArray(data)) return [];
+  const out: ExpectationIssue[] = [];
+  data.forEach((item: unknown, i) => {
+    const check = asObject(asObject(item)?.['findings'])?.['check'];
+    if (typeof check !== 'string') return;
+    const problem = checkIdProblem(check);
+    if (problem !== undefined) out.push(source.issue([i, 'findings', 'check'], problem));
+  });
+  return out;
+}
+
 /**
  * Parses and validates an expectations file. Throws `ExpectationsError` whose `issues` each
  * read `file:line:col: message` (YAML syntax, schema violations, bad regular expressions): at
@@ -372,6 +396,7 @@ export function loadExpectations(text: string, file = '<expectations>'): Expecta
   const issues = distinctIssues([
     ...schemaIssues(source, errors),
     ...sites.flatMap((s) => siteIssues(source, s, checked)),
+    ...checkIdIssues(source, data),
   ]);
   if (issues.length > 0) throw new ExpectationsError(capIssues(issues));
   return { file, expectations: data as Expectation[] };
@@ -419,6 +444,8 @@ function runOne(t: Transcript, e: Expectation): CheckResult {
     const { rule, ...b } = e.ruleUsed;
     return checkRuleUsed(t, rule, bounds(b, { min: 1 }));
   }
+  if ('noFindings' in e) return checkNoFindings(t, e.noFindings === true ? {} : e.noFindings);
+  if ('findings' in e) return checkFindings(t, e.findings);
   return checkStatusReportFor(t, e.statusReportFor);
 }
 

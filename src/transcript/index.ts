@@ -11,6 +11,7 @@ export type {
   DecisionAction,
   DecisionRecord,
   FiredRecord,
+  FindingRecord,
   FrameDirection,
   FrameErrorAnswer,
   FrameErrorRecord,
@@ -114,6 +115,14 @@ export {
   type CountSpec,
   type StatusReportSpec,
 } from './assertions.js';
+export {
+  checkFindings,
+  checkNoFindings,
+  expectFindings,
+  expectNoFindings,
+  type FindingsSpec,
+  type NoFindingsSpec,
+} from './finding-checks.js';
 export {
   EXPECTATION_KINDS,
   durationMs,

@@ -234,6 +234,19 @@ export interface UnexpectedResponseRecord extends WithSession {
 }
 
 /**
+ * A protocol violation by the client, found by the client judge (docs/judge.md): `check` is the
+ * check's id, `frameSeq` the `seq` of the record of the frame it is about (the finding's own
+ * `seq` is its place in the transcript).
+ */
+export interface FindingRecord extends WithSession {
+  readonly kind: 'finding';
+  readonly check: string;
+  readonly severity: 'error' | 'warning';
+  readonly message: string;
+  readonly frameSeq: number;
+}
+
+/**
  * Who set a scenario: `file` — read from the scenario file (at start or by a hot reload);
  * `api` — given by code (`useScenario`, a `{ yaml }` or compiled `scenario` option) or by the
  * control API (`PUT /scenario`).
@@ -325,6 +338,7 @@ export type TranscriptRecord =
   | MultipartExpiredRecord
   | AckTimeoutRecord
   | UnexpectedResponseRecord
+  | FindingRecord
   | ScenarioLoadedRecord
   | ScenarioRejectedRecord
   | ResetRecord
@@ -352,6 +366,7 @@ export const RECORD_KINDS: readonly RecordKind[] = Object.freeze([
   'multipart-expired',
   'ack-timeout',
   'unexpected-response',
+  'finding',
   'scenario-loaded',
   'scenario-rejected',
   'reset',

@@ -174,6 +174,7 @@ export const RECORD_MEMBERS: Readonly<Record<Exclude<RecordKind, 'frame'>, reado
     ],
     'ack-timeout': [...SESSION, 'op', 'opName', 'pn', 'attempts'],
     'unexpected-response': [...SESSION, 'op', 'opName', 'pn'],
+    finding: [...SESSION, 'check', 'severity', 'message', 'frameSeq'],
     'scenario-loaded': [...BASE, 'file', 'source', 'name', 'rules'],
     'scenario-rejected': [...BASE, 'file', 'source', 'issues'],
     reset: [...BASE, 'epoch', 'sessions', 'cancelled'],

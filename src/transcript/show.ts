@@ -89,6 +89,8 @@ function eventText(r: TranscriptRecord): string | undefined {
       return `no answer to ${r.opName} ${pn3(r.pn)} after ${r.attempts} attempt(s)`;
     case 'unexpected-response':
       return `unexpected ${r.opName} ${pn3(r.pn)} (answers nothing outstanding)`;
+    case 'finding':
+      return `${r.severity} ${r.check}: ${r.message} (frame #${r.frameSeq})`;
     case 'scenario-loaded':
       return `scenario loaded: ${r.file}${r.rules !== undefined ? ` (${r.rules} rules)` : ''}`;
     case 'scenario-rejected': {

@@ -91,6 +91,8 @@ export function describeRecord(r: TranscriptRecord): string {
       return `ack-timeout ${r.opName} ${pn3(r.pn)} after ${r.attempts} attempt(s)`;
     case 'unexpected-response':
       return `unexpected-response ${r.opName} ${pn3(r.pn)}`;
+    case 'finding':
+      return `finding ${r.check} ${r.severity}: ${r.message}`;
     case 'scenario-loaded':
       return `scenario-loaded ${r.file}`;
     case 'scenario-rejected':

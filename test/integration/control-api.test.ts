@@ -1156,6 +1156,7 @@ describe('control API', () => {
           'GET /stats',
           'GET /rules',
           'GET /transcript',
+          'GET /findings',
           'POST /deliver',
           'POST /status-report',
           'GET /scenario',

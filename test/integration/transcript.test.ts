@@ -183,6 +183,17 @@ describe('transcript over TCP', () => {
     await memory.waitFor({ kind: 'unexpected-response' }, { timeoutMs: 5000 });
     a.client.sendBytes(wire('<STX>03:009<TAB>021:1<TAB>00<ETX>'));
     await memory.waitFor({ kind: 'frame-error' }, { timeoutMs: 5000 });
+    // What the client judge (attached by the facade) writes about that frame.
+    recorder.record(
+      'finding',
+      {
+        check: 'bad-checksum',
+        severity: 'error',
+        message: 'checksum mismatch',
+        frameSeq: recorder.lastSeq,
+      },
+      'c1',
+    );
 
     const b = await tappedClient(port, { autoAck: false });
     clients.push(b.client);
@@ -218,6 +229,7 @@ describe('transcript over TCP', () => {
       'multipart-expired',
       'ack-timeout',
       'unexpected-response',
+      'finding',
       'scenario-loaded',
       'scenario-rejected',
       'reset',

@@ -62,7 +62,7 @@ describe('loadExpectations', () => {
 
   it('reports an unknown key at the key, listing the allowed ones', () => {
     expect(issuesOf('- noUnmatched: true\n  colour: red\n')).to.deep.equal([
-      'e.yaml:2:3: [0]: unknown key "colour" (expected one of: name, count, sequence, answeredWithin, noUnmatched, noFrameErrors, allRulesUsed, ruleUsed, statusReportFor)',
+      'e.yaml:2:3: [0]: unknown key "colour" (expected one of: name, count, sequence, answeredWithin, noUnmatched, noFrameErrors, allRulesUsed, ruleUsed, statusReportFor, noFindings, findings)',
     ]);
   });
 
@@ -71,7 +71,7 @@ describe('loadExpectations', () => {
       'e.yaml:1:3: [0]: has more than one check (noUnmatched, noFrameErrors): write each as its own list item',
     ]);
     expect(issuesOf('- noFrameErrors: true\n- name: nothing\n')).to.deep.equal([
-      'e.yaml:2:3: [1]: needs one of: count, sequence, answeredWithin, noUnmatched, noFrameErrors, allRulesUsed, ruleUsed, statusReportFor',
+      'e.yaml:2:3: [1]: needs one of: count, sequence, answeredWithin, noUnmatched, noFrameErrors, allRulesUsed, ruleUsed, statusReportFor, noFindings, findings',
     ]);
   });
 
