@@ -1,0 +1,121 @@
+/**
+ * Conversation: the ladder of one session, live. Client on the left, the mock on the right;
+ * requests and answers as arrows, the deciding rule at the end of each request, the near-miss
+ * explanation of an unmatched request beneath it, other events in the middle.
+ */
+import type { ComponentChildren } from 'preact';
+import { useMemo, useState } from 'preact/hooks';
+import { clock, useStore } from '../hooks.js';
+import { ladderRows, type LadderRow } from '../ladder.js';
+import { navigate } from '../route.js';
+import { store } from '../store.js';
+import { VirtualList } from '../virtual-list.js';
+
+const ROW = 24;
+
+const ARROWS: Record<LadderRow['dir'], string> = {
+  in: '→',
+  out: '←',
+  bad: '✗',
+  event: '·',
+  explain: '',
+};
+
+export function ConversationView(props: {
+  readonly session: string | undefined;
+}): ComponentChildren {
+  useStore();
+  const ids = [...store.sessions.keys()].sort((a, b) => Number(b.slice(1)) - Number(a.slice(1)));
+  const id = props.session ?? ids[0];
+  const session = id === undefined ? undefined : store.sessions.get(id);
+  const version = session?.version ?? -1;
+  const rows = useMemo(
+    () => (session === undefined ? [] : ladderRows(session.lines)),
+    [session, version],
+  );
+  const [selected, setSelected] = useState<number | undefined>(undefined);
+  const [follow, setFollow] = useState(true);
+  const sel = follow && rows.length > 0 ? rows.length - 1 : selected;
+  const chosen = sel === undefined ? undefined : rows[sel];
+  return (
+    <section class="view" aria-labelledby="conv-title">
+      <div class="toolbar">
+        <h2 id="conv-title">Conversation</h2>
+        <label>
+          Session{' '}
+          <select
+            value={id ?? ''}
+            onChange={(e) => {
+              navigate(`#/conversation/${e.currentTarget.value}`);
+            }}
+          >
+            {ids.map((s) => {
+              const v = store.sessions.get(s);
+              return (
+                <option key={s} value={s}>
+                  {s} {v?.user ?? ''} {v?.state === 'closed' ? '(closed)' : ''}
+                </option>
+              );
+            })}
+          </select>
+        </label>
+        <label class="check">
+          <input
+            type="checkbox"
+            checked={follow}
+            onChange={(e) => {
+              setFollow(e.currentTarget.checked);
+            }}
+          />
+          follow
+        </label>
+        {session !== undefined ? (
+          <span class="dim">
+            {session.remote} · {session.user ?? 'not logged in'} · {session.state}
+          </span>
+        ) : null}
+      </div>
+      <div class="ladder-head" aria-hidden="true">
+        <span>time</span>
+        <span class="lane-client">client {session?.user ?? ''}</span>
+        <span class="lane-server">cimd2-mock</span>
+      </div>
+      <VirtualList
+        id="ladder"
+        label={`Conversation of ${id ?? 'no session'}`}
+        count={rows.length}
+        rowHeight={ROW}
+        selected={sel}
+        onSelect={(i) => {
+          setFollow(false);
+          setSelected(i);
+        }}
+        empty="No session yet."
+        renderRow={(i) => {
+          const r = rows[i];
+          if (r === undefined) return null;
+          return (
+            <div class={`ladder-row dir-${r.dir}${r.error === true ? ' error' : ''}`}>
+              <span class="time">{clock(r.ts)}</span>
+              <span class="rung">
+                <span class="arrow">{ARROWS[r.dir]}</span>
+                <span class="text">{r.text}</span>
+                {r.tag !== undefined ? (
+                  <span class={`tag ${r.tag === 'unmatched' ? 'bad' : ''}`}>[{r.tag}]</span>
+                ) : null}
+              </span>
+            </div>
+          );
+        }}
+      />
+      {chosen !== undefined ? (
+        <details class="record-detail">
+          <summary>
+            Record #{chosen.seq} ({chosen.record.kind})
+          </summary>
+          <pre>{JSON.stringify(chosen.record, null, 2)}</pre>
+        </details>
+      ) : null}
+    </section>
+  );
+}
