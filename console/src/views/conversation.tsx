@@ -77,8 +77,10 @@ export function ConversationView(props: {
       </div>
       <div class="ladder-head" aria-hidden="true">
         <span>time</span>
-        <span class="lane-client">client {session?.user ?? ''}</span>
-        <span class="lane-server">cimd2-mock</span>
+        <span class="lanes">
+          <span>client {session?.user ?? ''}</span>
+          <span>cimd2-mock</span>
+        </span>
       </div>
       <VirtualList
         id="ladder"
@@ -98,7 +100,14 @@ export function ConversationView(props: {
             <div class={`ladder-row dir-${r.dir}${r.error === true ? ' error' : ''}`}>
               <span class="time">{clock(r.ts)}</span>
               <span class="rung">
-                <span class="arrow">{ARROWS[r.dir]}</span>
+                {r.dir === 'in' || r.dir === 'out' ? (
+                  <span
+                    class="line"
+                    aria-label={r.dir === 'in' ? 'client to mock' : 'mock to client'}
+                  />
+                ) : (
+                  <span class="arrow">{ARROWS[r.dir]}</span>
+                )}
                 <span class="text">{r.text}</span>
                 {r.tag !== undefined ? (
                   <span class={`tag ${r.tag === 'unmatched' ? 'bad' : ''}`}>[{r.tag}]</span>

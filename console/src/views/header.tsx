@@ -49,15 +49,16 @@ export function Header(): ComponentChildren {
     store.rulesVersion,
     1000,
   );
-  const h = health.value;
+  const h = health.value as Partial<HealthView> | undefined;
   const open = [...store.sessions.values()].filter((s) => s.state !== 'closed').length;
+  // Older servers answer `/health` with `{ status }` only: every field is optional here.
   const address =
-    h !== undefined
+    typeof h?.host === 'string' && typeof h.port === 'number'
       ? `${h.host.includes(':') ? `[${h.host}]` : h.host}:${h.port}`
       : store.server.address;
-  const name = store.server.scenarioName ?? h?.scenario.name;
-  const file = store.server.scenarioFile ?? h?.scenario.file;
-  const source = store.server.scenarioSource ?? h?.scenario.source;
+  const name = store.server.scenarioName ?? h?.scenario?.name;
+  const file = store.server.scenarioFile ?? h?.scenario?.file;
+  const source = store.server.scenarioSource ?? h?.scenario?.source;
   return (
     <header class="top" role="banner">
       <h1>
@@ -73,7 +74,10 @@ export function Header(): ComponentChildren {
         <div>
           <dt>Scenario</dt>
           <dd title={file}>
-            {name ?? '…'} <span class="dim">({source === 'api' ? 'API' : (file ?? '')})</span>
+            {name ?? '…'}{' '}
+            <span class="dim">
+              ({source === 'api' ? 'set through the API' : (file?.split(/[\\/]/).pop() ?? '')})
+            </span>
           </dd>
         </div>
         <div>
