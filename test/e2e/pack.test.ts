@@ -1,9 +1,8 @@
 /**
  * The package as a user gets it: `npm pack`, the tarball's contents (dist with the web
  * console, bin, schemas, scenarios, docs, README, CHANGELOG; no sources, tests or benchmarks),
- * then an install into an
- * empty folder, `npx cimd2-mock --version`, and a one-submit `send` against a mock started from
- * that install. Needs the build (`npm run test:e2e` builds first) and the npm cache or registry
+ * then an install into an empty folder, `npx cimd2-mock --version`, and a one-submit `send`
+ * against a mock started from that install. Needs the build (`npm run test:e2e` builds first) and the npm cache or registry
  * for the five runtime dependencies.
  */
 import { expect } from 'chai';
