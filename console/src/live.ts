@@ -1,64 +1,49 @@
 /**
- * Feeds the store: the current epoch's history from `GET /transcript` (pages of 10,000), then
- * every new record live from `GET /events` (SSE, resumed with `Last-Event-ID`). Where the
- * server has no `/events`, it polls `GET /transcript?since=` twice a second instead.
+ * Keeps the store current: a global `GET /events` stream of the rare records (resumed with
+ * `Last-Event-ID` after any drop), and, while the page is visible, `GET /stats` and
+ * `GET /sessions` about once a second. A hidden tab polls nothing.
  */
-import type { TranscriptRecord } from '../../src/transcript/record.js';
-import { api, errorMessage } from './api.js';
+import type { SessionList, StatsRates } from '../../src/control/inbox-types.js';
+import type { RecordKind, TranscriptRecord } from '../../src/transcript/record.js';
+import { api, ApiError, errorMessage } from './api.js';
 import { followEvents } from './sse.js';
-import { store, type SessionView } from './store.js';
+import { store } from './store.js';
 
-const POLL_MS = 500;
+/** The record kinds the global stream asks for: none of them is per-frame. */
+export const GLOBAL_KINDS: readonly RecordKind[] = [
+  'server-start',
+  'server-stop',
+  'session-open',
+  'session-close',
+  'scenario-loaded',
+  'scenario-rejected',
+  'reset',
+  'unmatched',
+  'frame-error',
+  'ack-timeout',
+  'multipart-expired',
+];
 
-/** Read through a call: TypeScript would narrow `signal.aborted` across awaits. */
-function isAborted(signal: AbortSignal): boolean {
-  return signal.aborted;
+const POLL_MS = 1000;
+
+interface StatsBody extends Partial<StatsRates> {
+  readonly sessionsOpen?: number;
 }
 
-function parseLines(text: string): TranscriptRecord[] {
-  const out: TranscriptRecord[] = [];
-  for (const line of text.split('\n')) {
-    if (line.trim() === '') continue;
-    try {
-      out.push(JSON.parse(line) as TranscriptRecord);
-    } catch {
-      // A torn line cannot happen over HTTP; ignore rather than stop the console.
-    }
+/** Re-reads `GET /sessions` now. */
+export async function refreshSessions(): Promise<void> {
+  const body = await api<SessionList>('GET', '/sessions');
+  store.mergeSessions(body.sessions);
+}
+
+async function refreshStats(): Promise<void> {
+  const s = await api<StatsBody>('GET', '/stats');
+  if (s.submitsPerSecond !== undefined) store.rates = s.submitsPerSecond;
+  if (s.errors !== undefined) {
+    const e = s.errors;
+    store.errors = e.answers + e.frameErrors + e.unmatched + e.ackTimeouts;
   }
-  return out;
-}
-
-/** Reads the records after `store.lastSeq` until the server says there are no more. */
-async function catchUp(signal: AbortSignal): Promise<void> {
-  for (;;) {
-    const res = await fetch(`/transcript?since=${store.lastSeq}&limit=10000`, {
-      credentials: 'same-origin',
-      cache: 'no-store',
-      signal,
-    });
-    if (res.status === 401) {
-      store.setConnection('unauthorized');
-      throw new Error('unauthorized');
-    }
-    if (!res.ok) throw new Error(`GET /transcript: HTTP ${res.status}`);
-    for (const r of parseLines(await res.text())) store.apply(r);
-    if (res.headers.get('X-More') !== 'true') return;
-  }
-}
-
-let sessionsTimer: ReturnType<typeof setTimeout> | undefined;
-
-/** Re-reads `GET /sessions` soon (at most every 300 ms). */
-export function refreshSessions(): void {
-  if (sessionsTimer !== undefined) return;
-  sessionsTimer = setTimeout(() => {
-    sessionsTimer = undefined;
-    api<{ sessions: Partial<SessionView & { id: string }>[] }>('GET', '/sessions')
-      .then((body) => {
-        store.mergeSessions(body.sessions);
-      })
-      .catch(() => undefined);
-  }, 300);
+  store.changed();
 }
 
 /** Reads the scenario header fields from `GET /scenario`. */
@@ -70,17 +55,34 @@ export async function refreshScenarioInfo(): Promise<void> {
   store.changed();
 }
 
-async function poll(signal: AbortSignal): Promise<void> {
-  store.setConnection('live', 'polling');
-  while (!signal.aborted) {
-    try {
-      await catchUp(signal);
-      store.setConnection('live', 'polling');
-    } catch (error) {
-      if (isAborted(signal) || store.connection === 'unauthorized') return;
-      store.setConnection('reconnecting', errorMessage(error));
+function isAborted(signal: AbortSignal): boolean {
+  return signal.aborted;
+}
+
+async function pollLoop(signal: AbortSignal): Promise<void> {
+  while (!isAborted(signal)) {
+    if (document.visibilityState === 'visible' && store.connection !== 'unauthorized') {
+      try {
+        await Promise.all([refreshStats(), refreshSessions()]);
+        store.messagesVersion++;
+      } catch (error) {
+        if (error instanceof ApiError && error.status === 401) return;
+      }
     }
     await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+}
+
+/** Parses a `record` event into a transcript record (undefined for anything else). */
+export function recordOf(event: { event: string; data: string }): TranscriptRecord | undefined {
+  if (event.event !== 'record' && event.event !== 'message') return undefined;
+  try {
+    const r = JSON.parse(event.data) as Partial<TranscriptRecord>;
+    return typeof r.seq === 'number' && typeof r.kind === 'string'
+      ? (r as TranscriptRecord)
+      : undefined;
+  } catch {
+    return undefined;
   }
 }
 
@@ -88,36 +90,22 @@ async function poll(signal: AbortSignal): Promise<void> {
 export async function startLive(signal: AbortSignal): Promise<void> {
   store.setConnection('connecting');
   try {
-    await catchUp(signal);
+    await Promise.all([refreshSessions(), refreshStats(), refreshScenarioInfo()]);
   } catch (error) {
-    if (store.connection !== 'unauthorized') store.setConnection('offline', errorMessage(error));
+    if (error instanceof ApiError && error.status === 401) store.setConnection('unauthorized');
+    else store.setConnection('offline', errorMessage(error));
     return;
   }
-  refreshSessions();
-  refreshScenarioInfo().catch(() => undefined);
-  let sessionsSeen = store.sessions.size;
-  const unsubscribe = store.subscribe(() => {
-    if (store.sessions.size !== sessionsSeen) {
-      sessionsSeen = store.sessions.size;
-      refreshSessions();
-    }
-  });
-  signal.addEventListener('abort', unsubscribe);
-  const outcome = { fallback: false };
+  void pollLoop(signal);
   await followEvents(
-    '/events',
+    `/events?kind=${GLOBAL_KINDS.join(',')}`,
     {
       onEvent(e) {
-        if (e.data === '') return;
-        try {
-          const r = JSON.parse(e.data) as TranscriptRecord;
-          if (typeof r.seq === 'number' && typeof r.kind === 'string') {
-            store.apply(r);
-            if (r.kind === 'session-open' || r.kind === 'session-close') refreshSessions();
-            if (r.kind === 'frame' && r.op === 51) refreshSessions();
-          }
-        } catch {
-          // not a record (a comment or a control event)
+        const r = recordOf(e);
+        if (r === undefined) return;
+        store.apply(r);
+        if (r.kind === 'session-open' || r.kind === 'session-close') {
+          refreshSessions().catch(() => undefined);
         }
       },
       onOpen() {
@@ -127,12 +115,9 @@ export async function startLive(signal: AbortSignal): Promise<void> {
         store.setConnection('reconnecting', reason);
       },
       onFatal(status) {
-        if (status === 401) store.setConnection('unauthorized');
-        else outcome.fallback = true;
+        store.setConnection(status === 401 ? 'unauthorized' : 'offline', `HTTP ${status}`);
       },
     },
     signal,
-    String(store.lastSeq),
   );
-  if (outcome.fallback && !isAborted(signal)) await poll(signal);
 }

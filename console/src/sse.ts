@@ -101,7 +101,12 @@ export async function followEvents(
         for (;;) {
           const { value, done } = await reader.read();
           if (done) break;
-          for (const e of parser.push(value)) handlers.onEvent(e);
+          for (const e of parser.push(value)) {
+            // The stream says where it starts: resume from there even if no record came yet.
+            if (e.event === 'hello' && parser.lastId === undefined)
+              parser.lastId = helloFrom(e.data);
+            handlers.onEvent(e);
+          }
           resume = parser.lastId;
         }
       }
@@ -119,4 +124,14 @@ export async function followEvents(
 /** Read through a call: TypeScript would narrow `signal.aborted` across awaits. */
 function isAborted(signal: AbortSignal): boolean {
   return signal.aborted;
+}
+
+/** `from` of a `hello` event's data, as an id to resume after. */
+function helloFrom(data: string): string | undefined {
+  try {
+    const from = (JSON.parse(data) as { from?: unknown }).from;
+    return typeof from === 'number' ? String(from) : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -1,18 +1,21 @@
 /**
- * The console's live model, fed by transcript records (the history from `GET /transcript`, then
- * `GET /events` live). Applying a record is O(1); listeners are told at most once per animation
- * frame, so a burst of thousands of records costs one render.
+ * The console's live model. It is kept light on purpose, so that a console left open costs the
+ * mock next to nothing even under load:
  *
- * Kept per session: counters and the last {@link LINES_PER_SESSION} records (the Conversation
- * ladder). Messages are not kept here: the Messages view pages them from `GET /messages`; the
- * store only counts that something changed (`messagesVersion`).
+ * - a global event stream carries only the rare records (sessions opening and closing,
+ *   scenario loads, resets, bad frames, unmatched requests, ack timeouts);
+ * - counters (submits/s, errors, sessions) come from `GET /stats` and `GET /sessions` about once
+ *   a second while the page is visible;
+ * - the Messages view pages `GET /messages` itself, and the Conversation view follows the one
+ *   session it shows (`GET /events?session=`).
+ *
+ * Listeners are told at most once per animation frame, so a burst costs one render.
  */
-import type { FrameRecord, TranscriptRecord } from '../../src/transcript/record.js';
+import type { SessionView as ServerSession } from '../../src/control/inbox-types.js';
+import type { TranscriptRecord } from '../../src/transcript/record.js';
 
-/** Records kept per session for the ladder (older ones scroll out). */
-export const LINES_PER_SESSION = 5000;
-/** Seconds of submits/s history in the sparkline. */
-export const RATE_SECONDS = 60;
+/** Closed sessions kept in the list (the oldest leave first). */
+export const CLOSED_SESSIONS_KEPT = 200;
 
 export type ConnectionState = 'connecting' | 'live' | 'reconnecting' | 'unauthorized' | 'offline';
 
@@ -24,15 +27,12 @@ export interface SessionView {
   user: string | undefined;
   framesIn: number;
   framesOut: number;
-  /** Server requests (deliver, status report) sent and not yet answered. */
+  /** Server requests (deliver, status report) sent and not yet answered, or queued. */
   outstanding: number;
   window: number | undefined;
-  state: 'open' | 'logged-in' | 'closed';
+  state: ServerSession['state'];
+  /** Why it closed (from its session-close record). */
   closed: string | undefined;
-  /** The last records of the session, oldest first. */
-  lines: TranscriptRecord[];
-  /** Bumped on every change (cheap memo key). */
-  version: number;
 }
 
 /** Where the mock listens and what scenario it runs. */
@@ -45,10 +45,8 @@ export interface ServerInfo {
 
 type Listener = () => void;
 
-const LOGIN_RESPONSE = 51;
-
-function isRequestOp(op: number): boolean {
-  return op < 50;
+function num(id: string): number {
+  return Number(id.replace(/^\D+/, ''));
 }
 
 export class Store {
@@ -61,17 +59,16 @@ export class Store {
   };
   connection: ConnectionState = 'connecting';
   connectionDetail = '';
+  /** Newest record seq seen on the global stream. */
   lastSeq = 0;
-  /** Bumped when a record may change the inbox (submits, answers, reports, MOs). */
+  /** Bumped when the inbox may have changed (a tick while live, a reset, an action). */
   messagesVersion = 0;
   /** Bumped when the scenario, its rules' counts or its state may have changed. */
   rulesVersion = 0;
-  /** Frame errors, unmatched requests and error answers of this epoch. */
+  /** Errors of the run (error answers, bad frames, unmatched requests, ack timeouts). */
   errors = 0;
-  submitsTotal = 0;
-  /** Submits per second, the last {@link RATE_SECONDS} seconds (index 0 oldest). */
-  private readonly rateBuckets = new Map<number, number>();
-  private readonly outstandingPn = new Map<string, Set<string>>();
+  /** Submits per second, oldest first (from `GET /stats`). */
+  rates: readonly number[] = [];
   private readonly listeners = new Set<Listener>();
   private frame = 0;
   version = 0;
@@ -89,10 +86,7 @@ export class Store {
       this.version++;
       for (const l of this.listeners) l();
     };
-    this.frame =
-      typeof requestAnimationFrame === 'function'
-        ? requestAnimationFrame(run)
-        : (setTimeout(run, 16) as unknown as number);
+    this.frame = requestAnimationFrame(run);
   }
 
   setConnection(state: ConnectionState, detail = ''): void {
@@ -102,13 +96,9 @@ export class Store {
     this.changed();
   }
 
-  /** Submits per second for the sparkline, oldest first, ending at `nowMs`. */
-  rates(nowMs: number): number[] {
-    const now = Math.floor(nowMs / 1000);
-    const out: number[] = [];
-    for (let s = now - RATE_SECONDS + 1; s <= now; s++) out.push(this.rateBuckets.get(s) ?? 0);
-    for (const k of this.rateBuckets.keys()) if (k < now - RATE_SECONDS) this.rateBuckets.delete(k);
-    return out;
+  /** Sessions newest first. */
+  sessionList(): SessionView[] {
+    return [...this.sessions.values()].sort((a, b) => num(b.id) - num(a.id));
   }
 
   private session(id: string, ts: string): SessionView {
@@ -123,30 +113,26 @@ export class Store {
         framesOut: 0,
         outstanding: 0,
         window: undefined,
-        state: 'open',
+        state: 'connected',
         closed: undefined,
-        lines: [],
-        version: 0,
       };
       this.sessions.set(id, s);
     }
     return s;
   }
 
-  /** Applies one record (records at or below `lastSeq` are ignored: replays are harmless). */
+  private forgetOldClosed(): void {
+    const closed = this.sessionList().filter((s) => s.state === 'closed');
+    for (const s of closed.slice(CLOSED_SESSIONS_KEPT)) this.sessions.delete(s.id);
+  }
+
+  /** Applies one record of the global stream (older seqs are ignored: replays are harmless). */
   apply(r: TranscriptRecord): void {
     if (r.seq <= this.lastSeq) return;
     this.lastSeq = r.seq;
-    if ('session' in r) {
-      const s = this.session(r.session, r.ts);
-      s.lines.push(r);
-      if (s.lines.length > LINES_PER_SESSION) s.lines.splice(0, s.lines.length - LINES_PER_SESSION);
-      s.version++;
-    }
     switch (r.kind) {
       case 'server-start':
         this.server.address = `${r.host.includes(':') ? `[${r.host}]` : r.host}:${r.port}`;
-        if (r.scenario !== null) this.server.scenarioFile = r.scenario;
         break;
       case 'session-open': {
         const s = this.session(r.session, r.ts);
@@ -159,37 +145,10 @@ export class Store {
         s.state = 'closed';
         s.closed = r.reason;
         s.outstanding = 0;
-        this.outstandingPn.delete(r.session);
-        break;
-      }
-      case 'frame':
-        this.frameRecord(r);
-        break;
-      case 'frame-error':
-        this.errors++;
-        this.session(r.session, r.ts).framesIn++;
-        break;
-      case 'unmatched':
-        this.errors++;
-        this.rulesVersion++;
-        break;
-      case 'decision':
-        this.rulesVersion++;
-        this.messagesVersion++;
-        break;
-      case 'ack-timeout': {
-        const set = this.outstandingPn.get(r.session);
-        set?.delete(`${r.op}|${r.pn}`);
-        const s = this.session(r.session, r.ts);
-        s.outstanding = set?.size ?? 0;
+        this.forgetOldClosed();
         this.messagesVersion++;
         break;
       }
-      case 'assembled':
-      case 'fired':
-      case 'scheduled':
-        this.messagesVersion++;
-        break;
       case 'scenario-loaded':
         this.server.scenarioFile = r.file;
         if (r.name !== undefined) this.server.scenarioName = r.name;
@@ -200,78 +159,51 @@ export class Store {
         this.rulesVersion++;
         break;
       case 'reset':
-        this.errors = 0;
         this.messagesVersion++;
         this.rulesVersion++;
         for (const s of this.sessions.values()) {
           if (s.state === 'closed') this.sessions.delete(s.id);
         }
         break;
-      case 'server-stop':
+      case 'unmatched':
+      case 'frame-error':
+      case 'ack-timeout':
       case 'multipart-expired':
+        this.messagesVersion++;
+        break;
+      case 'server-stop':
+      case 'frame':
+      case 'decision':
+      case 'scheduled':
+      case 'fired':
+      case 'assembled':
       case 'unexpected-response':
         break;
     }
     this.changed();
   }
 
-  private frameRecord(r: FrameRecord): void {
-    const s = this.session(r.session, r.ts);
-    let pending = this.outstandingPn.get(r.session);
-    if (r.dir === 'in') {
-      s.framesIn++;
-      if (r.op === 3) {
-        this.submitsTotal++;
-        const sec = Math.floor(Date.parse(r.ts) / 1000);
-        this.rateBuckets.set(sec, (this.rateBuckets.get(sec) ?? 0) + 1);
-        this.messagesVersion++;
-      }
-      if (r.op === 1) {
-        const w = r.params.find(([code]) => code === '019');
-        if (w !== undefined) s.window = Number(w[1]);
-        if (r.fields.user !== undefined) s.user = r.fields.user;
-      }
-      if (!isRequestOp(r.op) && pending?.delete(`${r.op - 50}|${r.pn}`) === true) {
-        s.outstanding = pending.size;
-        this.messagesVersion++;
-      }
-    } else {
-      s.framesOut++;
-      if (r.op === LOGIN_RESPONSE && r.fields.errorCode === undefined) s.state = 'logged-in';
-      if (r.op === LOGIN_RESPONSE && r.fields.errorCode !== undefined) s.user = undefined;
-      if (r.op >= 50 && r.fields.errorCode !== undefined && r.fields.errorCode !== 0) this.errors++;
-      if (r.op === 98 || r.op === 99) this.errors++;
-      if (isRequestOp(r.op)) {
-        if (pending === undefined) {
-          pending = new Set();
-          this.outstandingPn.set(r.session, pending);
-        }
-        pending.add(`${r.op}|${r.pn}`);
-        s.outstanding = pending.size;
-        this.messagesVersion++;
-      }
-      if (r.op === 53) this.messagesVersion++;
-    }
-  }
-
-  /** Merges what `GET /sessions` says (the server's word wins for the fields it gives). */
-  mergeSessions(list: readonly Partial<SessionView & { id: string }>[]): void {
+  /** What `GET /sessions` says about the open sessions (the server's word wins). */
+  mergeSessions(list: readonly Partial<ServerSession>[]): void {
+    const open = new Set<string>();
     for (const info of list) {
       if (info.id === undefined) continue;
+      open.add(info.id);
       const s = this.session(info.id, info.since ?? new Date().toISOString());
       if (info.remote !== undefined) s.remote = info.remote;
       if (info.user !== undefined) s.user = info.user ?? undefined;
-      if (typeof info.framesIn === 'number') s.framesIn = info.framesIn;
-      if (typeof info.framesOut === 'number') s.framesOut = info.framesOut;
-      if (typeof info.outstanding === 'number') s.outstanding = info.outstanding;
-      if (typeof info.window === 'number') s.window = info.window;
-      if (typeof info.since === 'string') s.since = info.since;
-      if (s.state === 'closed') s.state = s.user === undefined ? 'open' : 'logged-in';
-      if (s.user !== undefined && s.state === 'open') s.state = 'logged-in';
-      s.version++;
+      if (info.since !== undefined) s.since = info.since;
+      if (info.framesIn !== undefined) s.framesIn = info.framesIn;
+      if (info.framesOut !== undefined) s.framesOut = info.framesOut;
+      if (info.outstanding !== undefined) s.outstanding = info.outstanding;
+      if (info.window !== undefined) s.window = info.window;
+      s.state = info.state ?? (s.user === undefined ? 'connected' : 'authenticated');
     }
-    // Sessions missing from the list are left alone: their session-close record says it (a
-    // session opened after the list was read would otherwise look closed).
+    // A session the list no longer has closed (its record may still be on its way).
+    for (const s of this.sessions.values()) {
+      if (!open.has(s.id) && s.state !== 'closed') s.state = 'closed';
+    }
+    this.forgetOldClosed();
     this.changed();
   }
 }

@@ -4,14 +4,70 @@
  * explanation of an unmatched request beneath it, other events in the middle.
  */
 import type { ComponentChildren } from 'preact';
-import { useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useState } from 'preact/hooks';
+import type { TranscriptRecord } from '../../../src/transcript/record.js';
 import { clock, useStore } from '../hooks.js';
+import { recordOf } from '../live.js';
+import { followEvents } from '../sse.js';
 import { ladderRows, type LadderRow } from '../ladder.js';
 import { navigate } from '../route.js';
 import { store } from '../store.js';
 import { VirtualList } from '../virtual-list.js';
 
 const ROW = 24;
+/** Records of the session kept for the ladder (older ones scroll out). */
+export const LINES_KEPT = 5000;
+
+/** Follows one session's records (`GET /events?session=…`, from the oldest kept). */
+function useSessionFeed(id: string | undefined): { lines: TranscriptRecord[]; version: number } {
+  const [feed] = useState(() => ({
+    lines: [] as TranscriptRecord[],
+    id: undefined as string | undefined,
+  }));
+  const [version, setVersion] = useState(0);
+  useEffect(() => {
+    feed.lines = [];
+    feed.id = id;
+    setVersion((v) => v + 1);
+    if (id === undefined) return undefined;
+    const controller = new AbortController();
+    let frame = 0;
+    let last = 0;
+    void followEvents(
+      `/events?session=${encodeURIComponent(id)}&since=0`,
+      {
+        onEvent(e) {
+          const r = recordOf(e);
+          if (r === undefined || !('session' in r) || r.session !== id || r.seq <= last) return;
+          last = r.seq;
+          feed.lines.push(r);
+          if (feed.lines.length > LINES_KEPT) feed.lines.splice(0, feed.lines.length - LINES_KEPT);
+          if (frame === 0) {
+            frame = requestAnimationFrame(() => {
+              frame = 0;
+              setVersion((v) => v + 1);
+            });
+          }
+        },
+        onOpen() {
+          /* the global stream shows the connection state */
+        },
+        onDrop() {
+          /* resumed with Last-Event-ID */
+        },
+        onFatal() {
+          /* the global stream reports it */
+        },
+      },
+      controller.signal,
+    );
+    return () => {
+      controller.abort();
+      cancelAnimationFrame(frame);
+    };
+  }, [id, feed]);
+  return { lines: feed.lines, version };
+}
 
 const ARROWS: Record<LadderRow['dir'], string> = {
   in: '→',
@@ -25,14 +81,11 @@ export function ConversationView(props: {
   readonly session: string | undefined;
 }): ComponentChildren {
   useStore();
-  const ids = [...store.sessions.keys()].sort((a, b) => Number(b.slice(1)) - Number(a.slice(1)));
+  const ids = store.sessionList().map((s) => s.id);
   const id = props.session ?? ids[0];
   const session = id === undefined ? undefined : store.sessions.get(id);
-  const version = session?.version ?? -1;
-  const rows = useMemo(
-    () => (session === undefined ? [] : ladderRows(session.lines)),
-    [session, version],
-  );
+  const feed = useSessionFeed(id);
+  const rows = useMemo(() => ladderRows(feed.lines), [feed.lines, feed.version]);
   const [selected, setSelected] = useState<number | undefined>(undefined);
   const [follow, setFollow] = useState(true);
   const sel = follow && rows.length > 0 ? rows.length - 1 : selected;

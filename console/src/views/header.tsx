@@ -89,7 +89,7 @@ export function Header(): ComponentChildren {
         <div>
           <dt>Submits</dt>
           <dd>
-            <Sparkline values={store.rates(Date.now())} />
+            <Sparkline values={store.rates} />
           </dd>
         </div>
         <div>

@@ -4,6 +4,7 @@ import { useState } from 'preact/hooks';
 import { api, errorMessage } from '../api.js';
 import { ago, clock, useStore } from '../hooks.js';
 import { store } from '../store.js';
+import { refreshSessions } from '../live.js';
 import { navigate } from '../route.js';
 
 export function SessionsView(): ComponentChildren {
@@ -11,14 +12,13 @@ export function SessionsView(): ComponentChildren {
   const [status, setStatus] = useState('');
   const [showClosed, setShowClosed] = useState(true);
   const now = Date.now();
-  const list = [...store.sessions.values()]
-    .filter((s) => showClosed || s.state !== 'closed')
-    .sort((a, b) => Number(b.id.slice(1)) - Number(a.id.slice(1)));
+  const list = store.sessionList().filter((s) => showClosed || s.state !== 'closed');
   const disconnect = (id: string, reset: boolean): void => {
     setStatus(`closing ${id}…`);
     api('DELETE', `/sessions/${encodeURIComponent(id)}${reset ? '?reset=true' : ''}`)
       .then(() => {
         setStatus(`${id} closed`);
+        refreshSessions().catch(() => undefined);
       })
       .catch((e: unknown) => {
         setStatus(`could not close ${id}: ${errorMessage(e)}`);
@@ -107,7 +107,7 @@ export function SessionsView(): ComponentChildren {
                         <button
                           type="button"
                           aria-label={`Send an MO to ${s.id}`}
-                          disabled={s.user === undefined}
+                          disabled={s.state !== 'authenticated'}
                           onClick={() => {
                             navigate(`#/compose?session=${encodeURIComponent(s.id)}`);
                           }}
