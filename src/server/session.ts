@@ -313,7 +313,7 @@ export class ServerSession implements Session {
     this.close({ code: 0, text: 'client half-closed; answers sent' });
   }
 
-  close(reason: CloseReason, options: { abort?: boolean } = {}): void {
+  close(reason: CloseReason, options: { abort?: boolean; reset?: boolean } = {}): void {
     if (this.stateValue === 'closed') return;
     this.stateValue = 'closed';
     this.closeReason = reason;
@@ -321,7 +321,10 @@ export class ServerSession implements Session {
     this.life.stopped();
     this.outbound.rejectAll(new SessionClosedError(`session ${this.id} closed: ${reason.text}`));
     if (!this.stream.destroyed) {
-      if (options.abort === true) {
+      if (options.reset === true && 'resetAndDestroy' in this.stream) {
+        // A TCP RST at once (a net.Socket; other streams are destroyed).
+        (this.stream as { resetAndDestroy(): void }).resetAndDestroy();
+      } else if (options.abort === true || options.reset === true) {
         this.stream.destroy();
       } else {
         // Let queued bytes (a 52, a 98) reach the peer, then release the stream; a peer that

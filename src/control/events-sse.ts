@@ -1,0 +1,276 @@
+/**
+ * `GET /events`: every transcript record as a Server-Sent Event, live.
+ *
+ * No subscription, no parsing: while at least one stream is open, a timer every
+ * {@link BATCH_MS} ms asks the in-memory ring for the JSONL lines after each stream's position
+ * (`transcriptLines`, slices of the kept bytes) and writes them as events (`id:` = seq). A mock
+ * with no stream open pays nothing.
+ *
+ * Never buffered without bound: at most {@link BATCH_BYTES} are written per turn, and nothing
+ * more while the socket has not drained; the ring itself is what a lagging stream catches up
+ * from. A stream that does not drain for {@link STALL_MS} ms gets `event: reconnect` and is
+ * closed: the client comes back with `Last-Event-ID` and loses nothing still kept.
+ */
+import type http from 'node:http';
+import type { MockSmsc } from '../mock-smsc.js';
+import { RECORD_KINDS, isRecordKind } from '../transcript/index.js';
+import {
+  HttpError,
+  checkQueryKeys,
+  invalidQuery,
+  queryOne,
+  type RouteRequest,
+} from './http-util.js';
+import type { EventsHello, EventsReconnect } from './inbox-types.js';
+
+/** Batch period of the event streams. */
+export const BATCH_MS = 50;
+/** Most bytes written to one stream per turn. */
+export const BATCH_BYTES = 256 * 1024;
+/** Records read per slice. */
+const SLICE_RECORDS = 2000;
+/** A stream that does not drain for this long is closed with `event: reconnect`. */
+export const STALL_MS = 10_000;
+/** Comment line sent on an idle stream this often. */
+export const KEEPALIVE_MS = 15_000;
+/** Most event streams at once. */
+export const MAX_STREAMS = 32;
+/** `retry:` sent to EventSource clients (ms). */
+export const RETRY_MS = 1000;
+
+const HEAD = /^\{"seq":(\d+),"ts":"[^"]*","kind":"([a-z-]+)"(?:,"session":"([^"]*)")?/;
+
+interface Stream {
+  readonly res: http.ServerResponse;
+  /** Seq of the last record sent (or skipped by the filters). */
+  after: number;
+  readonly kinds: ReadonlySet<string> | undefined;
+  readonly sessions: ReadonlySet<string> | undefined;
+  /** Set while waiting for `drain`: when it started. */
+  stalledSince: number | undefined;
+  lastWrite: number;
+  /** The next write must first say that records were lost. */
+  checkTruncated: boolean;
+  closed: boolean;
+}
+
+/** Options of {@link EventHub}. */
+export interface EventHubOptions {
+  readonly batchMs?: number;
+  readonly stallMs?: number;
+  readonly batchBytes?: number;
+  readonly maxStreams?: number;
+}
+
+/** The event streams of one control API. */
+export class EventHub {
+  private readonly mock: MockSmsc;
+  private readonly streams = new Set<Stream>();
+  private timer: NodeJS.Timeout | undefined;
+  private readonly batchMs: number;
+  private readonly stallMs: number;
+  private readonly batchBytes: number;
+  private readonly maxStreams: number;
+
+  constructor(mock: MockSmsc, options: EventHubOptions = {}) {
+    this.mock = mock;
+    this.batchMs = options.batchMs ?? BATCH_MS;
+    this.stallMs = options.stallMs ?? STALL_MS;
+    this.batchBytes = options.batchBytes ?? BATCH_BYTES;
+    this.maxStreams = options.maxStreams ?? MAX_STREAMS;
+  }
+
+  /** Streams open now. */
+  get size(): number {
+    return this.streams.size;
+  }
+
+  /** Opens a stream for `GET /events`. */
+  open(r: RouteRequest<unknown>): void {
+    checkQueryKeys(r.query, ['kind', 'session', 'since']);
+    const kinds = list(queryOne(r.query, 'kind'));
+    for (const k of kinds ?? []) {
+      if (!isRecordKind(k)) {
+        throw invalidQuery(
+          `"kind": unknown record kind ${JSON.stringify(k)} (known: ${RECORD_KINDS.join(', ')})`,
+        );
+      }
+    }
+    const sessions = list(queryOne(r.query, 'session'));
+    const header = r.req.headers['last-event-id'];
+    const since = queryOne(r.query, 'since');
+    const raw = typeof header === 'string' && header.trim() !== '' ? header.trim() : since;
+    if (raw !== undefined && !/^\d{1,15}$/.test(raw)) {
+      throw invalidQuery(
+        `${raw === since ? '"since"' : 'Last-Event-ID'} must be a record seq (got ${JSON.stringify(raw)})`,
+      );
+    }
+    if (this.streams.size >= this.maxStreams) {
+      throw new HttpError(
+        503,
+        'ERR_CONTROL_BUSY',
+        `too many event streams at once (at most ${this.maxStreams})`,
+        {
+          headers: { 'Retry-After': '5' },
+        },
+      );
+    }
+    const lastSeq = this.mock.lastSeq;
+    const from = raw === undefined ? lastSeq : Math.min(Number(raw), lastSeq);
+    const { res } = r;
+    res.writeHead(200, {
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-store',
+      Connection: 'keep-alive',
+      'X-Accel-Buffering': 'no',
+    });
+    res.socket?.setNoDelay(true);
+    const hello: EventsHello = { lastSeq, epoch: this.mock.epoch, from };
+    res.write(`retry: ${RETRY_MS}\n\nevent: hello\ndata: ${JSON.stringify(hello)}\n\n`);
+    const stream: Stream = {
+      res,
+      after: from,
+      kinds: kinds === undefined ? undefined : new Set(kinds),
+      sessions: sessions === undefined ? undefined : new Set(sessions),
+      stalledSince: undefined,
+      lastWrite: Date.now(),
+      checkTruncated: true,
+      closed: false,
+    };
+    this.streams.add(stream);
+    res.on('close', () => {
+      stream.closed = true;
+      this.streams.delete(stream);
+      if (this.streams.size === 0) this.stop();
+    });
+    this.pump(stream);
+    this.start();
+  }
+
+  private start(): void {
+    if (this.timer !== undefined) return;
+    this.timer = setInterval(() => {
+      this.tick();
+    }, this.batchMs);
+    this.timer.unref();
+  }
+
+  private stop(): void {
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  private tick(): void {
+    const now = Date.now();
+    for (const s of [...this.streams]) {
+      if (s.stalledSince !== undefined) {
+        if (now - s.stalledSince >= this.stallMs) this.drop(s, 'slow-client');
+        continue;
+      }
+      if (!this.pump(s) && now - s.lastWrite >= KEEPALIVE_MS) this.write(s, ': keep-alive\n\n');
+    }
+  }
+
+  /** Writes what is new for `s` (one batch); true when something was written. */
+  private pump(s: Stream): boolean {
+    if (s.closed || s.stalledSince !== undefined) return false;
+    let out = '';
+    if (s.checkTruncated) {
+      s.checkTruncated = false;
+      if (this.mock.truncatedSince(s.after)) {
+        const first = this.mock.transcriptLines(s.after, { all: true, limit: 1 });
+        const head = first.chunks[0]?.toString('utf8', 0, 40) ?? '';
+        const seq = /^\{"seq":(\d+)/.exec(head)?.[1];
+        out += `event: truncated\ndata: ${JSON.stringify({ from: seq === undefined ? this.mock.lastSeq + 1 : Number(seq) })}\n\n`;
+      }
+    }
+    while (this.mock.lastSeq > s.after && out.length < this.batchBytes) {
+      const page = this.mock.transcriptLines(s.after, { all: true, limit: SLICE_RECORDS });
+      if (page.count === 0) {
+        s.after = this.mock.lastSeq;
+        break;
+      }
+      for (const chunk of page.chunks) {
+        const text = chunk.toString('utf8');
+        let start = 0;
+        while (start < text.length) {
+          const nl = text.indexOf('\n', start);
+          const end = nl < 0 ? text.length : nl;
+          const line = text.slice(start, end);
+          start = end + 1;
+          if (line === '') continue;
+          const head = HEAD.exec(line);
+          let seq: number;
+          let kind: string;
+          let session: string | undefined;
+          if (head !== null) {
+            seq = Number(head[1]);
+            kind = head[2] ?? '';
+            session = head[3];
+          } else {
+            const rec = JSON.parse(line) as { seq: number; kind: string; session?: string };
+            seq = rec.seq;
+            kind = rec.kind;
+            session = rec.session;
+          }
+          if (
+            (s.kinds === undefined || s.kinds.has(kind)) &&
+            (s.sessions === undefined || session === undefined || s.sessions.has(session))
+          ) {
+            out += `id: ${seq}\nevent: record\ndata: ${line}\n\n`;
+          }
+        }
+      }
+      s.after = page.lastSeq;
+      if (!page.more) break;
+    }
+    if (out === '') return false;
+    this.write(s, out);
+    return true;
+  }
+
+  private write(s: Stream, text: string): void {
+    s.lastWrite = Date.now();
+    if (s.res.write(text)) return;
+    s.stalledSince = Date.now();
+    s.res.once('drain', () => {
+      s.stalledSince = undefined;
+      // Catch up at once rather than at the next tick.
+      this.pump(s);
+    });
+  }
+
+  /** Closes a stream telling the client to come back with Last-Event-ID. */
+  private drop(s: Stream, reason: EventsReconnect['reason']): void {
+    if (s.closed) return;
+    s.closed = true;
+    this.streams.delete(s);
+    const body: EventsReconnect = { reason, lastSeq: s.after };
+    s.res.end(`event: reconnect\ndata: ${JSON.stringify(body)}\n\n`);
+    // A client that does not read at all would hold the socket: cut it soon.
+    const cut = setTimeout(() => s.res.destroy(), 1000);
+    cut.unref();
+    s.res.once('close', () => { clearTimeout(cut); });
+    if (this.streams.size === 0) this.stop();
+  }
+
+  /** Ends every stream (the API closes). */
+  close(): void {
+    for (const s of [...this.streams]) this.drop(s, 'shutdown');
+    this.stop();
+  }
+}
+
+function list(value: string | undefined): string[] | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  return value
+    .split(',')
+    .map((v) => v.trim())
+    .filter((v) => v !== '');
+}
+
+/** `GET /events`. */
+export function getEvents(r: RouteRequest<{ readonly events: EventHub }>): Promise<void> {
+  r.ctx.events.open(r);
+  return Promise.resolve();
+}
