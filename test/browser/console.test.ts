@@ -56,6 +56,15 @@ const THROTTLE = SCENARIO.replace(
   'rules:\n  - id: throttle-all\n    when: { op: submit }\n    then: [ { error: { code: 103 } } ]\n',
 );
 
+/** Resolves once `check` holds (polled every 50 ms), rejects after `timeoutMs`. */
+async function until(check: () => Promise<boolean>, timeoutMs = 3000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 describe('web console in Chromium', function () {
   this.timeout(60_000);
   let mock: MockSmsc;
@@ -128,6 +137,17 @@ describe('web console in Chromium', function () {
 
   it('lists a submit in Messages with its decoded text, answer, rule and status report timeline', async () => {
     await page.goto(`${origin}/#/messages`);
+    // Some traffic first: a refused number, binary data, a two-part text.
+    await client.submit({ destination: '+99123', originator: 'Shop', text: 'To nowhere' });
+    await client.submit({
+      destination: '+358402222222',
+      bytes: Uint8Array.from([0xca, 0xfe, 0x01]),
+    });
+    await client.submit({
+      destination: '+358403333333',
+      originator: '+358409999999',
+      text: 'Your order 4711 has shipped. '.repeat(7).trim(),
+    });
     const report = client.nextStatusReport();
     const sent = await client.submit({
       destination: '+358401234567',
@@ -176,20 +196,25 @@ describe('web console in Chromium', function () {
     const nobody = await client.submit({ destination: '+9912345', text: 'nobody' });
     expect(nobody.errorCode).to.equal(300);
     await page.goto(`${origin}/#/conversation/c1`);
+    // It follows the newest line: the refused submit and its answer are in view.
     await page.waitForSelector('.ladder-row >> text=[rule unknown-number]', { timeout: 3000 });
-    const lines = await page.locator('.ladder-row').allTextContents();
-    expect(lines.some((l) => /login 001 user=shop.*\[rule accept-login\]/.test(l))).to.equal(true);
-    expect(lines.some((l) => /submit-response \d{3} error=300/.test(l))).to.equal(true);
+    const newest = await page.locator('.ladder-row').allTextContents();
+    expect(newest.some((l) => /submit-response \d{3} error=300/.test(l))).to.equal(true);
     await shot('conversation');
+    // Home goes to the oldest kept line: the login, with the rule that accepted it.
+    await page.locator('#ladder').focus();
+    await page.keyboard.press('Home');
+    await page.waitForSelector('.ladder-row >> text=[rule accept-login]');
+    const oldest = await page.locator('.ladder-row').allTextContents();
+    expect(oldest.some((l) => /login 001 user=shop.*\[rule accept-login\]/.test(l))).to.equal(true);
+    expect(oldest[0]).to.match(/connected from 127\.0\.0\.1:\d+/);
   });
 
   it('shows a scenario error at its line as you type, and the old rules keep answering', async () => {
     await page.goto(`${origin}/#/scenario`);
     const editor = page.locator('textarea[aria-label="Scenario YAML"]');
     await editor.waitFor();
-    await page.waitForFunction(
-      "document.querySelector('textarea')?.value.includes('console-demo') === true",
-    );
+    await until(async () => (await editor.inputValue()).includes('console-demo'));
     await editor.fill(BROKEN);
     await page.waitForSelector(`.gutter .ln.has-issue[data-line="${BROKEN_LINE}"]`, {
       timeout: 3000,
@@ -213,7 +238,9 @@ describe('web console in Chromium', function () {
     const refused = await client.submit({ destination: '+358401234567', text: 'y' });
     expect(refused.ok).to.equal(false);
     expect(refused.errorCode).to.equal(103);
-    await page.waitForSelector('tr[data-rule="throttle-all"] >> text=1', { timeout: 3000 });
+    // Its hit count in the rule list (columns: rule, state, hits, times left).
+    const hits = page.locator('tr[data-rule="throttle-all"] td:nth-child(3)');
+    await until(async () => (await hits.textContent()) === '1');
   });
 
   it('Compose sends an MO to the chosen session', async () => {

@@ -6,6 +6,7 @@
  */
 import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
+import type { RulesView } from '../../../src/control/inbox-types.js';
 import { ApiError, api, errorMessage, type Issue } from '../api.js';
 import { useStore, useThrottledLoad } from '../hooks.js';
 import { store } from '../store.js';
@@ -17,10 +18,7 @@ interface ScenarioBody {
   readonly rules: number;
   readonly text: string;
 }
-interface RulesBody {
-  readonly scenario: string;
-  readonly rules: readonly { id: string; uses: number; times?: number; timesLeft?: number }[];
-}
+type RulesBody = RulesView;
 interface StateBody {
   readonly state: string;
   readonly states: readonly string[];
@@ -32,6 +30,9 @@ interface ValidateBody {
 
 const YAML = 'application/yaml';
 const VALIDATE_DELAY_MS = 250;
+/** Editor metrics (px), as console.css sets them: line height and top padding. */
+const LINE_HEIGHT = 18;
+const EDITOR_PAD = 6;
 
 export function ScenarioView(): ComponentChildren {
   useStore();
@@ -44,6 +45,7 @@ export function ScenarioView(): ComponentChildren {
   const [status, setStatus] = useState('');
   const gutter = useRef<HTMLDivElement>(null);
   const editor = useRef<HTMLTextAreaElement>(null);
+  const bands = useRef<HTMLDivElement>(null);
 
   const load = (): void => {
     api<ScenarioBody>('GET', '/scenario')
@@ -198,27 +200,46 @@ export function ScenarioView(): ComponentChildren {
             <div class="gutter" ref={gutter} aria-hidden="true">
               {gutterLines}
             </div>
-            <textarea
-              ref={editor}
-              aria-label="Scenario YAML"
-              spellcheck={false}
-              wrap="off"
-              value={value}
-              onInput={(e) => {
-                setText(e.currentTarget.value);
-              }}
-              onScroll={(e) => {
-                if (gutter.current !== null) gutter.current.scrollTop = e.currentTarget.scrollTop;
-              }}
-              onKeyDown={(e) => {
-                if ((e.ctrlKey || e.metaKey) && e.key === 's') {
-                  e.preventDefault();
-                  apply();
-                }
-              }}
-            />
+            <div class="code">
+              <div class="bands" ref={bands} aria-hidden="true">
+                {[...byLine].map(([line, here]) => (
+                  <div
+                    key={line}
+                    class="band"
+                    data-line={line}
+                    style={{ top: `${(line - 1) * LINE_HEIGHT + EDITOR_PAD}px` }}
+                  >
+                    <span class="band-msg">{here.map((i) => i.message).join(' · ')}</span>
+                  </div>
+                ))}
+              </div>
+              <textarea
+                ref={editor}
+                aria-label="Scenario YAML"
+                aria-invalid={issues.length > 0}
+                aria-describedby="scenario-issues"
+                spellcheck={false}
+                wrap="off"
+                value={value}
+                onInput={(e) => {
+                  setText(e.currentTarget.value);
+                }}
+                onScroll={(e) => {
+                  const { scrollTop } = e.currentTarget;
+                  if (gutter.current !== null) gutter.current.scrollTop = scrollTop;
+                  if (bands.current !== null)
+                    bands.current.style.transform = `translateY(${-scrollTop}px)`;
+                }}
+                onKeyDown={(e) => {
+                  if ((e.ctrlKey || e.metaKey) && e.key === 's') {
+                    e.preventDefault();
+                    apply();
+                  }
+                }}
+              />
+            </div>
           </div>
-          <ul class="issues" aria-label="Scenario issues">
+          <ul class="issues" id="scenario-issues" aria-label="Scenario issues">
             {issues.map((i, k) => (
               <li key={k} data-line={i.line}>
                 <button
@@ -268,6 +289,7 @@ export function ScenarioView(): ComponentChildren {
             <thead>
               <tr>
                 <th scope="col">Rule</th>
+                <th scope="col">In state</th>
                 <th scope="col" class="num">
                   Hits
                 </th>
@@ -279,11 +301,22 @@ export function ScenarioView(): ComponentChildren {
             <tbody>
               {(rules.value?.rules ?? []).map((r) => (
                 <tr key={r.id} data-rule={r.id}>
-                  <td class="mono">{r.id}</td>
-                  <td class="num">{r.uses}</td>
-                  <td class="num">
-                    {r.timesLeft ?? (r.times !== undefined ? Math.max(0, r.times - r.uses) : '∞')}
+                  <td class="mono" title={r.description}>
+                    <button
+                      type="button"
+                      class="link mono"
+                      title={`line ${r.line}${r.description !== undefined ? `: ${r.description}` : ''}`}
+                      onClick={() => {
+                        goToLine(editor.current, r.line, 1);
+                      }}
+                    >
+                      {r.id}
+                    </button>
+                    {r.setState !== undefined ? <span class="dim"> → {r.setState}</span> : null}
                   </td>
+                  <td class="mono dim">{r.whenState?.join(', ') ?? 'any'}</td>
+                  <td class="num">{r.uses}</td>
+                  <td class="num">{r.timesLeft ?? '∞'}</td>
                 </tr>
               ))}
             </tbody>
