@@ -25,6 +25,8 @@ export class SseParser {
     const out: SseEvent[] = [];
     let nl: number;
     while ((nl = this.buffer.search(/\r\n|\r|\n/)) >= 0) {
+      // A CR ending the chunk may be the first half of a CRLF: wait for the next chunk.
+      if (nl === this.buffer.length - 1 && this.buffer.endsWith('\r')) break;
       const line = this.buffer.slice(0, nl);
       const width = this.buffer.startsWith('\r\n', nl) ? 2 : 1;
       this.buffer = this.buffer.slice(nl + width);
@@ -85,7 +87,6 @@ export async function followEvents(
           ...(resume !== undefined ? { 'Last-Event-ID': resume } : {}),
         },
         credentials: 'same-origin',
-        cache: 'no-store',
         signal,
       });
       if (res.status === 401 || res.status === 404 || res.status === 403) {
