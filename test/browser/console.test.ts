@@ -257,14 +257,20 @@ describe('web console in Chromium', function () {
   });
 
   it('Disconnect closes the client socket', async () => {
+    const other = await CimdClient.connect({ port: mock.port });
+    cleanup.push(() => other.close());
+    await other.login('billing', 'secret', { window: 8 });
     await page.goto(`${origin}/#/sessions`);
-    await page.waitForSelector('tr[data-session="c1"]');
+    await page.waitForSelector('tr[data-session="c2"] >> text=billing');
     await shot('sessions');
     const closed = client.whenClosed();
     await page.click('button[aria-label="Disconnect c1"]');
     await closed;
     expect(client.closed).to.equal(true);
     await page.waitForSelector('tr[data-session="c1"] >> text=closed', { timeout: 3000 });
+    // The other session is untouched.
+    expect(other.closed).to.equal(false);
+    expect(await page.textContent('tr[data-session="c2"]')).to.contain('authenticated');
   });
 
   it('is keyboard reachable and fits a narrow window', async () => {
