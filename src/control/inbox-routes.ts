@@ -358,9 +358,18 @@ export class Inbox {
         if (this.waiters.size === 0) this.stopPolling();
         resolve(ok);
       };
-      const waiter: Waiter = { check, done: () => { finish(true); } };
-      const timer = setTimeout(() => { finish(false); }, ms);
-      const onClose = (): void => { finish(false); };
+      const waiter: Waiter = {
+        check,
+        done: () => {
+          finish(true);
+        },
+      };
+      const timer = setTimeout(() => {
+        finish(false);
+      }, ms);
+      const onClose = (): void => {
+        finish(false);
+      };
       res.on('close', onClose);
       this.waiters.add(waiter);
       this.startPolling();
