@@ -286,8 +286,8 @@ export function getRuleViews(r: RouteRequest<ConsoleContext>): Promise<void> {
 /** `GET /stats`: the counters, submits per second over the last minute, errors. */
 export async function getStatsView(r: RouteRequest<ConsoleContext>): Promise<void> {
   const { mock, inbox } = r.ctx;
-  await inbox.index.catchUp();
   const s = mock.stats();
+  await inbox.index.catchUp();
   const c = inbox.index.counters(mock.clock.now());
   const rates: StatsRates = {
     submitsPerSecond: c.submitsPerSecond,

@@ -246,11 +246,15 @@ export class EventHub {
     s.closed = true;
     this.streams.delete(s);
     const body: EventsReconnect = { reason, lastSeq: s.after };
-    s.res.end(`event: reconnect\ndata: ${JSON.stringify(body)}\n\n`);
+    // The connection ends with the stream (no keep-alive): the client reconnects afresh.
+    const socket = s.res.socket;
+    s.res.end(`event: reconnect\ndata: ${JSON.stringify(body)}\n\n`, () => socket?.end());
     // A client that does not read at all would hold the socket: cut it soon.
-    const cut = setTimeout(() => s.res.destroy(), 1000);
+    const cut = setTimeout(() => socket?.destroy(), 1000);
     cut.unref();
-    s.res.once('close', () => { clearTimeout(cut); });
+    socket?.once('close', () => {
+      clearTimeout(cut);
+    });
     if (this.streams.size === 0) this.stop();
   }
 

@@ -358,9 +358,18 @@ export class Inbox {
         if (this.waiters.size === 0) this.stopPolling();
         resolve(ok);
       };
-      const waiter: Waiter = { check, done: () => { finish(true); } };
-      const timer = setTimeout(() => { finish(false); }, ms);
-      const onClose = (): void => { finish(false); };
+      const waiter: Waiter = {
+        check,
+        done: () => {
+          finish(true);
+        },
+      };
+      const timer = setTimeout(() => {
+        finish(false);
+      }, ms);
+      const onClose = (): void => {
+        finish(false);
+      };
       res.on('close', onClose);
       this.waiters.add(waiter);
       this.startPolling();
@@ -493,7 +502,7 @@ function idSeq(path: string, prefix: string): number {
   const id = decodeURIComponent(path.slice(path.lastIndexOf('/') + 1));
   const m = new RegExp(`^${prefix}(\\d{1,15})$`).exec(id);
   if (m === null) {
-    throw new HttpError(404, 'ERR_CONTROL_NOT_FOUND', `no message ${JSON.stringify(id)}`);
+    throw new HttpError(404, 'ERR_MESSAGE_UNKNOWN', `no message ${JSON.stringify(id)}`);
   }
   return Number(m[1]);
 }
@@ -505,7 +514,7 @@ export async function getMessage(r: RouteRequest<InboxContext>): Promise<void> {
   const { inbox, mock } = r.ctx;
   await inbox.index.catchUp();
   const e = inbox.index.message(seq);
-  if (e === undefined) throw new HttpError(404, 'ERR_CONTROL_NOT_FOUND', `no message m${seq}`);
+  if (e === undefined) throw new HttpError(404, 'ERR_MESSAGE_UNKNOWN', `no message m${seq}`);
   const records = recordsBySeq(mock, [...e.frames, ...e.decisions]);
   const frames = e.frames
     .map((s) => records.get(s))
@@ -530,7 +539,7 @@ export async function getMoMessage(r: RouteRequest<InboxContext>): Promise<void>
   const { inbox, mock } = r.ctx;
   await inbox.index.catchUp();
   const e = inbox.index.moMessage(seq);
-  if (e === undefined) throw new HttpError(404, 'ERR_CONTROL_NOT_FOUND', `no MO mo${seq}`);
+  if (e === undefined) throw new HttpError(404, 'ERR_MESSAGE_UNKNOWN', `no MO mo${seq}`);
   const records = recordsBySeq(mock, e.frames);
   const frames = e.frames.flatMap((s) => {
     const rec = records.get(s);

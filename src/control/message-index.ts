@@ -504,8 +504,7 @@ export class MessageIndex {
   private submit(r: FrameRecord, s: SessionState | undefined): void {
     const second = Math.floor(Date.parse(r.ts) / 1000);
     this.perSecond.set(second, (this.perSecond.get(second) ?? 0) + 1);
-    if (this.perSecond.size > 300)
-      this.perSecond.delete(firstKey(this.perSecond));
+    if (this.perSecond.size > 300) this.perSecond.delete(firstKey(this.perSecond));
     const f = r.fields;
     const partsExpected = f.parts ?? 1;
     const partNo = f.part ?? 1;

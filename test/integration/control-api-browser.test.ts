@@ -107,7 +107,7 @@ describe('control API in reach of a browser (Host, Origin, Content-Type, CORS)',
       ]) {
         const a = await raw(api, { headers: { host } });
         expect(a.status, host).to.equal(200);
-        expect(a.body).to.deep.equal({ status: 'ok' });
+        expect(a.body).to.deep.include({ status: 'ok' });
       }
     });
 
@@ -162,7 +162,7 @@ describe('control API in reach of a browser (Host, Origin, Content-Type, CORS)',
       socket.on('data', (d: string) => (text += d));
       await once(socket, 'close');
       expect(text).to.match(/^HTTP\/1\.1 200 /);
-      expect(text).to.include('{"status":"ok"}');
+      expect(text).to.include('{"status":"ok",');
     });
 
     it('with a token, any Host carrying the token is answered (a rebound page cannot send it)', async () => {
