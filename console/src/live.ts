@@ -28,7 +28,12 @@ const POLL_MS = 1000;
 
 interface StatsBody extends Partial<StatsRates> {
   readonly sessionsOpen?: number;
+  readonly framesIn?: Readonly<Record<string, number>>;
+  readonly framesOut?: Readonly<Record<string, number>>;
 }
+
+/** The frame counters last seen: the inbox is re-read only when they moved. */
+let trafficSeen = '';
 
 /** Re-reads `GET /sessions` now. */
 export async function refreshSessions(): Promise<void> {
@@ -39,6 +44,11 @@ export async function refreshSessions(): Promise<void> {
 async function refreshStats(): Promise<void> {
   const s = await api<StatsBody>('GET', '/stats');
   if (s.submitsPerSecond !== undefined) store.rates = s.submitsPerSecond;
+  const traffic = JSON.stringify([s.framesIn, s.framesOut]);
+  if (traffic !== trafficSeen) {
+    trafficSeen = traffic;
+    store.messagesVersion++;
+  }
   if (s.errors !== undefined) {
     const e = s.errors;
     store.errors = e.answers + e.frameErrors + e.unmatched + e.ackTimeouts;
@@ -64,7 +74,6 @@ async function pollLoop(signal: AbortSignal): Promise<void> {
     if (document.visibilityState === 'visible' && store.connection !== 'unauthorized') {
       try {
         await Promise.all([refreshStats(), refreshSessions()]);
-        store.messagesVersion++;
       } catch (error) {
         if (error instanceof ApiError && error.status === 401) return;
       }

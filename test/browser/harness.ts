@@ -79,6 +79,7 @@ export async function launchBrowser(sink: Sink): Promise<Browser> {
       '--disable-sync',
       '--disable-default-apps',
       '--disable-extensions',
+      '--disable-features=AutofillServerCommunication,OptimizationHints,MediaRouter',
       `--proxy-server=${sink.url}`,
       `--component-updater=url-source=${sink.url}`,
       `--gaia-url=${sink.url}`,
