@@ -8,7 +8,9 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 if (!existsSync('/usr/bin/chromium')) {
-  console.error('npm run screenshots needs Chromium at /usr/bin/chromium (apt-get install chromium)');
+  console.error(
+    'npm run screenshots needs Chromium at /usr/bin/chromium (apt-get install chromium)',
+  );
   process.exit(1);
 }
 const r = spawnSync(
