@@ -3,7 +3,7 @@
 // reload and start-up. Prints the tables and writes bench/RESULTS.md. Everything on 127.0.0.1.
 //
 //   node bench/run.mjs [--quick] [--reps N] [--seconds S] [--sessions N] [--out FILE | --no-write]
-//                      [--baseline DIR] [--only throughput,million,sustained,scale,reload,startup]
+//                      [--baseline DIR] [--only throughput,million,sustained,scale,reload,startup,console]
 //
 // --baseline DIR: a built checkout of an earlier commit (`git worktree add /tmp/bench-baseline
 // <commit> && cd /tmp/bench-baseline && npm ci && npm run build`); its CLI runs beside this one,
@@ -32,6 +32,7 @@ import {
   startServer,
 } from './lib.mjs';
 import { smppProtocol } from './smpp-load.mjs';
+import { consoleFollowing, consoleReport } from './console-follow.mjs';
 
 const { values: argv } = parseArgs({
   options: {
@@ -736,7 +737,8 @@ try {
   const s = runs('scale') ? await section('scale', scale) : SKIPPED;
   const h = runs('reload') ? await section('hot reload', hotReload) : SKIPPED;
   const u = runs('startup') ? await section('start-up', startup) : SKIPPED;
-  const md = report(t, d, m, s, h, u, loadAtStart);
+  const c = runs('console') ? await section('console', () => consoleFollowing({ start, mockArgs, measure, log, median, reps: REPS, seconds: SECONDS, tmp })) : SKIPPED; // prettier-ignore
+  const md = report(t, d, m, s, h, u, loadAtStart) + consoleReport(c);
   process.stdout.write(`${md}\n`);
   if (OUT !== undefined) {
     writeFileSync(OUT, md);

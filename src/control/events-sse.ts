@@ -39,6 +39,27 @@ export const MAX_STREAMS = 32;
 export const RETRY_MS = 1000;
 
 const HEAD = /^\{"seq":(\d+),"ts":"[^"]*","kind":"([a-z-]+)"(?:,"session":"([^"]*)")?/;
+const SEQ_PREFIX = Buffer.from('{"seq":');
+const EVENT_END = Buffer.from('\n\n');
+
+/** The seq at the start of a record line (`{"seq":N,…`), or -1 when it does not start so. */
+function lineSeq(line: Buffer): number {
+  if (
+    line.length <= SEQ_PREFIX.length ||
+    line.compare(SEQ_PREFIX, 0, SEQ_PREFIX.length, 0, SEQ_PREFIX.length) !== 0
+  ) {
+    return -1;
+  }
+  let n = 0;
+  let digits = 0;
+  for (let i = SEQ_PREFIX.length; i < line.length; i++) {
+    const d = (line[i] ?? 0) - 0x30;
+    if (d < 0 || d > 9) break;
+    n = n * 10 + d;
+    digits++;
+  }
+  return digits === 0 ? -1 : n;
+}
 
 interface Stream {
   readonly res: http.ServerResponse;
@@ -174,62 +195,70 @@ export class EventHub {
   /** Writes what is new for `s` (one batch); true when something was written. */
   private pump(s: Stream): boolean {
     if (s.closed || s.stalledSince !== undefined) return false;
-    let out = '';
+    // Buffers all the way: the kept JSONL bytes are written as they are, never decoded.
+    const out: Buffer[] = [];
+    let size = 0;
     if (s.checkTruncated) {
       s.checkTruncated = false;
       if (this.mock.truncatedSince(s.after)) {
         const first = this.mock.transcriptLines(s.after, { all: true, limit: 1 });
-        const head = first.chunks[0]?.toString('utf8', 0, 40) ?? '';
-        const seq = /^\{"seq":(\d+)/.exec(head)?.[1];
-        out += `event: truncated\ndata: ${JSON.stringify({ from: seq === undefined ? this.mock.lastSeq + 1 : Number(seq) })}\n\n`;
+        const seq = first.count > 0 ? first.lastSeq : this.mock.lastSeq + 1;
+        out.push(Buffer.from(`event: truncated\ndata: ${JSON.stringify({ from: seq })}\n\n`));
       }
     }
-    while (this.mock.lastSeq > s.after && out.length < this.batchBytes) {
+    const filtered = s.kinds !== undefined || s.sessions !== undefined;
+    while (this.mock.lastSeq > s.after && size < this.batchBytes) {
       const page = this.mock.transcriptLines(s.after, { all: true, limit: SLICE_RECORDS });
       if (page.count === 0) {
         s.after = this.mock.lastSeq;
         break;
       }
       for (const chunk of page.chunks) {
-        const text = chunk.toString('utf8');
         let start = 0;
-        while (start < text.length) {
-          const nl = text.indexOf('\n', start);
-          const end = nl < 0 ? text.length : nl;
-          const line = text.slice(start, end);
+        while (start < chunk.length) {
+          const nl = chunk.indexOf(0x0a, start);
+          const end = nl < 0 ? chunk.length : nl;
+          const line = chunk.subarray(start, end);
           start = end + 1;
-          if (line === '') continue;
-          const head = HEAD.exec(line);
-          let seq: number;
-          let kind: string;
-          let session: string | undefined;
-          if (head !== null) {
-            seq = Number(head[1]);
-            kind = head[2] ?? '';
-            session = head[3];
-          } else {
-            const rec = JSON.parse(line) as { seq: number; kind: string; session?: string };
-            seq = rec.seq;
-            kind = rec.kind;
-            session = rec.session;
+          if (line.length === 0) continue;
+          let seq = lineSeq(line);
+          if (filtered || seq < 0) {
+            const head = HEAD.exec(line.toString('utf8', 0, Math.min(line.length, 200)));
+            let kind: string;
+            let session: string | undefined;
+            if (head !== null) {
+              seq = Number(head[1]);
+              kind = head[2] ?? '';
+              session = head[3];
+            } else {
+              const rec = JSON.parse(line.toString('utf8')) as {
+                seq: number;
+                kind: string;
+                session?: string;
+              };
+              seq = rec.seq;
+              kind = rec.kind;
+              session = rec.session;
+            }
+            if (s.kinds !== undefined && !s.kinds.has(kind)) continue;
+            if (s.sessions !== undefined && session !== undefined && !s.sessions.has(session)) {
+              continue;
+            }
           }
-          if (
-            (s.kinds === undefined || s.kinds.has(kind)) &&
-            (s.sessions === undefined || session === undefined || s.sessions.has(session))
-          ) {
-            out += `id: ${seq}\nevent: record\ndata: ${line}\n\n`;
-          }
+          const prefix = Buffer.from(`id: ${seq}\nevent: record\ndata: `, 'latin1');
+          out.push(prefix, line, EVENT_END);
+          size += prefix.length + line.length + 2;
         }
       }
       s.after = page.lastSeq;
       if (!page.more) break;
     }
-    if (out === '') return false;
-    this.write(s, out);
+    if (out.length === 0) return false;
+    this.write(s, Buffer.concat(out));
     return true;
   }
 
-  private write(s: Stream, text: string): void {
+  private write(s: Stream, text: string | Buffer): void {
     s.lastWrite = Date.now();
     if (s.res.write(text)) return;
     s.stalledSince = Date.now();

@@ -165,8 +165,8 @@ export class HttpGuard {
     res.setHeader('Access-Control-Allow-Origin', this.corsOrigin);
     if (req.method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined) {
       res.writeHead(204, {
-        'Access-Control-Allow-Methods': 'GET, POST, PUT',
-        'Access-Control-Allow-Headers': 'Authorization, Content-Type',
+        'Access-Control-Allow-Methods': 'GET, POST, PUT, DELETE',
+        'Access-Control-Allow-Headers': 'Authorization, Content-Type, X-Cimd2-Mock, Last-Event-ID',
         'Access-Control-Max-Age': '600',
         'Content-Length': '0',
       });

@@ -376,7 +376,7 @@ export interface HealthView {
   readonly sessions: number;
   readonly epoch: number;
   readonly lastSeq: number;
-  /** Milliseconds since the mock started. */
+  /** Milliseconds since the control API started. */
   readonly uptimeMs: number;
   /** True when the control API asks for a token (`Authorization` or the console cookie). */
   readonly tokenRequired: boolean;
@@ -424,9 +424,9 @@ export interface ScenarioValidation {
  * - `event: hello`, data {@link EventsHello}, opens the stream;
  * - `event: truncated`, data `{ "from": seq }`: records after `Last-Event-ID` left memory before
  *   they could be sent (the stream continues with the oldest kept);
- * - `event: reconnect`, data {@link EventsReconnect}: the client fell behind (its unsent data
- *   passed the limit) and the server closes the stream; reconnect with `Last-Event-ID: lastSeq`
- *   to catch up (EventSource does this by itself after `retry` ms);
+ * - `event: reconnect`, data {@link EventsReconnect}: the client fell behind (its socket did not
+ *   drain for 10 s) and the server closes the stream; reconnect with `Last-Event-ID` = the id of
+ *   the last event received to catch up (EventSource does this by itself after `retry` ms);
  * - a comment line (`: keep-alive`) every 15 s when idle.
  * Filters: `kind` (comma-separated record kinds), `session` (comma-separated ids).
  */
@@ -442,7 +442,7 @@ export interface EventsHello {
 
 export interface EventsReconnect {
   readonly reason: 'slow-client' | 'shutdown';
-  /** The seq the client has everything up to: resume with `Last-Event-ID: lastSeq`. */
+  /** Seq of the last record written to the stream (what reached the client may be less). */
   readonly lastSeq: number;
 }
 

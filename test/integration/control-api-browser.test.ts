@@ -357,8 +357,10 @@ describe('control API in reach of a browser (Host, Origin, Content-Type, CORS)',
       });
       expect(pre.status).to.equal(204);
       expect(pre.headers['access-control-allow-origin']).to.equal(app);
-      expect(pre.headers['access-control-allow-methods']).to.equal('GET, POST, PUT');
-      expect(pre.headers['access-control-allow-headers']).to.equal('Authorization, Content-Type');
+      expect(pre.headers['access-control-allow-methods']).to.equal('GET, POST, PUT, DELETE');
+      expect(pre.headers['access-control-allow-headers']).to.equal(
+        'Authorization, Content-Type, X-Cimd2-Mock, Last-Event-ID',
+      );
       expect(pre.headers.vary).to.equal('Origin');
       const post = await raw(a, resetJson(app));
       expect(post.status).to.equal(200);
