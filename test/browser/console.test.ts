@@ -275,6 +275,7 @@ describe('web console in Chromium', function () {
 
   it('is keyboard reachable and fits a narrow window', async () => {
     await page.goto(`${origin}/#/messages`);
+    await page.waitForSelector('#message-list .msg-row');
     await page.locator('#message-list').focus();
     await page.keyboard.press('Home');
     await page.keyboard.press('Enter');
