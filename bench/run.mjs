@@ -3,7 +3,7 @@
 // reload and start-up. Prints the tables and writes bench/RESULTS.md. Everything on 127.0.0.1.
 //
 //   node bench/run.mjs [--quick] [--reps N] [--seconds S] [--sessions N] [--out FILE | --no-write]
-//                      [--baseline DIR] [--only throughput,million,sustained,scale,reload,startup,load,judge]
+//                      [--baseline DIR] [--only throughput,million,sustained,scale,reload,startup,load,judge,console]
 //
 // --baseline DIR: a built checkout of an earlier commit (`git worktree add /tmp/bench-baseline
 // <commit> && cd /tmp/bench-baseline && npm ci && npm run build`); its CLI runs beside this one,
@@ -34,6 +34,7 @@ import {
 import { smppProtocol } from './smpp-load.mjs';
 import { loadCell, loadSection } from './load-cell.mjs';
 import { judgeCell, judgeReport } from './judge-cell.mjs';
+import { consoleFollowing, consoleReport } from './console-follow.mjs';
 
 const { values: argv } = parseArgs({
   options: {
@@ -744,7 +745,9 @@ try {
   const j = runs('judge')
     ? await section('judge', () => judgeCell({ reps: REPS, seconds: SECONDS, log }))
     : SKIPPED;
-  const md = report(t, d, m, s, h, u, loadAtStart) + loadSection(l) + judgeReport(j);
+  const c = runs('console') ? await section('console', () => consoleFollowing({ start, mockArgs, measure, log, median, reps: REPS, seconds: SECONDS, tmp })) : SKIPPED; // prettier-ignore
+  const md =
+    report(t, d, m, s, h, u, loadAtStart) + loadSection(l) + judgeReport(j) + consoleReport(c);
   process.stdout.write(`${md}\n`);
   if (OUT !== undefined) {
     // Hand-written working notes after the marker (measurements between full runs) are kept.

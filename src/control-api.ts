@@ -9,7 +9,6 @@
  * Over 500 lines on purpose: one handler per route with its body checks, read top to bottom
  * beside the OpenAPI document; the browser rules live in control/http-guard.ts.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import net from 'node:net';
 import {
@@ -29,6 +28,40 @@ import { redactScenarioText } from './control/redact-scenario.js';
 import { FaultsBodyError, faultsJson, parseFaultsBody } from './control/faults-body.js';
 import type { ConnectionFaultSpec } from './server/connection-faults.js';
 import { checkIdProblem } from './transcript/finding-checks.js';
+import {
+  HttpError,
+  drained,
+  invalid,
+  parseJsonObject,
+  readBodyText,
+  sendJson,
+  type RouteRequest,
+} from './control/http-util.js';
+import { ConsoleAuth, type AuthVia } from './control/console-auth.js';
+import {
+  LOGIN_TYPES,
+  deleteSession,
+  getConsole,
+  getHealthView,
+  getLogin,
+  getRuleViews,
+  getSessionViews,
+  getStatsView,
+  postLogin,
+  postLogout,
+  postScenarioValidate,
+  serveConsole,
+} from './control/console-routes.js';
+import { EventHub, getEvents } from './control/events-sse.js';
+import {
+  Inbox,
+  deleteMessages,
+  getMessage,
+  getMessages,
+  getMo,
+  getMoMessage,
+} from './control/inbox-routes.js';
+import { ConsoleFiles } from './control/static-console.js';
 
 /** Options of {@link startControlApi}. */
 export interface ControlApiOptions {
@@ -59,6 +92,11 @@ export interface ControlApiOptions {
    * parameter values). Default: the mock's own `redactPasswords`.
    */
   readonly redactPasswords?: boolean;
+  /**
+   * Folder of the web console's built files, listed and read once at start (default: the
+   * package's `dist/console/`; when missing, `/` answers a placeholder page).
+   */
+  readonly consoleDir?: string;
 }
 
 /** A running control API. */
@@ -132,7 +170,6 @@ export async function startControlApi(
     );
   }
 
-  const tokenDigest = options.token === undefined ? undefined : sha256(options.token);
   const guardOptions = {
     host,
     allowHosts: options.allowHosts ?? [],
@@ -146,9 +183,15 @@ export async function startControlApi(
     bodyLimit,
     onError: options.onError,
     redactPasswords: options.redactPasswords ?? mock.redactPasswords,
+    inbox: new Inbox(mock),
+    events: new EventHub(mock),
+    files: new ConsoleFiles(options.consoleDir),
+    // Rebuilt with the real port once bound (the cookie is named after it).
+    auth: new ConsoleAuth(options.token, port),
+    startedAt: Date.now(),
   };
   const server = http.createServer((req, res) => {
-    handle(ctx, guard, tokenDigest, req, res).catch((error: unknown) => {
+    handle(ctx, guard, req, res).catch((error: unknown) => {
       // handle() answers its own errors; this is a last resort so a bug never crashes the process.
       const e = error instanceof Error ? error : new Error(String(error));
       options.onError?.(e);
@@ -177,6 +220,7 @@ export async function startControlApi(
 
   const bound = (server.address() as net.AddressInfo).port;
   guard = new HttpGuard({ ...guardOptions, port: bound });
+  ctx.auth = new ConsoleAuth(options.token, bound);
   let closed: Promise<void> | undefined;
   return {
     host,
@@ -184,6 +228,8 @@ export async function startControlApi(
     url: `http://${host.includes(':') ? `[${host}]` : host}:${bound}`,
     close(): Promise<void> {
       closed ??= new Promise<void>((resolve) => {
+        ctx.events.close();
+        ctx.inbox.close();
         server.close(() => {
           resolve();
         });
@@ -201,45 +247,22 @@ interface Context {
   readonly bodyLimit: number;
   readonly onError: ((error: Error) => void) | undefined;
   readonly redactPasswords: boolean;
+  readonly inbox: Inbox;
+  readonly events: EventHub;
+  readonly files: ConsoleFiles;
+  auth: ConsoleAuth;
+  readonly startedAt: number;
 }
 
-interface Request {
-  readonly ctx: Context;
-  readonly req: http.IncomingMessage;
-  readonly res: http.ServerResponse;
-  readonly query: URLSearchParams;
-}
+type Request = RouteRequest<Context>;
 
 type Handler = (r: Request) => Promise<void>;
 
-/** An answer other than 2xx, as `{ error, code, ...extra }`. */
-class HttpError extends Error {
-  readonly status: number;
-  readonly code: string;
-  readonly extra: Readonly<Record<string, unknown>>;
-  readonly headers: Readonly<Record<string, string>>;
-  constructor(
-    status: number,
-    code: string,
-    message: string,
-    more: { extra?: Record<string, unknown>; headers?: Record<string, string> } = {},
-  ) {
-    super(message);
-    this.status = status;
-    this.code = code;
-    this.extra = more.extra ?? {};
-    this.headers = more.headers ?? {};
-  }
-}
-
-const invalid = (message: string): HttpError =>
-  new HttpError(400, 'ERR_CONTROL_INVALID_BODY', message);
-
 const ROUTES: Readonly<Record<string, Readonly<Partial<Record<string, Handler>>>>> = {
-  '/health': { GET: getHealth },
-  '/sessions': { GET: getSessions },
-  '/stats': { GET: getStats },
-  '/rules': { GET: getRules },
+  '/health': { GET: getHealthView },
+  '/sessions': { GET: getSessionViews },
+  '/stats': { GET: getStatsView },
+  '/rules': { GET: getRuleViews },
   '/transcript': { GET: getTranscript },
   '/findings': { GET: getFindings },
   '/deliver': { POST: postDeliver },
@@ -248,16 +271,42 @@ const ROUTES: Readonly<Record<string, Readonly<Partial<Record<string, Handler>>>
   '/state': { GET: getState, PUT: putState },
   '/reset': { POST: postReset },
   '/faults': { GET: getFaults, POST: postFaults, DELETE: deleteFaults },
+  // The inbox, events and console (src/control/).
+  '/messages': { GET: getMessages, DELETE: deleteMessages },
+  '/mo': { GET: getMo },
+  '/events': { GET: getEvents },
+  '/scenario/validate': { POST: postScenarioValidate },
+  '/login': { GET: getLogin, POST: postLogin },
+  '/logout': { POST: postLogout },
+  '/': { GET: getConsole },
 };
 
+/** Routes with an id in their path (`{id}`: one path segment). */
+const PATTERN_ROUTES: readonly {
+  readonly pattern: RegExp;
+  readonly methods: Readonly<Partial<Record<string, Handler>>>;
+}[] = [
+  { pattern: /^\/messages\/[^/]+$/, methods: { GET: getMessage } },
+  { pattern: /^\/mo\/[^/]+$/, methods: { GET: getMoMessage } },
+  { pattern: /^\/sessions\/[^/]+$/, methods: { DELETE: deleteSession } },
+];
+
+/** Media types of a state change's body, by path. */
+function bodyTypes(path: string): readonly string[] {
+  if (path === '/scenario' || path === '/scenario/validate') return SCENARIO_TYPES;
+  if (path === '/login') return LOGIN_TYPES;
+  return JSON_TYPES;
+}
+
 /**
- * Order: Host (421, without a token), CORS preflight, token (401), route (404, 405), Origin of
- * a state change (403), its Content-Type (415), then the route itself.
+ * Order: Host (421, without a token), CORS preflight, the console's pages (their own login
+ * rules), token or cookie (401), route (404, 405), Origin and Sec-Fetch-Site of a state change
+ * (403), its Content-Type (415), the CSRF header of a cookie-authenticated state change (403),
+ * then the route itself.
  */
 async function handle(
   ctx: Context,
   guard: HttpGuard,
-  tokenDigest: Buffer | undefined,
   req: http.IncomingMessage,
   res: http.ServerResponse,
 ): Promise<void> {
@@ -268,8 +317,13 @@ async function handle(
   try {
     refuse(guard.checkHostHeader(req));
     if (guard.cors(req, res)) return;
-    if (tokenDigest !== undefined) authorize(req, tokenDigest);
-    const route = Object.hasOwn(ROUTES, path) ? ROUTES[path] : undefined;
+    const r: Request = { ctx, req, res, query, path };
+    if (serveConsole(r)) return;
+    const open = path === '/login' && (req.method === 'GET' || req.method === 'POST');
+    const via: AuthVia = open ? 'open' : ctx.auth.authenticate(req);
+    const route = Object.hasOwn(ROUTES, path)
+      ? ROUTES[path]
+      : PATTERN_ROUTES.find((p) => p.pattern.test(path))?.methods;
     if (route === undefined) {
       throw new HttpError(404, 'ERR_CONTROL_NOT_FOUND', `no route ${path}`);
     }
@@ -283,8 +337,9 @@ async function handle(
         { headers: { Allow: allow } },
       );
     }
-    refuse(guard.checkStateChange(req, path === '/scenario' ? SCENARIO_TYPES : JSON_TYPES));
-    await handler({ ctx, req, res, query });
+    refuse(guard.checkStateChange(req, bodyTypes(path)));
+    ctx.auth.checkCsrf(req, via);
+    await handler(r);
   } catch (error) {
     const e = toHttpError(error);
     if (e.status === 500) ctx.onError?.(error instanceof Error ? error : new Error(String(error)));
@@ -299,19 +354,6 @@ async function handle(
 
 function refuse(refusal: GuardRefusal | undefined): void {
   if (refusal !== undefined) throw new HttpError(refusal.status, refusal.code, refusal.message);
-}
-
-function authorize(req: http.IncomingMessage, tokenDigest: Buffer): void {
-  const header = req.headers.authorization;
-  const challenge = { headers: { 'WWW-Authenticate': 'Bearer realm="cimd2-mock"' } };
-  if (header === undefined) {
-    throw new HttpError(401, 'ERR_CONTROL_UNAUTHORIZED', 'missing bearer token', challenge);
-  }
-  const m = /^Bearer +(\S+) *$/i.exec(header);
-  // Hashing first gives equal lengths, so timingSafeEqual never leaks the token's length.
-  if (m?.[1] === undefined || !timingSafeEqual(sha256(m[1]), tokenDigest)) {
-    throw new HttpError(401, 'ERR_CONTROL_UNAUTHORIZED', 'invalid bearer token', challenge);
-  }
 }
 
 function toHttpError(error: unknown): HttpError {
@@ -340,76 +382,14 @@ function toHttpError(error: unknown): HttpError {
   return new HttpError(500, 'ERR_CONTROL_INTERNAL', `internal error: ${message}`);
 }
 
-function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    'Content-Type': 'application/json; charset=utf-8',
-    'Content-Length': Buffer.byteLength(text),
-    'Cache-Control': 'no-store',
-  });
-  res.end(text);
-}
-
-function sha256(s: string): Buffer {
-  return createHash('sha256').update(s, 'utf8').digest();
-}
-
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
 /** Reads the body as UTF-8 text, refusing more than the limit (413). */
-async function readText(r: Request): Promise<string> {
-  const { req, ctx } = r;
-  const tooLarge = (): HttpError =>
-    new HttpError(413, 'ERR_CONTROL_BODY_TOO_LARGE', `body larger than ${ctx.bodyLimit} bytes`, {
-      headers: { Connection: 'close' },
-    });
-  const declared = Number(req.headers['content-length'] ?? '0');
-  if (declared > ctx.bodyLimit) throw tooLarge();
-  const bytes = await new Promise<Buffer>((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (chunk: Buffer): void => {
-      size += chunk.length;
-      if (size > ctx.bodyLimit) {
-        req.off('data', onData);
-        req.resume();
-        reject(tooLarge());
-      } else chunks.push(chunk);
-    };
-    req.on('data', onData);
-    req.once('end', () => {
-      resolve(Buffer.concat(chunks));
-    });
-    req.once('error', reject);
-    req.once('close', () => {
-      if (!req.complete) reject(new HttpError(400, 'ERR_CONTROL_ABORTED', 'request aborted'));
-    });
-  });
-  try {
-    return utf8.decode(bytes);
-  } catch {
-    throw new HttpError(400, 'ERR_CONTROL_BAD_ENCODING', 'body is not valid UTF-8');
-  }
+function readText(r: Request): Promise<string> {
+  return readBodyText(r.req, r.ctx.bodyLimit);
 }
 
 /** Reads a JSON object body (an empty body reads as `{}` when `emptyOk`). */
 async function readJsonObject(r: Request, emptyOk = false): Promise<Record<string, unknown>> {
-  const text = await readText(r);
-  if (emptyOk && text.trim() === '') return {};
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw new HttpError(
-      400,
-      'ERR_CONTROL_BAD_JSON',
-      `body is not valid JSON: ${(error as Error).message}`,
-    );
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw invalid('body must be a JSON object');
-  }
-  return value as Record<string, unknown>;
+  return parseJsonObject(await readText(r), emptyOk);
 }
 
 // ------------------------------------------------------------ field checks
@@ -467,29 +447,6 @@ function target(body: Record<string, unknown>): { user?: string; session?: strin
 }
 
 // ------------------------------------------------------------------- routes
-
-function getHealth(r: Request): Promise<void> {
-  sendJson(r.res, 200, { status: 'ok' });
-  return Promise.resolve();
-}
-
-function getSessions(r: Request): Promise<void> {
-  const sessions = r.ctx.mock
-    .sessions()
-    .map((s) => ({ id: s.id, user: s.user ?? null, remote: s.remote }));
-  sendJson(r.res, 200, { sessions });
-  return Promise.resolve();
-}
-
-function getStats(r: Request): Promise<void> {
-  sendJson(r.res, 200, r.ctx.mock.stats());
-  return Promise.resolve();
-}
-
-function getRules(r: Request): Promise<void> {
-  sendJson(r.res, 200, { scenario: r.ctx.mock.scenario.name, rules: r.ctx.mock.rules() });
-  return Promise.resolve();
-}
 
 async function getTranscript(r: Request): Promise<void> {
   const raw = r.query.get('since') ?? '0';
@@ -586,18 +543,6 @@ function getFindings(r: Request): Promise<void> {
 /** Records per `GET /transcript` answer unless `limit` says otherwise; the most it may say. */
 export const TRANSCRIPT_PAGE_DEFAULT = 10_000;
 export const TRANSCRIPT_PAGE_MAX = 100_000;
-
-function drained(res: http.ServerResponse): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      res.off('drain', done);
-      res.off('close', done);
-      resolve();
-    };
-    res.on('drain', done);
-    res.on('close', done);
-  });
-}
 
 const DELIVER_FIELDS = ['user', 'session', 'from', 'to', 'text', 'hex', 'encoding', 'udh'];
 

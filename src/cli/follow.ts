@@ -17,7 +17,7 @@ const POLL_MS = 100;
 const HOLD_MS = 300;
 
 /** Readiness lines of `serve --transcript -` on the same stream; skipped when reading stdin. */
-export const READINESS_LINE = /^cimd2-mock (listening|admin) on /;
+export const READINESS_LINE = /^cimd2-mock (listening|admin|console) on /;
 
 /**
  * Turns JSONL text, as it arrives in chunks, into ladder lines. An inbound request is held

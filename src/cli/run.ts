@@ -22,7 +22,7 @@ export async function run(command: readonly string[], opts: RunOptions): Promise
     opts.assert === undefined
       ? undefined
       : loadExpectations(await readExpectationsText(opts.assert), opts.assert);
-  const running = await startServing(opts);
+  const running = await startServing(opts, 'run');
   const { mock, admin } = running;
   const env: NodeJS.ProcessEnv = {
     ...process.env,

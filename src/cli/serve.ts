@@ -5,7 +5,13 @@
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { byteSize, intIn, isoTime, numberAtLeast, seconds } from './args.js';
-import { startControlApi, type ControlApi } from '../control-api.js';
+import {
+  isLoopbackHost,
+  startControlApi,
+  type ControlApi,
+  type ControlApiOptions,
+} from '../control-api.js';
+import { ConfigError } from '../errors.js';
 import { createMockSmsc, type MockSmsc, type MockSmscOptions } from '../mock-smsc.js';
 import { formatIssue } from '../scenario/index.js';
 import type { TranscriptFileMode } from '../transcript/index.js';
@@ -26,6 +32,8 @@ export interface ServeOptions {
   transcript?: string;
   transcriptMode?: TranscriptFileMode;
   watch: boolean;
+  /** False with `--no-admin`: no control API and no console. */
+  admin?: boolean;
   adminPort?: number;
   adminToken?: string;
   adminTokenFile?: string;
@@ -79,9 +87,10 @@ export function addServeOptions(cmd: Command, defaults: { port?: number } = {}):
     .addOption(
       new Option(
         '--admin-port <port>',
-        'start the HTTP control API on this port (0 = ephemeral)',
+        `HTTP control API and web console port (0 = ephemeral; default ${DEFAULT_ADMIN_PORT}, or an ephemeral port when that is taken, the CIMD2 port is ephemeral, or under run)`,
       ).argParser(intIn(0, 65535, 'admin port')),
     )
+    .option('--no-admin', 'no HTTP control API and no web console')
     .option(
       '--admin-token <token>',
       `bearer token required by the control API (visible in the process list: prefer --admin-token-file or ${ADMIN_TOKEN_ENV})`,
@@ -182,6 +191,9 @@ export function addServeOptions(cmd: Command, defaults: { port?: number } = {}):
     .option('-q, --quiet', 'log warnings and errors only', false);
 }
 
+/** Port of the control API and console when `--admin-port` does not say (serve only). */
+export const DEFAULT_ADMIN_PORT = 9972;
+
 /** Environment variable with the control API token (when neither flag gives one). */
 export const ADMIN_TOKEN_ENV = 'CIMD2_MOCK_ADMIN_TOKEN';
 
@@ -239,8 +251,69 @@ export interface Running {
   stop(reason: string): Promise<void>;
 }
 
+/**
+ * Starts the control API and console: on `--admin-port` (a busy one is an error), else on
+ * {@link DEFAULT_ADMIN_PORT} for `serve` with a fixed CIMD2 port, else (run, `--port 0`, the
+ * default port taken) on an ephemeral port. Without a token, a default console never binds
+ * beyond loopback. Returns the API and what the console line adds in parentheses.
+ */
+async function startAdmin(
+  mock: MockSmsc,
+  opts: ServeOptions,
+  token: string | undefined,
+  mode: 'serve' | 'run',
+): Promise<{ admin: ControlApi | undefined; note: string | undefined }> {
+  if (opts.admin === false) {
+    if (opts.adminPort !== undefined)
+      throw new CliError('give --admin-port or --no-admin, not both', 2);
+    return { admin: undefined, note: undefined };
+  }
+  const base: ControlApiOptions = {
+    ...(token !== undefined ? { token } : {}),
+    ...(opts.adminAllowHost !== undefined ? { allowHosts: opts.adminAllowHost } : {}),
+    ...(opts.adminCors !== undefined ? { corsOrigin: opts.adminCors } : {}),
+    redactPasswords: opts.redactPasswords === true,
+  };
+  if (opts.adminPort !== undefined) {
+    return {
+      admin: await startControlApi(mock, { ...base, port: opts.adminPort }),
+      note: undefined,
+    };
+  }
+  const notes: string[] = [];
+  let host = mock.host;
+  if (token === undefined && !isLoopbackHost(host)) {
+    host = '127.0.0.1';
+    notes.push(`loopback only: set an admin token to serve it on ${mock.host}`);
+  }
+  const say = (): string | undefined => (notes.length === 0 ? undefined : notes.join('; '));
+  if (mode === 'run' || opts.port === 0) {
+    notes.push(mode === 'run' ? 'ephemeral port' : 'ephemeral port: the CIMD2 port is ephemeral');
+    return { admin: await startControlApi(mock, { ...base, host, port: 0 }), note: say() };
+  }
+  try {
+    return {
+      admin: await startControlApi(mock, { ...base, host, port: DEFAULT_ADMIN_PORT }),
+      note: say(),
+    };
+  } catch (error) {
+    // A busy default port never stops the mock: the console moves to an ephemeral port.
+    if (!(error instanceof ConfigError) || error.code !== 'ERR_CONFIG_ADMIN_LISTEN') throw error;
+    const code = (error.cause as NodeJS.ErrnoException | undefined)?.code;
+    notes.push(
+      code === 'EADDRINUSE'
+        ? `ephemeral port: ${DEFAULT_ADMIN_PORT} is in use`
+        : `ephemeral port: ${DEFAULT_ADMIN_PORT} cannot be used (${code ?? 'error'})`,
+    );
+    return { admin: await startControlApi(mock, { ...base, host, port: 0 }), note: say() };
+  }
+}
+
 /** Starts the mock and prints the readiness lines. */
-export async function startServing(opts: ServeOptions): Promise<Running> {
+export async function startServing(
+  opts: ServeOptions,
+  mode: 'serve' | 'run' = 'serve',
+): Promise<Running> {
   // A reader that goes away (`| head -1`) must not kill the mock through its own log output.
   guardStdio();
   const log = createLogger({ format: opts.logFormat, quiet: opts.quiet });
@@ -292,16 +365,9 @@ export async function startServing(opts: ServeOptions): Promise<Running> {
     });
   }
   let admin: ControlApi | undefined;
+  let adminNote: string | undefined;
   try {
-    if (opts.adminPort !== undefined) {
-      admin = await startControlApi(mock, {
-        port: opts.adminPort,
-        ...(adminToken !== undefined ? { token: adminToken } : {}),
-        ...(opts.adminAllowHost !== undefined ? { allowHosts: opts.adminAllowHost } : {}),
-        ...(opts.adminCors !== undefined ? { corsOrigin: opts.adminCors } : {}),
-        redactPasswords: opts.redactPasswords === true,
-      });
-    }
+    ({ admin, note: adminNote } = await startAdmin(mock, opts, adminToken, mode));
   } catch (error) {
     await mock.stop('control API failed to start');
     throw error;
@@ -318,7 +384,13 @@ export async function startServing(opts: ServeOptions): Promise<Running> {
     process.stdout,
     `cimd2-mock listening on ${hostPort(mock.host, mock.port)}${allInterfaces ? ' (all interfaces)' : ''}\n`,
   );
-  if (admin !== undefined) writeTo(process.stdout, `cimd2-mock admin on ${admin.url}\n`);
+  if (admin !== undefined) {
+    writeTo(process.stdout, `cimd2-mock admin on ${admin.url}\n`);
+    writeTo(
+      process.stdout,
+      `cimd2-mock console on ${admin.url}/${adminNote === undefined ? '' : ` (${adminNote})`}\n`,
+    );
+  }
   // From here on stdout carries the JSONL transcript only (with `--transcript -`).
   stdoutTranscript?.release();
   log.info('scenario loaded', {

@@ -8,7 +8,8 @@
  * - Cross-site requests: a page can POST `text/plain`, form or empty bodies to any origin
  *   without a preflight. State changes (POST, PUT, PATCH, DELETE) need a JSON (or, for
  *   `PUT /scenario`, YAML) `Content-Type` (415 otherwise, unless there is no body at all), and
- *   an `Origin`, when present, must be this server itself or the configured CORS origin (403).
+ *   an `Origin`, when present, must be this server itself or the configured CORS origin (403),
+ *   and a browser's `Sec-Fetch-Site: cross-site` is refused unless it is that CORS origin.
  * - CORS: no `Access-Control-*` headers at all unless a CORS origin is configured; then exactly
  *   that origin is echoed, and its preflights (`OPTIONS`) are answered.
  */
@@ -165,7 +166,7 @@ export class HttpGuard {
     if (req.method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined) {
       res.writeHead(204, {
         'Access-Control-Allow-Methods': 'GET, POST, PUT, DELETE',
-        'Access-Control-Allow-Headers': 'Authorization, Content-Type',
+        'Access-Control-Allow-Headers': 'Authorization, Content-Type, X-Cimd2-Mock, Last-Event-ID',
         'Access-Control-Max-Age': '600',
         'Content-Length': '0',
       });
@@ -182,6 +183,14 @@ export class HttpGuard {
    */
   checkStateChange(req: http.IncomingMessage, types: readonly string[]): GuardRefusal | undefined {
     if (!STATE_CHANGING.has(req.method ?? '')) return undefined;
+    // Browsers say where a request comes from; a cross-site state change is never the console's.
+    if (req.headers['sec-fetch-site'] === 'cross-site' && !this.corsMatch(req)) {
+      return {
+        status: 403,
+        code: 'ERR_CONTROL_ORIGIN',
+        message: `cross-site ${req.method ?? ''} refused (Sec-Fetch-Site: cross-site; see --admin-cors)`,
+      };
+    }
     const origin = req.headers.origin;
     if (origin !== undefined && !this.corsMatch(req) && !this.sameOrigin(origin)) {
       return {

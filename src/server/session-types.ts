@@ -48,7 +48,7 @@ export interface Session {
   readonly idle: boolean;
   /**
    * Closes the session now (idempotent). Output already written is flushed first unless
-   * `abort` is set.
+   * `abort` is set; `reset` aborts with a TCP RST (a socket; other streams are destroyed).
    */
-  close(reason: CloseReason, options?: { abort?: boolean }): void;
+  close(reason: CloseReason, options?: { abort?: boolean; reset?: boolean }): void;
 }

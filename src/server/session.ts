@@ -384,7 +384,7 @@ export class ServerSession implements Session {
     this.close({ code: 0, text: 'client half-closed; answers sent' });
   }
 
-  close(reason: CloseReason, options: { abort?: boolean } = {}): void {
+  close(reason: CloseReason, options: { abort?: boolean; reset?: boolean } = {}): void {
     if (this.stateValue === 'closed') return;
     if (options.abort !== true) this.wire?.flushNow();
     this.stateValue = 'closed';
@@ -394,8 +394,15 @@ export class ServerSession implements Session {
     this.life.stopped();
     this.outbound.rejectAll(new SessionClosedError(`session ${this.id} closed: ${reason.text}`));
     if (!this.stream.destroyed) {
-      // (A stream whose output already finished, after a half-close fault, has nothing to flush.)
-      if (options.abort === true || this.stream.writableFinished) {
+      if (options.reset === true && 'resetAndDestroy' in this.stream) {
+        // A TCP RST at once (a net.Socket; other streams are destroyed).
+        (this.stream as { resetAndDestroy(): void }).resetAndDestroy();
+      } else if (
+        // (A stream whose output already finished, after a half-close fault, has nothing to flush.)
+        options.abort === true ||
+        options.reset === true ||
+        this.stream.writableFinished
+      ) {
         this.stream.destroy();
       } else {
         // Let queued bytes (a 52, a 98) reach the peer, then release the stream; a peer that

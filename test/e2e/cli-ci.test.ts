@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { READINESS_LINE } from '../../src/cli/follow.js';
 import { CimdClient } from '../../src/testing/cimd-client.js';
 import { BIN, ROOT, runCli, spawnCli, type CliProcess } from '../helpers/cli.js';
 
@@ -241,7 +242,8 @@ describe('cimd2-mock CLI in a test suite (e2e)', function () {
       const lines = p.stdout.trim().split('\n');
       expect(lines[0]).to.match(LISTENING);
       expect(lines[1]).to.match(/^cimd2-mock admin on http:/);
-      const records = jsonl(lines.slice(2).join('\n'));
+      expect(lines[2]).to.match(/^cimd2-mock console on http:/);
+      const records = jsonl(lines.slice(3).join('\n'));
       expect(records[0]!.kind).to.equal('server-start');
       expect(records[1]!.kind).to.equal('scenario-loaded');
       expect(records.at(-1)!.kind).to.equal('server-stop');
@@ -266,7 +268,10 @@ describe('cimd2-mock CLI in a test suite (e2e)', function () {
       expect(r.code, r.stderr).to.equal(0);
       const lines = r.stdout.trim().split('\n');
       expect(lines[0]).to.match(LISTENING);
-      const records = jsonl(lines.slice(1).join('\n'));
+      // Then the control API and console lines (on by default, an ephemeral port under run).
+      expect(lines[1]).to.match(/^cimd2-mock admin on http:/);
+      expect(lines[2]).to.match(/^cimd2-mock console on http:/);
+      const records = jsonl(lines.slice(3).join('\n'));
       expect(records[0]!.kind).to.equal('server-start');
       expect(records.at(-1)!.kind).to.equal('server-stop');
       expect(r.stderr).to.include('from the command');
@@ -345,9 +350,11 @@ describe('cimd2-mock CLI in a test suite (e2e)', function () {
     });
     expect(again.frame.pn).to.equal(first.frame.pn);
     const out = await p.waitStdout((s) => s.includes('"kind":"ack-timeout"'));
-    const timeout = jsonl(out.slice(0, out.lastIndexOf('\n')).split('\n').slice(1).join('\n')).find(
-      (r) => r.kind === 'ack-timeout',
-    )!;
+    const records = out
+      .slice(0, out.lastIndexOf('\n'))
+      .split('\n')
+      .filter((l) => !READINESS_LINE.test(l));
+    const timeout = jsonl(records.join('\n')).find((r) => r.kind === 'ack-timeout')!;
     expect(timeout).to.include({ op: 20, pn: first.frame.pn, attempts: 2 });
     await c.close();
   });

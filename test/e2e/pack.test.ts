@@ -1,8 +1,8 @@
 /**
- * The package as a user gets it: `npm pack`, the tarball's contents (dist, bin, schemas,
- * scenarios, docs, README, CHANGELOG; no sources, tests or benchmarks), then an install into an
- * empty folder, `npx cimd2-mock --version`, and a one-submit `send` against a mock started from
- * that install. Needs the build (`npm run test:e2e` builds first) and the npm cache or registry
+ * The package as a user gets it: `npm pack`, the tarball's contents (dist with the web
+ * console, bin, schemas, scenarios, docs, README, CHANGELOG; no sources, tests or benchmarks),
+ * then an install into an empty folder, `npx cimd2-mock --version`, and a one-submit `send`
+ * against a mock started from that install. Needs the build (`npm run test:e2e` builds first) and the npm cache or registry
  * for the five runtime dependencies.
  */
 import { expect } from 'chai';
@@ -81,6 +81,7 @@ describe('npm package', function () {
       'dist/cli/main.js',
       'dist/protocol/index.js',
       'dist/testing/index.js',
+      'dist/console/index.html',
       'schemas/scenario.schema.json',
       'schemas/transcript.schema.json',
       'schemas/expectations.schema.json',
@@ -88,6 +89,8 @@ describe('npm package', function () {
       'scenarios/default.yaml',
       'docs/protocol.md',
     ]);
+    // The web console: its page and the hashed script and style it links.
+    expect(paths.filter((p) => /^dist\/console\/console-\w+\.(js|css)$/.test(p))).to.have.length(2);
     const unwanted = paths.filter((p) =>
       /^(src|test|bench|scripts|coverage|\.ci)\/|\.map$|tsconfig|eslint|\.test\./.test(p),
     );

@@ -1,0 +1,56 @@
+/**
+ * The console's Server-Sent Events parser: ids carried for resuming, events split across
+ * chunks and line endings, comments and multi-line data, as the SSE format defines them.
+ */
+import { expect } from 'chai';
+import { SseParser } from '../../../console/src/sse.js';
+
+describe('console SseParser', () => {
+  it('reads id, event and data, and remembers the last id for Last-Event-ID', () => {
+    const p = new SseParser();
+    const events = p.push(
+      'id: 7\nevent: record\ndata: {"seq":7}\n\nid: 8\nevent: record\ndata: {"seq":8}\n\n',
+    );
+    expect(events).to.deep.equal([
+      { id: '7', event: 'record', data: '{"seq":7}' },
+      { id: '8', event: 'record', data: '{"seq":8}' },
+    ]);
+    expect(p.lastId).to.equal('8');
+  });
+
+  it('joins an event split at any byte across chunks, with CRLF or CR line ends', () => {
+    const text = 'id: 12\r\nevent: record\r\ndata: {"a":1}\r\n\r\nid: 13\rdata: x\r\rid: 14';
+    for (let cut = 1; cut < text.length; cut++) {
+      const p = new SseParser();
+      const events = [...p.push(text.slice(0, cut)), ...p.push(text.slice(cut))];
+      expect(
+        events.map((e) => [e.id, e.event, e.data]),
+        `cut at ${cut}`,
+      ).to.deep.equal([
+        ['12', 'record', '{"a":1}'],
+        ['13', 'message', 'x'],
+      ]);
+      expect(p.lastId).to.equal('13');
+    }
+  });
+
+  it('skips comments (keep-alives), joins data lines, and defaults the event name', () => {
+    const p = new SseParser();
+    const events = p.push(': keep-alive\n\ndata: one\ndata: two\n\n');
+    expect(events).to.deep.equal([{ id: undefined, event: 'message', data: 'one\ntwo' }]);
+  });
+
+  it('keeps the last id across events without one, and ignores an id holding NUL', () => {
+    const p = new SseParser();
+    p.push('id: 5\ndata: a\n\n');
+    const [e] = p.push('data: b\n\nid: 6\u0000\ndata: c\n\n').slice(0, 1);
+    expect(e?.id).to.equal('5');
+    expect(p.lastId).to.equal('5');
+  });
+
+  it('sends nothing for an event without data (an id alone still counts for resuming)', () => {
+    const p = new SseParser();
+    expect(p.push('id: 40\n\n')).to.deep.equal([]);
+    expect(p.lastId).to.equal('40');
+  });
+});
