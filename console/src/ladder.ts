@@ -51,6 +51,12 @@ function eventText(r: TranscriptRecord): string | undefined {
       return `no answer to ${r.opName} ${pn3(r.pn)} after ${r.attempts} attempt(s)`;
     case 'unexpected-response':
       return `unexpected ${r.opName} ${pn3(r.pn)} (answers nothing outstanding)`;
+    case 'fault':
+      return `fault ${r.fault}${r.phase !== undefined ? ` ${r.phase}` : ''}${
+        r.opName !== undefined && r.pn !== undefined ? ` on ${r.opName} ${pn3(r.pn)}` : ''
+      }`;
+    case 'finding':
+      return `${r.severity} ${r.check}: ${r.message}`;
     case 'server-start':
     case 'server-stop':
     case 'frame':
@@ -144,7 +150,9 @@ export function ladderRows(records: readonly TranscriptRecord[]): LadderRow[] {
     }
     if (r.kind === 'unmatched') continue;
     const text = eventText(r);
-    if (text !== undefined) rows.push({ ...base, dir: 'event', text });
+    if (text === undefined) continue;
+    const error = r.kind === 'finding' ? r.severity === 'error' : r.kind === 'fault';
+    rows.push({ ...base, dir: 'event', text, ...(error ? { error } : {}) });
   }
   return rows;
 }

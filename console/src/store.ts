@@ -178,6 +178,8 @@ export class Store {
       case 'fired':
       case 'assembled':
       case 'unexpected-response':
+      case 'fault':
+      case 'finding':
         break;
     }
     this.changed();

@@ -425,6 +425,8 @@ export class MessageIndex {
       case 'unexpected-response':
       case 'scenario-loaded':
       case 'scenario-rejected':
+      case 'fault':
+      case 'finding':
         return;
     }
   }

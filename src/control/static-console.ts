@@ -9,7 +9,7 @@
  *
  * Headers: the content type by extension (files of other types are not served), a strict
  * Content-Security-Policy (`default-src 'self'`), `X-Content-Type-Options: nosniff`,
- * `Referrer-Policy: no-referrer`, an ETag (304 on `If-None-Match`); the page itself `no-cache`,
+ * `Referrer-Policy: same-origin` (a no-referrer page makes Chromium send `Origin: null` with its own form, which the guard refuses), an ETag (304 on `If-None-Match`); the page itself `no-cache`,
  * files with a content hash in their name immutable for a year; gzip when the client accepts it.
  */
 import { createHash } from 'node:crypto';
@@ -51,7 +51,7 @@ export function pageHeaders(csp: string = CONSOLE_CSP): Record<string, string> {
   return {
     'Content-Security-Policy': csp,
     'X-Content-Type-Options': 'nosniff',
-    'Referrer-Policy': 'no-referrer',
+    'Referrer-Policy': 'same-origin',
     'X-Frame-Options': 'DENY',
   };
 }

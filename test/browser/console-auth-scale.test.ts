@@ -65,10 +65,9 @@ describe('web console in Chromium: login and a large inbox', function () {
     expect(await page.isVisible('input[name="token"]')).to.equal(true);
   });
 
-  // Pending on the server side: the login page is served with `Referrer-Policy: no-referrer`,
-  // so Chromium sends `Origin: null` with the form's POST, which the control API refuses as
-  // cross-origin (403 ERR_CONTROL_ORIGIN). Enable once the login page allows its own origin.
-  it.skip('the login page form logs the browser in', async () => {
+  // The login page is served with `Referrer-Policy: same-origin`: under `no-referrer` Chromium
+  // sends `Origin: null` with the form's POST, which the guard refuses as cross-origin.
+  it('the login page form logs the browser in', async () => {
     await page.goto(`${origin}/login`);
     await page.fill('input[name="token"]', TOKEN);
     await page.click('button[type="submit"]');
