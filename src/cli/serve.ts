@@ -1,6 +1,9 @@
 /**
  * `cimd2-mock [serve]`: start the mock, print the readiness lines, stop cleanly on SIGINT,
  * SIGTERM or SIGHUP; SIGUSR1 reopens the transcript file (log rotation).
+ *
+ * Over 500 lines on purpose: the serve command's flags, start-up order (scenario, transcript, mock, control API and
+ * console ports) and signal handling are one sequence, easier to follow in one file.
  */
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';

@@ -7,6 +7,9 @@
  * on JavaScript's backtracking RegExp. `wait` long-polls: the request is parked (at most
  * {@link MAX_WAITERS} at once, at most {@link MAX_WAIT_MS} each) and the index is re-read every
  * {@link WAIT_POLL_MS} ms while someone waits, only when the transcript grew.
+ *
+ * Over 500 lines on purpose: one handler per inbox route with its query checks (filters, cursor, long-poll), read
+ * beside the OpenAPI document; the index itself is message-index.ts.
  */
 import type http from 'node:http';
 import { RE2JS } from 're2js';

@@ -24,6 +24,10 @@
  * Bounds: at most `maxMessages` entries of each kind and about `maxBytes` of them (the oldest
  * leave first), so a long run never grows it without limit; entries outlive the records they came
  * from (the detail view then says `framesTruncated`).
+ *
+ * Over 500 lines on purpose: the correlation of records into messages (parts, answers, status report timelines,
+ * MOs) is one pass over the transcript whose cases depend on each other; the routes are in
+ * inbox-routes.ts.
  */
 import { paramInfo } from '../protocol/parameters.js';
 import { statusName } from '../protocol/status-codes.js';

@@ -3,6 +3,9 @@
  * ways (the client's with the server's one decode of its fields) and with the close; reports
  * each violation once through `found`. Per frame it does table look-ups and scans of the values
  * it already has; it allocates only to report a finding or to keep an incomplete multipart set.
+ *
+ * Over 500 lines on purpose: one method per client check, each next to the per-session state it reads (typed arrays,
+ * no allocation per frame); splitting it would spread one state over several files.
  */
 import type { FrameDecode } from '../protocol/fields.js';
 import type { Frame } from '../protocol/frame.js';

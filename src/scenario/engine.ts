@@ -50,6 +50,9 @@
  * A rule that answers a submit with `respond` and has no explicit `statusReport` in `afterwards`
  * still gets the built-in 056-driven report, so a real client keeps receiving status reports.
  * Explicit `statusReport` items always fire, whatever 056 says.
+ *
+ * Over 500 lines on purpose: selection, the built-in default and reload carry-over are one state machine read top to
+ * bottom beside its doc comment above; the answer steps live in actions.ts.
  */
 import { getParam } from '../protocol/frame.js';
 import { operationInfo, opByName } from '../protocol/operations.js';

@@ -5,6 +5,9 @@
  * there is no gap and the records of one session are in wire order. The server emits
  * `frame-out` before it writes to the socket, so an out frame is recorded no later than it is
  * written.
+ *
+ * Over 500 lines on purpose: one handler per server event, each writing its record kind in place (the per-frame path:
+ * no intermediate objects); the byte writers live in lines.ts and json-bytes.ts.
  */
 import type { EventEmitter } from 'node:events';
 import { checksumTrailer } from '../protocol/checksum.js';

@@ -4,6 +4,9 @@
  * Filters go to the server. The detail pane (`GET /messages/{id}`) shows the decoded text,
  * every parameter by name, the raw frames as CIMD text and hex, the answer, the rule and the
  * status report timeline, with "Send status report…" and "Reply as handset".
+ *
+ * Over 500 lines on purpose: the inbox list, its virtual scrolling, the detail pane and its two action dialogs share
+ * one selection and one paging state.
  */
 import type { ComponentChildren } from 'preact';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
