@@ -66,6 +66,9 @@ export class ClientJudge {
   private readonly ctx: SessionJudgeContext;
   private readonly levels: () => CheckLevels;
   private frameStamp = 0;
+  /** The session of the last frame (consecutive frames are mostly one connection's). */
+  private lastId: string | undefined;
+  private last: SessionJudge | undefined;
 
   constructor(options: ClientJudgeOptions) {
     this.options = options;
@@ -98,11 +101,14 @@ export class ClientJudge {
   }
 
   private session(id: string): SessionJudge {
+    if (id === this.lastId && this.last !== undefined) return this.last;
     let s = this.sessions.get(id);
     if (s === undefined) {
       s = new SessionJudge(id, this.ctx);
       this.sessions.set(id, s);
     }
+    this.lastId = id;
+    this.last = s;
     return s;
   }
 
@@ -125,7 +131,9 @@ export class ClientJudge {
 
   /** An outbound frame (the `frame-out` event), after its record was written. */
   frameOut(session: SessionInfo, frame: Frame): void {
-    this.sessions.get(session.id)?.frameOut(frame, this.options.lastSeq());
+    const id = session.id;
+    const s = id === this.lastId ? this.last : this.sessions.get(id);
+    s?.frameOut(frame, this.options.lastSeq());
   }
 
   /** A connection closed (after its `session-close` record). */
@@ -133,6 +141,10 @@ export class ClientJudge {
     const s = this.sessions.get(session.id);
     if (s === undefined) return;
     this.sessions.delete(session.id);
+    if (this.last === s) {
+      this.lastId = undefined;
+      this.last = undefined;
+    }
     s.close(reason);
   }
 

@@ -10,14 +10,25 @@ import { GSM7_EXTENSION_TABLE } from '../protocol/charset/gsm7.js';
 import { Op } from '../protocol/operations.js';
 import { Param, paramInfo, type ParameterInfo } from '../protocol/parameters.js';
 
+/** Parameter codes the per-code tables cover (the highest CIMD2 code is 901). */
+export const PARAM_CODES = 1000;
+
 /** Allowed (and mandatory) parameters of one client operation. */
 interface OpParams {
-  readonly allowed: ReadonlySet<number>;
+  /** 1 at each allowed (or mandatory) parameter code below {@link PARAM_CODES}. */
+  readonly allowed: Uint8Array;
   readonly mandatory: readonly number[];
 }
 
 function op(allowed: readonly number[], mandatory: readonly number[] = []): OpParams {
-  return { allowed: new Set([...allowed, ...mandatory]), mandatory };
+  const table = new Uint8Array(PARAM_CODES);
+  for (const code of [...allowed, ...mandatory]) table[code] = 1;
+  return { allowed: table, mandatory };
+}
+
+/** True when `code` is allowed by `rules` (a per-frame table look-up, no hashing). */
+export function allows(rules: OpParams, code: number): boolean {
+  return code >= 0 && code < PARAM_CODES && rules.allowed[code] === 1;
 }
 
 const P = Param;
@@ -65,9 +76,28 @@ const OP_PARAMS: ReadonlyMap<number, OpParams> = new Map<number, OpParams>([
   [Op.Nack, op([])],
 ]);
 
+/** OP_PARAMS as an array by operation code (0–99), read once per frame. */
+const OP_TABLE: (OpParams | undefined)[] = (() => {
+  const t = new Array<OpParams | undefined>(100).fill(undefined);
+  for (const [code, rules] of OP_PARAMS) t[code] = rules;
+  return t;
+})();
+
 /** The parameter rules of a client operation, or undefined when they are unknown (op 13). */
 export function opParams(code: number): OpParams | undefined {
-  return OP_PARAMS.get(code);
+  return code >= 0 && code < OP_TABLE.length ? OP_TABLE[code] : undefined;
+}
+
+/** The parameter table by code, for the per-parameter look-up of every frame. */
+const PARAM_TABLE: (ParameterInfo | undefined)[] = (() => {
+  const t = new Array<ParameterInfo | undefined>(PARAM_CODES).fill(undefined);
+  for (let code = 0; code < PARAM_CODES; code++) t[code] = paramInfo(code);
+  return t;
+})();
+
+/** The parameter table row of `code` (the protocol's `paramInfo`, as an array look-up). */
+export function paramRow(code: number): ParameterInfo | undefined {
+  return code >= 0 && code < PARAM_CODES ? PARAM_TABLE[code] : paramInfo(code);
 }
 
 const INT = /^-?\d+$/;

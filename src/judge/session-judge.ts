@@ -9,14 +9,16 @@
  */
 import type { FrameDecode } from '../protocol/fields.js';
 import type { Frame } from '../protocol/frame.js';
-import { Op, opName, operationInfo } from '../protocol/operations.js';
-import { Param, describeParam, paramInfo } from '../protocol/parameters.js';
+import { Op, opName, operationInfo, type OperationInfo } from '../protocol/operations.js';
+import { Param, describeParam } from '../protocol/parameters.js';
 import type { Clock, TimerHandle } from '../util/clock.js';
 import type { CheckId } from './checks.js';
 import {
+  allows,
   dcsAlphabet,
   hexProblem,
   opParams,
+  paramRow,
   textProblem,
   validityProblem,
   valueProblem,
@@ -62,6 +64,15 @@ function p3(n: number): string {
 /** `submit 003`: an operation and packet number for messages. */
 function frameName(op: number, pn: number): string {
   return `${opName(op)} ${p3(pn)}`;
+}
+
+/** The operation table by code (0–99): one array look-up per frame. */
+const OPERATIONS: (OperationInfo | undefined)[] = Array.from({ length: 100 }, (_, code) =>
+  operationInfo(code),
+);
+
+function operation(op: number): OperationInfo | undefined {
+  return op >= 0 && op < 100 ? OPERATIONS[op] : operationInfo(op);
 }
 
 /** Texts of a close the client caused (its FIN, its reset, its half-close). */
@@ -120,7 +131,7 @@ export class SessionJudge {
    */
   badFrame(seq: number, checksum: boolean, message: string, op?: number, pn?: number): void {
     if (this.closed) return;
-    this.activity(seq);
+    this.activity(seq, this.ctx.clock.now());
     if (op !== undefined && pn !== undefined && op < 50 && pn % 2 === 1) this.prevPn = pn;
     if (checksum) this.found('bad-checksum', message, seq);
     else this.found('malformed-frame', message, seq);
@@ -129,9 +140,10 @@ export class SessionJudge {
   /** A client frame that decoded, with the server's one decode of its fields. */
   frameIn(frame: Frame, seq: number, decode: FrameDecode | undefined): void {
     if (this.closed) return;
-    this.activity(seq);
+    const now = this.ctx.clock.now();
+    this.activity(seq, now);
     const { op, pn } = frame;
-    const info = operationInfo(op);
+    const info = operation(op);
     if (info === undefined || info.sender === 'server') {
       this.found(
         'operation-not-allowed',
@@ -148,9 +160,9 @@ export class SessionJudge {
     }
     // A request before the login is the violation; the window it also overruns is not another.
     const early = this.session(op, pn, seq);
-    this.packetNumber(op, pn, seq, early);
+    this.packetNumber(op, pn, seq, early, now);
     this.waiting[pn] = (this.waiting[pn] ?? 0) + 1;
-    this.waitingSince[pn] = this.ctx.clock.now();
+    this.waitingSince[pn] = now;
     this.waitingCount++;
     switch (op) {
       case Op.Login:
@@ -161,7 +173,7 @@ export class SessionJudge {
         this.logoutSent = true;
         break;
       case Op.Alive:
-        this.alive(seq);
+        this.alive(seq, now);
         break;
       default:
         break;
@@ -169,10 +181,11 @@ export class SessionJudge {
     this.parameters(frame, seq, decode);
   }
 
-  private activity(seq: number): void {
-    const now = this.ctx.clock.now();
-    // The gap this frame ends was too long (the timer may not have run yet).
-    if (this.login === Login.Accepted && !this.silenceReported) this.silent(now);
+  private activity(seq: number, now: number): void {
+    // The gap this frame ends was too long (the timer may not have run yet). A gap shorter than
+    // the silence timer's next due time cannot be: only then is the interval read.
+    if (this.login === Login.Accepted && !this.silenceReported && now > this.lastFrameAt)
+      this.silent(now);
     this.lastFrameSeq = seq;
     this.lastFrameAt = now;
     this.silenceReported = false;
@@ -180,8 +193,8 @@ export class SessionJudge {
   }
 
   /** pn-not-odd, pn-reused, pn-sequence (at most one: one wrong number is one finding), window. */
-  private packetNumber(op: number, pn: number, seq: number, early: boolean): void {
-    const reused = (this.waiting[pn] ?? 0) > 0 && !this.stale(pn);
+  private packetNumber(op: number, pn: number, seq: number, early: boolean, now: number): void {
+    const reused = (this.waiting[pn] ?? 0) > 0 && !this.stale(pn, now);
     if (pn % 2 === 0) {
       this.found(
         'pn-not-odd',
@@ -208,7 +221,7 @@ export class SessionJudge {
       !reused &&
       !early &&
       this.waitingCount >= this.window &&
-      this.outstanding() >= this.window
+      this.outstanding(now) >= this.window
     ) {
       const n = this.waitingCount;
       this.found(
@@ -220,17 +233,17 @@ export class SessionJudge {
   }
 
   /** A request the server gave no answer to within the ack timeout no longer counts (a drop). */
-  private stale(pn: number): boolean {
-    return this.ctx.clock.now() - (this.waitingSince[pn] ?? 0) >= this.ctx.ackTimeoutMs;
+  private stale(pn: number, now: number): boolean {
+    return now - (this.waitingSince[pn] ?? 0) >= this.ctx.ackTimeoutMs;
   }
 
   /** Requests waiting for their answer, the stale ones dropped (the rare path: a full window). */
-  private outstanding(): number {
+  private outstanding(now: number): number {
     let n = 0;
     for (let pn = 0; pn < 256; pn++) {
       const w = this.waiting[pn] ?? 0;
       if (w === 0) continue;
-      if (this.stale(pn)) {
+      if (this.stale(pn, now)) {
         this.waitingCount -= w;
         this.waiting[pn] = 0;
       } else n += w;
@@ -261,8 +274,7 @@ export class SessionJudge {
     return true;
   }
 
-  private alive(seq: number): void {
-    const now = this.ctx.clock.now();
+  private alive(seq: number, now: number): void {
     const gap = now - this.lastAliveAt;
     this.lastAliveAt = now;
     if (gap >= ALIVE_MIN_GAP_MS) {
@@ -324,8 +336,8 @@ export class SessionJudge {
     let hexBad = false;
     let udBad = false;
     for (const { code, value } of frame.params) {
-      const info = paramInfo(code);
-      if (info === undefined || !rules.allowed.has(code)) {
+      const info = paramRow(code);
+      if (info === undefined || !allows(rules, code)) {
         this.found(
           'parameter-not-allowed',
           `${frameName(frame.op, frame.pn)}: ${describeParam(code)} ${info === undefined ? 'is not a CIMD2 parameter' : `is not a parameter of ${opName(frame.op)}`}`,
