@@ -1,7 +1,8 @@
 // The benchmark cell "1 × 32 with the judge on" (docs/judge.md#cost): the same load — one
 // connection, window 32 (the load generator logs in with 019:32), transcript file ON — against
 // a mock with the default scenario (the client judge on, as by default) and against the same
-// scenario with `checks: { all: off }`, interleaved, fresh processes per repetition, medians.
+// mock started with `--no-judge` (the judge not attached; `checks: { all: off }` would keep it
+// attached and judging, only silent), interleaved, fresh processes per repetition, medians.
 // The judge's cost is 1 − on / off; the target is ≤ 5 %.
 //
 //   node bench/judge-cell.mjs [--reps N] [--seconds S]      (needs `npm run build`)
@@ -40,9 +41,8 @@ async function measure(server, seconds) {
 export async function judgeCell({ reps = 5, seconds = 1.5, log = () => undefined } = {}) {
   const tmp = mkdtempSync(join(os.tmpdir(), 'cimd2-bench-judge-'));
   const base = readFileSync(join(ROOT, 'scenarios/default.yaml'), 'utf8');
-  const files = { on: join(tmp, 'judge-on.yaml'), off: join(tmp, 'judge-off.yaml') };
-  writeFileSync(files.on, base);
-  writeFileSync(files.off, `${base}\nchecks:\n  all: off\n`);
+  const scenario = join(tmp, 'judge.yaml');
+  writeFileSync(scenario, base);
   const samples = { on: [], off: [] };
   log(`[judge] 1 × 32, transcript ON, judge on vs off: ${reps} repetitions × ${seconds} s`);
   try {
@@ -58,7 +58,8 @@ export async function judgeCell({ reps = 5, seconds = 1.5, log = () => undefined
           '--no-watch',
           '--quiet',
           '--scenario',
-          files[key],
+          scenario,
+          ...(key === 'off' ? ['--no-judge'] : []),
           '--transcript',
           transcript,
         ]);
@@ -98,7 +99,7 @@ export function judgeReport(r) {
     '| judge | submits/s | server µs/submit |',
     '| --- | --- | --- |',
     `| on (default) | ${f0(r.on.throughput)} | ${r.on.serverUs.toFixed(1)} |`,
-    `| off (\`checks: { all: off }\`) | ${f0(r.off.throughput)} | ${r.off.serverUs.toFixed(1)} |`,
+    `| off (\`--no-judge\`) | ${f0(r.off.throughput)} | ${r.off.serverUs.toFixed(1)} |`,
     '',
     `Cost of the judge: ${(r.cost * 100).toFixed(1)} % of throughput (target ≤ ${JUDGE_COST_MAX * 100} %): ${r.ok ? 'met' : 'NOT met'}.`,
     '',

@@ -133,6 +133,13 @@ export interface MockSmscOptions extends Omit<
   SmscServerOptions,
   'responder' | 'clock' | 'keepAliveInterval' | 'throttleRate' | 'timeZone' | 'statusReportDelayMs'
 > {
+  /**
+   * Attach the client judge (default true), which records a `finding` for every protocol rule the
+   * client breaks (docs/judge.md). `false`: nothing is judged, no finding is recorded, judging
+   * costs nothing, and a scenario's `checks:` has no effect (`checks: { all: off }` keeps the judge
+   * attached, so a reload can turn checks back on).
+   */
+  readonly judge?: boolean;
   /** A scenario file path, or a tagged source (`{ file }`, `{ yaml }`, `{ document }`, compiled). Default: scenarios/default.yaml. */
   readonly scenario?: ScenarioSourceOption;
   /** Bind address (default 127.0.0.1). */
@@ -285,18 +292,19 @@ export class MockSmsc extends EventEmitter<MockSmscEvents> {
       runId: this.runId,
     });
     // The client judge, attached after the recorder: a frame's record is written when it looks.
-    new ClientJudge({
-      clock,
-      lastSeq: () => this.recorder.lastSeq,
-      report: (session, finding) => {
-        this.findingStore.add(this.recorder.record('finding', finding, session));
-      },
-      levels: () => this.engine.scenario.checks ?? DEFAULT_LEVELS,
-      keepAliveMs: () => this.server.keepAliveInterval * 1000,
-      ackTimeoutMs: options.ackTimeoutMs ?? 10_000,
-      aliveTimeoutMs: options.aliveTimeoutMs ?? 10_000,
-      multipartTtlMs: options.multipartTtlMs ?? 600_000,
-    }).attach(this.server);
+    if (options.judge !== false)
+      new ClientJudge({
+        clock,
+        lastSeq: () => this.recorder.lastSeq,
+        report: (session, finding) => {
+          this.findingStore.add(this.recorder.record('finding', finding, session));
+        },
+        levels: () => this.engine.scenario.checks ?? DEFAULT_LEVELS,
+        keepAliveMs: () => this.server.keepAliveInterval * 1000,
+        ackTimeoutMs: options.ackTimeoutMs ?? 10_000,
+        aliveTimeoutMs: options.aliveTimeoutMs ?? 10_000,
+        multipartTtlMs: options.multipartTtlMs ?? 600_000,
+      }).attach(this.server);
     // `record` events are parsed from the kept lines only while someone listens.
     let unsubscribe: (() => void) | undefined;
     const emitter = this as EventEmitter;

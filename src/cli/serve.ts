@@ -35,6 +35,8 @@ export interface ServeOptions {
   transcript?: string;
   transcriptMode?: TranscriptFileMode;
   watch: boolean;
+  /** False with `--no-judge`: the client judge is not attached (no finding, no cost). */
+  judge?: boolean;
   /** False with `--no-admin`: no control API and no console. */
   admin?: boolean;
   adminPort?: number;
@@ -87,6 +89,10 @@ export function addServeOptions(cmd: Command, defaults: { port?: number } = {}):
     )
     .option('--watch', 'reload the scenario file when it changes (the default)', true)
     .option('--no-watch', 'do not reload the scenario file when it changes')
+    .option(
+      '--no-judge',
+      'do not attach the client judge: no finding is recorded and judging costs nothing (scenario checks: stay unused)',
+    )
     .addOption(
       new Option(
         '--admin-port <port>',
@@ -327,6 +333,7 @@ export async function startServing(
     host: opts.host,
     port: opts.port,
     watch: opts.watch,
+    ...(opts.judge === false ? { judge: false } : {}),
     ...(opts.scenario !== undefined ? { scenario: opts.scenario } : {}),
     ...(fileTranscript !== undefined
       ? { transcript: fileTranscript, transcriptMode: opts.transcriptMode ?? 'replace' }

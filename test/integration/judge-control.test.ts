@@ -111,3 +111,34 @@ describe('findings in the control API and the summary', () => {
     expect(mock.findingErrors).to.equal(1);
   });
 });
+
+describe('a mock created with judge: false', () => {
+  it('records no finding for a violation the default mock reports, and takes the same frames', async () => {
+    const kinds = async (judge: boolean): Promise<{ findings: number; records: string[] }> => {
+      const mock = await createMockSmsc({ port: 0, judge });
+      try {
+        const c = await CimdClient.connect({ port: mock.port });
+        await c.request(
+          1,
+          [
+            { code: 10, value: 'shop' },
+            { code: 11, value: 'secret' },
+          ],
+          { pn: 2 },
+        );
+        await c.close();
+        await mock.waitFor({ kind: 'session-close' }, { since: 0 });
+        const records = mock.transcript.records.map((r) => r.kind);
+        return { findings: mock.findings().length, records };
+      } finally {
+        await mock.stop();
+      }
+    };
+    const judged = await kinds(true);
+    const unjudged = await kinds(false);
+    expect(judged.findings).to.equal(2); // pn-not-odd, close-without-logout
+    expect(judged.records.filter((k) => k === 'finding')).to.have.length(2);
+    expect(unjudged.findings).to.equal(0);
+    expect(unjudged.records).to.deep.equal(judged.records.filter((k) => k !== 'finding'));
+  });
+});
