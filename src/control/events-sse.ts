@@ -372,9 +372,12 @@ export class EventHub {
           buf.copy(bigger, 0, 0, at);
           buf = bigger;
         }
-        at += ID_OPEN.copy(buf, at);
-        at += id === undefined ? chunk.copy(buf, at, lineStart + 7, digitsEnd) : id.copy(buf, at);
-        at += EVENT_DATA.copy(buf, at);
+        // The short pieces byte by byte (a Buffer copy costs a view per call), the line at once.
+        for (const b of ID_OPEN) buf[at++] = b;
+        if (id === undefined)
+          for (let i = lineStart + 7; i < digitsEnd; i++) buf[at++] = chunk[i] ?? 0;
+        else at += id.copy(buf, at);
+        for (const b of EVENT_DATA) buf[at++] = b;
         at += chunk.copy(buf, at, lineStart, end);
         buf[at++] = 0x0a;
         buf[at++] = 0x0a;
