@@ -39,26 +39,97 @@ export const MAX_STREAMS = 32;
 export const RETRY_MS = 1000;
 
 const HEAD = /^\{"seq":(\d+),"ts":"[^"]*","kind":"([a-z-]+)"(?:,"session":"([^"]*)")?/;
-const SEQ_PREFIX = Buffer.from('{"seq":');
-const EVENT_END = Buffer.from('\n\n');
+/** `id: ` and `\nevent: record\ndata: `: around the seq, before each record line. */
+const ID_OPEN = Buffer.from('id: ', 'latin1');
+const EVENT_DATA = Buffer.from('\nevent: record\ndata: ', 'latin1');
+/** Bytes an event adds to its line besides the seq digits (prefix and the blank line). */
+const EVENT_OVERHEAD = ID_OPEN.length + EVENT_DATA.length + 2;
+/** Longest seq copied from the line as it is (safe integers; longer ones are formatted). */
+const MAX_SEQ_DIGITS = 15;
+/** `HEAD` looks at this many characters; the byte scan falls back to it past as many bytes. */
+const HEAD_SPAN = 200;
 
-/** The seq at the start of a record line (`{"seq":N,…`), or -1 when it does not start so. */
-function lineSeq(line: Buffer): number {
+const TS_KEY = Buffer.from(',"ts":"', 'latin1');
+const KIND_KEY = Buffer.from('","kind":"', 'latin1');
+const SESSION_KEY = Buffer.from(',"session":"', 'latin1');
+
+/** True when `line` holds `bytes` at `pos` (compared byte by byte: no native call). */
+function bytesAt(line: Buffer, pos: number, bytes: Buffer): boolean {
+  if (pos + bytes.length > line.length) return false;
+  for (let i = 0; i < bytes.length; i++) if (line[pos + i] !== bytes[i]) return false;
+  return true;
+}
+
+/**
+ * Digits of the seq at the start of a record line (`{"seq":N,…`): the offset after the last
+ * digit, or -1 when the line does not start so.
+ */
+function seqEnd(line: Buffer, start: number, end: number): number {
   if (
-    line.length <= SEQ_PREFIX.length ||
-    line.compare(SEQ_PREFIX, 0, SEQ_PREFIX.length, 0, SEQ_PREFIX.length) !== 0
+    end - start <= 7 ||
+    line[start] !== 0x7b || // {
+    line[start + 1] !== 0x22 || // "
+    line[start + 2] !== 0x73 || // s
+    line[start + 3] !== 0x65 || // e
+    line[start + 4] !== 0x71 || // q
+    line[start + 5] !== 0x22 || // "
+    line[start + 6] !== 0x3a // :
   ) {
     return -1;
   }
-  let n = 0;
-  let digits = 0;
-  for (let i = SEQ_PREFIX.length; i < line.length; i++) {
+  let i = start + 7;
+  while (i < end) {
     const d = (line[i] ?? 0) - 0x30;
     if (d < 0 || d > 9) break;
-    n = n * 10 + d;
-    digits++;
+    i++;
   }
-  return digits === 0 ? -1 : n;
+  return i === start + 7 ? -1 : i;
+}
+
+function digitsValue(line: Buffer, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to; i++) n = n * 10 + ((line[i] ?? 0) - 0x30);
+  return n;
+}
+
+/** What the filters need of a record line, read from its head. */
+interface LineHead {
+  seq: number;
+  kind: string;
+  session: string | undefined;
+}
+
+/**
+ * The head of a record line `{"seq":N,"ts":"…","kind":"…"(,"session":"…")?` read off the bytes
+ * (the recorder writes these keys first, in this order): what {@link HEAD} would match, or
+ * undefined when only it (or a parse) can tell.
+ */
+function headOf(line: Buffer, afterSeq: number, seq: number, out: LineHead): boolean {
+  const limit = Math.min(line.length, HEAD_SPAN);
+  if (afterSeq - 7 > MAX_SEQ_DIGITS) return false;
+  if (!bytesAt(line, afterSeq, TS_KEY)) return false;
+  let i = line.indexOf(0x22, afterSeq + TS_KEY.length);
+  if (i < 0 || i >= limit || !bytesAt(line, i, KIND_KEY)) return false;
+  const kindStart = i + KIND_KEY.length;
+  i = kindStart;
+  while (i < limit) {
+    const c = line[i] ?? 0;
+    if (!((c >= 0x61 && c <= 0x7a) || c === 0x2d)) break;
+    i++;
+  }
+  if (i === kindStart || i >= limit || line[i] !== 0x22) return false;
+  out.seq = seq;
+  out.kind = line.toString('latin1', kindStart, i);
+  out.session = undefined;
+  i++;
+  if (bytesAt(line, i, SESSION_KEY)) {
+    const sessionStart = i + SESSION_KEY.length;
+    const close = line.indexOf(0x22, sessionStart);
+    // Past the span the regex could not have matched the session: let it decide.
+    if (close < 0 || close >= limit) return false;
+    out.session = line.toString('utf8', sessionStart, close);
+  }
+  return true;
 }
 
 interface Stream {
@@ -72,6 +143,8 @@ interface Stream {
   lastWrite: number;
   /** The next write must first say that records were lost. */
   checkTruncated: boolean;
+  /** The last pump stopped at the batch size with records left: catch up on `drain`. */
+  behind: boolean;
   closed: boolean;
 }
 
@@ -92,6 +165,8 @@ export class EventHub {
   private readonly stallMs: number;
   private readonly batchBytes: number;
   private readonly maxStreams: number;
+  /** Scratch of the filters (one record head at a time). */
+  private readonly head: LineHead = { seq: 0, kind: '', session: undefined };
 
   constructor(mock: MockSmsc, options: EventHubOptions = {}) {
     this.mock = mock;
@@ -156,6 +231,7 @@ export class EventHub {
       stalledSince: undefined,
       lastWrite: Date.now(),
       checkTruncated: true,
+      behind: false,
       closed: false,
     };
     this.streams.add(stream);
@@ -195,67 +271,119 @@ export class EventHub {
   /** Writes what is new for `s` (one batch); true when something was written. */
   private pump(s: Stream): boolean {
     if (s.closed || s.stalledSince !== undefined) return false;
-    // Buffers all the way: the kept JSONL bytes are written as they are, never decoded.
+    // Buffers all the way: the kept JSONL bytes are copied as they are into one Buffer per page,
+    // never decoded, the seq of `id:` copied from the line's own digits.
     const out: Buffer[] = [];
     let size = 0;
+    s.behind = false;
     if (s.checkTruncated) {
       s.checkTruncated = false;
       if (this.mock.truncatedSince(s.after)) {
         const first = this.mock.transcriptLines(s.after, { all: true, limit: 1 });
         const seq = first.count > 0 ? first.lastSeq : this.mock.lastSeq + 1;
-        out.push(Buffer.from(`event: truncated\ndata: ${JSON.stringify({ from: seq })}\n\n`));
+        const text = `event: truncated\ndata: ${JSON.stringify({ from: seq })}\n\n`;
+        out.push(Buffer.from(text));
+        size += out[0]?.length ?? 0;
       }
     }
-    const filtered = s.kinds !== undefined || s.sessions !== undefined;
-    while (this.mock.lastSeq > s.after && size < this.batchBytes) {
+    while (this.mock.lastSeq > s.after) {
+      if (size >= this.batchBytes) {
+        s.behind = true;
+        break;
+      }
       const page = this.mock.transcriptLines(s.after, { all: true, limit: SLICE_RECORDS });
       if (page.count === 0) {
         s.after = this.mock.lastSeq;
         break;
       }
-      for (const chunk of page.chunks) {
-        let start = 0;
-        while (start < chunk.length) {
-          const nl = chunk.indexOf(0x0a, start);
-          const end = nl < 0 ? chunk.length : nl;
-          const line = chunk.subarray(start, end);
-          start = end + 1;
-          if (line.length === 0) continue;
-          let seq = lineSeq(line);
-          if (filtered || seq < 0) {
-            const head = HEAD.exec(line.toString('utf8', 0, Math.min(line.length, 200)));
-            let kind: string;
-            let session: string | undefined;
-            if (head !== null) {
-              seq = Number(head[1]);
-              kind = head[2] ?? '';
-              session = head[3];
+      const events = this.events(s, page.chunks, page.count);
+      if (events.length > 0) out.push(events);
+      size += events.length;
+      s.after = page.lastSeq;
+      if (!page.more) break;
+    }
+    const first = out[0];
+    if (first === undefined) return false;
+    this.write(s, out.length === 1 ? first : Buffer.concat(out, size));
+    return true;
+  }
+
+  /** The events of the `count` record lines in `chunks` that pass the filters of `s`. */
+  private events(s: Stream, chunks: readonly Buffer[], count: number): Buffer {
+    let capacity = count * (EVENT_OVERHEAD + MAX_SEQ_DIGITS + 1);
+    for (const chunk of chunks) capacity += chunk.length;
+    let buf = Buffer.allocUnsafe(capacity);
+    let at = 0;
+    const filtered = s.kinds !== undefined || s.sessions !== undefined;
+    const head = this.head;
+    for (const chunk of chunks) {
+      let start = 0;
+      while (start < chunk.length) {
+        const nl = chunk.indexOf(0x0a, start);
+        const end = nl < 0 ? chunk.length : nl;
+        const lineStart = start;
+        start = end + 1;
+        if (end === lineStart) continue;
+        const digitsEnd = seqEnd(chunk, lineStart, end);
+        // Digits as JSON writes them (no leading zero, a safe integer) are the `id:` as is.
+        const digits = digitsEnd - lineStart - 7;
+        let copyDigits = digits > 0 && digits <= MAX_SEQ_DIGITS;
+        if (copyDigits && digits > 1 && chunk[lineStart + 7] === 0x30) copyDigits = false;
+        let seq = -1;
+        if (filtered || digitsEnd < 0) {
+          const line = chunk.subarray(lineStart, end);
+          if (
+            digitsEnd < 0 ||
+            !headOf(line, digitsEnd - lineStart, digitsValue(chunk, lineStart + 7, digitsEnd), head)
+          ) {
+            copyDigits = false;
+            const m = HEAD.exec(line.toString('utf8', 0, Math.min(line.length, HEAD_SPAN)));
+            if (m !== null) {
+              head.seq = Number(m[1]);
+              head.kind = m[2] ?? '';
+              head.session = m[3];
             } else {
               const rec = JSON.parse(line.toString('utf8')) as {
                 seq: number;
                 kind: string;
                 session?: string;
               };
-              seq = rec.seq;
-              kind = rec.kind;
-              session = rec.session;
-            }
-            if (s.kinds !== undefined && !s.kinds.has(kind)) continue;
-            if (s.sessions !== undefined && session !== undefined && !s.sessions.has(session)) {
-              continue;
+              head.seq = rec.seq;
+              head.kind = rec.kind;
+              head.session = rec.session;
             }
           }
-          const prefix = Buffer.from(`id: ${seq}\nevent: record\ndata: `, 'latin1');
-          out.push(prefix, line, EVENT_END);
-          size += prefix.length + line.length + 2;
+          seq = head.seq;
+          if (s.kinds !== undefined && !s.kinds.has(head.kind)) continue;
+          if (
+            s.sessions !== undefined &&
+            head.session !== undefined &&
+            !s.sessions.has(head.session)
+          ) {
+            continue;
+          }
+        } else if (!copyDigits) {
+          seq = digitsValue(chunk, lineStart + 7, digitsEnd);
         }
+        const id = copyDigits ? undefined : Buffer.from(String(seq), 'latin1');
+        const need = EVENT_OVERHEAD + (id?.length ?? digits) + (end - lineStart);
+        if (at + need > buf.length) {
+          const bigger = Buffer.allocUnsafe(Math.max(buf.length * 2, at + need));
+          buf.copy(bigger, 0, 0, at);
+          buf = bigger;
+        }
+        // The short pieces byte by byte (a Buffer copy costs a view per call), the line at once.
+        for (const b of ID_OPEN) buf[at++] = b;
+        if (id === undefined)
+          for (let i = lineStart + 7; i < digitsEnd; i++) buf[at++] = chunk[i] ?? 0;
+        else at += id.copy(buf, at);
+        for (const b of EVENT_DATA) buf[at++] = b;
+        at += chunk.copy(buf, at, lineStart, end);
+        buf[at++] = 0x0a;
+        buf[at++] = 0x0a;
       }
-      s.after = page.lastSeq;
-      if (!page.more) break;
     }
-    if (out.length === 0) return false;
-    this.write(s, Buffer.concat(out));
-    return true;
+    return buf.subarray(0, at);
   }
 
   private write(s: Stream, text: string | Buffer): void {
@@ -264,8 +392,9 @@ export class EventHub {
     s.stalledSince = Date.now();
     s.res.once('drain', () => {
       s.stalledSince = undefined;
-      // Catch up at once rather than at the next tick.
-      this.pump(s);
+      // A stream left behind catches up at once; one that got everything waits for the next
+      // tick (bigger batches, fewer writes).
+      if (s.behind) this.pump(s);
     });
   }
 

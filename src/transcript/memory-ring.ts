@@ -59,22 +59,45 @@ export interface TranscriptLines {
   more: boolean;
 }
 
-const SEQ_PREFIX = Buffer.from('{"seq":');
+/** Bytes of `{"seq":`, the start of every record line the recorder writes. */
+const SEQ_PREFIX_LENGTH = 7;
+
+/** True when `buf` holds `{"seq":` at `pos` (byte compares: no native call per line). */
+function seqPrefixAt(buf: Buffer, pos: number): boolean {
+  return (
+    buf[pos] === 0x7b && // {
+    buf[pos + 1] === 0x22 && // "
+    buf[pos + 2] === 0x73 && // s
+    buf[pos + 3] === 0x65 && // e
+    buf[pos + 4] === 0x71 && // q
+    buf[pos + 5] === 0x22 && // "
+    buf[pos + 6] === 0x3a // :
+  );
+}
 
 /** The `seq` of the line starting at `pos` (every record line begins with `{"seq":N`). */
 function lineSeq(buf: Buffer, pos: number): number {
-  if (buf.compare(SEQ_PREFIX, 0, SEQ_PREFIX.length, pos, pos + SEQ_PREFIX.length) !== 0) {
+  if (!seqPrefixAt(buf, pos)) {
     const nl = buf.indexOf(0x0a, pos);
     return (JSON.parse(buf.toString('utf8', pos, nl < 0 ? buf.length : nl)) as { seq: number }).seq;
   }
   let n = 0;
-  for (let i = pos + SEQ_PREFIX.length; i < buf.length; i++) {
+  for (let i = pos + SEQ_PREFIX_LENGTH; i < buf.length; i++) {
     const d = (buf[i] ?? 0) - 0x30;
     if (d < 0 || d > 9) break;
     n = n * 10 + d;
   }
   return n;
 }
+
+/** Where a read of {@link MemorySink.linesAfter} ended: the chunk (by first seq) and byte offset. */
+interface ReadPosition {
+  readonly chunkFirstSeq: number;
+  readonly offset: number;
+}
+
+/** Read positions remembered (one per follower, typically); forgotten all at once beyond this. */
+const READ_POSITIONS = 64;
 
 function parseChunk(text: string): TranscriptRecord[] {
   const out: TranscriptRecord[] = [];
@@ -110,6 +133,13 @@ export class MemorySink {
   private openLastSeq = 0;
   private evictedCount = 0;
   private evictedThrough = 0;
+  /** Set once a record was written with a seq not above the previous one (read hints off). */
+  private disordered = false;
+  /**
+   * Where the reads of {@link linesAfter} ended, by the seq of the last line they gave: the next
+   * read after that seq (a follower polling) starts there instead of re-walking the chunk.
+   */
+  private readonly readPositions = new Map<number, ReadPosition>();
   private readonly subscribers = new Set<(record: TranscriptRecord) => void>();
   /** Parsed records from global line index `cacheStart` on (valid while `cacheOk`). */
   private cache: TranscriptRecord[] = [];
@@ -167,19 +197,35 @@ export class MemorySink {
    */
   linesAfter(after: number, limit: number): TranscriptLines {
     const out: TranscriptLines = { chunks: [], count: 0, lastSeq: after, more: false };
-    const parts: { buf: Buffer; firstSeq: number; lastSeq: number }[] = [...this.sealed];
-    if (this.count > 0) {
-      parts.push({
-        buf: this.cur.subarray(0, this.used),
-        firstSeq: this.openFirstSeq,
-        lastSeq: this.openLastSeq,
-      });
-    }
-    for (const part of parts) {
-      if (part.lastSeq <= after) continue;
-      const { buf } = part;
+    // Records are kept in seq order (one recorder): a read that continues where an earlier one
+    // ended skips straight to its byte offset (lines before it all have seq <= after).
+    let hint = this.disordered ? undefined : this.readPositions.get(after);
+    let endFirstSeq = 0;
+    let endOffset = 0;
+    const n = this.sealed.length;
+    for (let i = 0; i <= n; i++) {
+      let buf: Buffer;
+      let firstSeq: number;
+      let lastSeq: number;
+      const c = i < n ? this.sealed[i] : undefined;
+      if (c !== undefined) {
+        ({ buf, firstSeq, lastSeq } = c);
+      } else {
+        if (this.count === 0) break;
+        buf = this.cur.subarray(0, this.used);
+        firstSeq = this.openFirstSeq;
+        lastSeq = this.openLastSeq;
+      }
+      if (lastSeq <= after) continue;
       let start = 0;
       let pos = 0;
+      if (hint !== undefined) {
+        if (hint.chunkFirstSeq === firstSeq && hint.offset <= buf.length) {
+          start = hint.offset;
+          pos = hint.offset;
+        }
+        hint = undefined;
+      }
       while (pos < buf.length) {
         const nl = buf.indexOf(0x0a, pos);
         const end = nl < 0 ? buf.length : nl + 1;
@@ -192,11 +238,17 @@ export class MemorySink {
         } else {
           out.count++;
           out.lastSeq = seq;
+          endFirstSeq = firstSeq;
+          endOffset = end;
         }
         pos = end;
       }
       if (pos > start) out.chunks.push(buf.subarray(start, pos));
       if (out.more) break;
+    }
+    if (out.count > 0 && !this.disordered) {
+      if (this.readPositions.size >= READ_POSITIONS) this.readPositions.clear();
+      this.readPositions.set(out.lastSeq, { chunkFirstSeq: endFirstSeq, offset: endOffset });
     }
     return out;
   }
@@ -226,6 +278,7 @@ export class MemorySink {
     this.used += length;
     this.cur[this.used++] = 0x0a;
     this.count++;
+    if (seq <= this.openLastSeq) this.disordered = true;
     this.openLastSeq = seq;
     if (this.count >= this.slack) this.seal();
     if (this.subscribers.size > 0) {
