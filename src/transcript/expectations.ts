@@ -10,8 +10,11 @@ import type * as AjvModule from 'ajv/dist/2020.js';
 import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import {
   distinctIssues,
+  floodIssues,
   schemaIssues as locateSchemaErrors,
   SCHEMA_AJV_OPTIONS,
+  splitUnknownKeys,
+  type UnknownKeyFlood,
   withoutMisspeltRequired,
 } from '../util/schema-messages.js';
 import { capIssues, fromPointer, toPointer, YamlSource } from '../util/yaml-source.js';
@@ -147,17 +150,36 @@ function getValidators(): { file: ValidateFunction; item: ValidateFunction } {
 /**
  * The schema's errors for the data, item by item when it is a list: ajv gathers the errors of a
  * referenced schema by copying every error so far (`concat`), so one pass over thousands of
- * invalid items would take time quadratic in their number.
+ * invalid items would take time quadratic in their number. A flood of unknown keys in an item is
+ * found without the validator ({@link splitUnknownKeys}); the keys past the fully worded ones
+ * come back as counted issues.
  */
-function schemaErrors(data: unknown): ErrorObject[] {
+function schemaErrors(
+  source: YamlSource,
+  data: unknown,
+): { errors: ErrorObject[]; counted: ExpectationIssue[] } {
   const { file, item } = getValidators();
-  if (!Array.isArray(data)) return file(data) ? [] : [...(file.errors ?? [])];
+  if (!Array.isArray(data)) {
+    return { errors: file(data) ? [] : [...(file.errors ?? [])], counted: [] };
+  }
   const out: ErrorObject[] = [];
+  const floods: UnknownKeyFlood[] = [];
   (data as unknown[]).forEach((x, i) => {
-    if (item(x)) return;
+    const flood =
+      typeof x === 'object' && x !== null && !Array.isArray(x)
+        ? splitUnknownKeys(
+            source,
+            [i],
+            `/${i}`,
+            x as Record<string, unknown>,
+            item.schema as { properties?: Record<string, unknown> },
+          )
+        : undefined;
+    if (flood) floods.push(flood);
+    if (item(flood?.known ?? x)) return;
     for (const e of item.errors ?? []) out.push({ ...e, instancePath: `/${i}${e.instancePath}` });
   });
-  return out;
+  return floods.length > 0 ? floodIssues(source, floods, out) : { errors: out, counted: [] };
 }
 
 /** The messages for this schema's inline formats (the rest are the generic ones). */
@@ -391,13 +413,16 @@ export function loadExpectations(text: string, file = '<expectations>'): Expecta
     for (const p of selfAndAncestors(e.instancePath)) if (pointers.has(p)) return true;
     return false;
   };
-  const errors = schemaErrors(withoutSites(data, sites)).filter((e) => !inSite(e));
+  const schema = schemaErrors(source, withoutSites(data, sites));
+  const errors = schema.errors.filter((e) => !inSite(e));
   const checked = new Map<string, ReturnType<typeof selectorIssues>>();
   const issues = distinctIssues([
     ...schemaIssues(source, errors),
     ...sites.flatMap((s) => siteIssues(source, s, checked)),
     ...checkIdIssues(source, data),
   ]);
+  // Unknown keys past a flood's fully worded ones: after those by position, and distinct.
+  for (const issue of schema.counted) issues.push(issue);
   if (issues.length > 0) throw new ExpectationsError(capIssues(issues));
   return { file, expectations: data as Expectation[] };
 }
