@@ -17,7 +17,13 @@ import {
   type UnknownKeyFlood,
   withoutMisspeltRequired,
 } from '../util/schema-messages.js';
-import { capIssues, fromPointer, toPointer, YamlSource } from '../util/yaml-source.js';
+import {
+  capIssues,
+  fromPointer,
+  MAX_REPORTED_ISSUES,
+  toPointer,
+  YamlSource,
+} from '../util/yaml-source.js';
 import type { DocPath } from '../util/yaml-source.js';
 import {
   checkAllRulesUsed,
@@ -329,7 +335,7 @@ function selectorSites(data: unknown): SelectorSite[] {
  */
 function withoutSites(data: unknown, sites: readonly SelectorSite[]): unknown {
   if (!Array.isArray(data) || sites.length === 0) return data;
-  const copy: unknown[] = [...(data as unknown[])];
+  const copy: unknown[] = (data as unknown[]).slice();
   const copied = new Set<unknown>();
   for (const site of sites) {
     let node: unknown = copy;
@@ -389,22 +395,10 @@ function checkIdIssues(source: YamlSource, data: unknown): ExpectationIssue[] {
 }
 
 /**
- * Parses and validates an expectations file. Throws `ExpectationsError` whose `issues` each
- * read `file:line:col: message` (YAML syntax, schema violations, bad regular expressions): at
- * most 100, then `… and N more issues`. A text over 1 MiB is refused unparsed; loading is linear
- * in the size of the text.
+ * The issues of `data` (the file's list, or the first items of it), distinct and in the order of
+ * the file, then the unknown keys of floods that are only counted.
  */
-export function loadExpectations(text: string, file = '<expectations>'): ExpectationsDocument {
-  if (text.length * 3 > MAX_EXPECTATIONS_BYTES) {
-    const bytes = Buffer.byteLength(text, 'utf8');
-    if (bytes > MAX_EXPECTATIONS_BYTES) {
-      const message = `the expectations file is ${bytes} bytes, over the limit of ${MAX_EXPECTATIONS_BYTES} bytes`;
-      throw new ExpectationsError([{ file, line: 1, col: 1, message, path: '' }]);
-    }
-  }
-  const source = new YamlSource(text, file);
-  if (source.syntaxIssues.length > 0) throw new ExpectationsError(capIssues(source.syntaxIssues));
-  const data = source.data ?? [];
+function fileIssues(source: YamlSource, data: unknown): ExpectationIssue[] {
   const sites = selectorSites(data);
   // Filters and matchers are checked in code, like the library's; the schema's errors inside them
   // (a cascade of anyOf branches for one typo) are left out.
@@ -423,6 +417,73 @@ export function loadExpectations(text: string, file = '<expectations>'): Expecta
   ]);
   // Unknown keys past a flood's fully worded ones: after those by position, and distinct.
   for (const issue of schema.counted) issues.push(issue);
+  return issues;
+}
+
+/** Items whose issues {@link headAndTailIssues} lists before it only counts the others'. */
+const HEAD_ITEMS = 256;
+
+/** A key that tells items apart as the checks do (JSON, with NaN and infinities kept apart). */
+const itemKey = (item: unknown): string =>
+  JSON.stringify(item, (_k, x: unknown) => {
+    if (typeof x === 'string') return x.startsWith('\0') ? `\0${x}` : x;
+    if (typeof x === 'number' && !Number.isFinite(x)) return `\0#${String(x)}`;
+    return x;
+  });
+
+/**
+ * The issues of a long list when its first items already have more than are listed: those items'
+ * issues in full (an item's issues lie within its own lines, as the file has no aliases), then
+ * the rest counted only — each distinct item checked once, the checks' issues being the same
+ * wherever an item stands — as entries that stand for an issue past the listed ones.
+ */
+function headAndTailIssues(source: YamlSource, data: unknown[]): ExpectationIssue[] {
+  const head = fileIssues(source, data.slice(0, HEAD_ITEMS));
+  if (head.length <= MAX_REPORTED_ISSUES) return fileIssues(source, data);
+  const counts = new Map<string, number>();
+  let more = 0;
+  for (let i = HEAD_ITEMS; i < data.length; i++) {
+    const key = itemKey(data[i]);
+    let n = counts.get(key);
+    if (n === undefined) {
+      n = fileIssues(source, [data[i]]).length;
+      counts.set(key, n);
+    }
+    more += n;
+  }
+  const last = head[head.length - 1];
+  const counted: ExpectationIssue = {
+    file: source.file,
+    line: last?.line ?? 1,
+    col: last?.col ?? 1,
+    message: 'counted',
+    path: '',
+  };
+  for (let i = 0; i < more; i++) head.push(counted);
+  return head;
+}
+
+/**
+ * Parses and validates an expectations file. Throws `ExpectationsError` whose `issues` each
+ * read `file:line:col: message` (YAML syntax, schema violations, bad regular expressions): at
+ * most 100, then `… and N more issues`. A text over 1 MiB is refused unparsed; loading is linear
+ * in the size of the text.
+ */
+export function loadExpectations(text: string, file = '<expectations>'): ExpectationsDocument {
+  if (text.length * 3 > MAX_EXPECTATIONS_BYTES) {
+    const bytes = Buffer.byteLength(text, 'utf8');
+    if (bytes > MAX_EXPECTATIONS_BYTES) {
+      const message = `the expectations file is ${bytes} bytes, over the limit of ${MAX_EXPECTATIONS_BYTES} bytes`;
+      throw new ExpectationsError([{ file, line: 1, col: 1, message, path: '' }]);
+    }
+  }
+  const source = new YamlSource(text, file);
+  if (source.syntaxIssues.length > 0) throw new ExpectationsError(capIssues(source.syntaxIssues));
+  const data = source.data ?? [];
+  const issues =
+    Array.isArray(data) && data.length > HEAD_ITEMS && !source.text.includes('*')
+      ? headAndTailIssues(source, data)
+      : fileIssues(source, data);
   if (issues.length > 0) throw new ExpectationsError(capIssues(issues));
   return { file, expectations: data as Expectation[] };
 }
