@@ -3,11 +3,14 @@
 // size limit), each loaded by the built loaders in a fresh process; reports wall and CPU ms per
 // MiB (medians). The issue's budget: at most 1 s per MiB in any shape.
 //
-//   node bench/load-cell.mjs [--reps N] [--bytes B] [--write]   (standalone; needs `npm run build`)
+//   node bench/load-cell.mjs [--reps N] [--bytes B] [--only TEXT] [--dist DIR] [--write]
+//                                                               (standalone; needs `npm run build`)
 //   node bench/run.mjs --only load                              (as a cell of the full bench)
 //
 // --write replaces the "Load time per shape" section of bench/RESULTS.md (or appends it), so the
-// figures can be refreshed without a full run.
+// figures can be refreshed without a full run. --only keeps the shapes whose name contains TEXT;
+// --dist loads another build (e.g. a copy of `dist/` from before a change, placed next to a
+// `schemas/` folder) for before/after figures.
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -30,10 +33,10 @@ async function shapes(bytes) {
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** In the child: loads one shape `reps` times, prints one JSON line. */
-async function child(kind, name, reps, bytes) {
+async function child(kind, name, reps, bytes, dist) {
   const text = (await shapes(bytes))[kind][name];
-  const { analyzeScenarioText } = await import(join(ROOT, 'dist/scenario/load.js'));
-  const { loadExpectations } = await import(join(ROOT, 'dist/transcript/expectations.js'));
+  const { analyzeScenarioText } = await import(join(dist, 'scenario/load.js'));
+  const { loadExpectations } = await import(join(dist, 'transcript/expectations.js'));
   const load =
     kind === 'scenario'
       ? (t) => analyzeScenarioText(t, 'big.yaml').issues.length
@@ -66,14 +69,31 @@ async function child(kind, name, reps, bytes) {
 }
 
 /** Runs every shape in its own process; rows carry ms and ms per MiB. */
-export async function loadCell({ reps = 3, bytes = MIB, log = undefined } = {}) {
+export async function loadCell({
+  reps = 3,
+  bytes = MIB,
+  log = undefined,
+  only = '',
+  dist = join(ROOT, 'dist'),
+} = {}) {
   const all = await shapes(bytes);
   const rows = [];
   for (const kind of ['scenario', 'expectations']) {
-    for (const name of Object.keys(all[kind])) {
+    for (const name of Object.keys(all[kind]).filter((n) => n.includes(only))) {
       const r = spawnSync(
         process.execPath,
-        [SELF, '--child', kind, name, '--reps', String(reps), '--bytes', String(bytes)],
+        [
+          SELF,
+          '--child',
+          kind,
+          name,
+          '--reps',
+          String(reps),
+          '--bytes',
+          String(bytes),
+          '--dist',
+          dist,
+        ],
         { encoding: 'utf8', timeout: 300_000, maxBuffer: 1 << 20 },
       );
       if (r.status !== 0) throw new Error(`${kind} "${name}": ${r.stderr || r.error}`);
@@ -127,15 +147,21 @@ if (process.argv[1] === SELF) {
       reps: { type: 'string', default: '3' },
       bytes: { type: 'string', default: String(MIB) },
       write: { type: 'boolean', default: false },
+      only: { type: 'string', default: '' },
+      dist: { type: 'string', default: join(ROOT, 'dist') },
     },
   });
   const reps = Number(argv.reps);
   const bytes = Number(argv.bytes);
   if (argv.child) {
-    await child(positionals[0], positionals[1], reps, bytes);
+    await child(positionals[0], positionals[1], reps, bytes, argv.dist);
   } else {
     const log = (line) => process.stderr.write(`${line}\n`);
-    const md = loadSection(await loadCell({ reps, bytes, log }));
+    const dist = argv.dist;
+    if (argv.write && (argv.only !== '' || dist !== join(ROOT, 'dist'))) {
+      throw new Error('--write records every shape of this build: leave out --only and --dist');
+    }
+    const md = loadSection(await loadCell({ reps, bytes, log, only: argv.only, dist }));
     process.stdout.write(md);
     if (argv.write) {
       const file = join(ROOT, 'bench/RESULTS.md');

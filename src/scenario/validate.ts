@@ -14,9 +14,12 @@ import type * as AjvModule from 'ajv/dist/2020.js';
 import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import {
   allowedKeys,
+  floodIssues,
   schemaIssues as locateSchemaErrors,
   SCHEMA_AJV_OPTIONS,
+  splitUnknownKeys,
 } from '../util/schema-messages.js';
+import type { SourceIssue } from '../util/yaml-source.js';
 import type { ScenarioIssue } from './issues.js';
 import type { DocPath, ScenarioSource } from './source.js';
 
@@ -67,14 +70,25 @@ function getValidator(): ValidateFunction {
  * The schema's errors for a document. The items of the top-level lists (`rules`, `accounts`,
  * `schedule`) are validated one by one: ajv gathers the errors of a referenced schema by copying
  * every error so far (`concat`), so one pass over thousands of invalid rules would take time
- * quadratic in their number.
+ * quadratic in their number. A flood of unknown top-level keys is found without the validator
+ * ({@link splitUnknownKeys}); the keys past the fully worded ones come back as counted issues.
  */
-function documentErrors(data: unknown): ErrorObject[] {
+function documentErrors(
+  source: ScenarioSource,
+  data: unknown,
+): { errors: ErrorObject[]; counted: SourceIssue[] } {
   const validate = getValidator();
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
-    return validate(data) ? [] : [...(validate.errors ?? [])];
+    return { errors: validate(data) ? [] : [...(validate.errors ?? [])], counted: [] };
   }
-  const doc = data as Record<string, unknown>;
+  const flood = splitUnknownKeys(
+    source,
+    [],
+    '',
+    data as Record<string, unknown>,
+    validate.schema as { properties?: Record<string, unknown> },
+  );
+  const doc = flood?.known ?? (data as Record<string, unknown>);
   const outer: Record<string, unknown> = { ...doc };
   const lists: [string, unknown[], ValidateFunction][] = [];
   for (const [key, item] of itemValidators) {
@@ -93,7 +107,7 @@ function documentErrors(data: unknown): ErrorObject[] {
       }
     });
   }
-  return out;
+  return flood ? floodIssues(source, [flood], out) : { errors: out, counted: [] };
 }
 
 /** The parsed scenario JSON Schema (for tooling such as documentation generators). */
@@ -170,7 +184,7 @@ function scenarioMessage(error: ErrorObject, path: DocPath): string | undefined 
 
 /** Validates a parsed source against the schema; empty when valid. Sorted by position. */
 export function schemaIssues(source: ScenarioSource): ScenarioIssue[] {
-  const errors = documentErrors(source.data ?? null);
-  if (errors.length === 0) return [];
-  return locateSchemaErrors(source, errors, scenarioMessage);
+  const { errors, counted } = documentErrors(source, source.data ?? null);
+  if (errors.length === 0 && counted.length === 0) return [];
+  return [...locateSchemaErrors(source, errors, scenarioMessage), ...counted];
 }

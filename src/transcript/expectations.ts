@@ -10,11 +10,20 @@ import type * as AjvModule from 'ajv/dist/2020.js';
 import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import {
   distinctIssues,
+  floodIssues,
   schemaIssues as locateSchemaErrors,
   SCHEMA_AJV_OPTIONS,
+  splitUnknownKeys,
+  type UnknownKeyFlood,
   withoutMisspeltRequired,
 } from '../util/schema-messages.js';
-import { capIssues, fromPointer, toPointer, YamlSource } from '../util/yaml-source.js';
+import {
+  capIssues,
+  fromPointer,
+  MAX_REPORTED_ISSUES,
+  toPointer,
+  YamlSource,
+} from '../util/yaml-source.js';
 import type { DocPath } from '../util/yaml-source.js';
 import {
   checkAllRulesUsed,
@@ -147,17 +156,36 @@ function getValidators(): { file: ValidateFunction; item: ValidateFunction } {
 /**
  * The schema's errors for the data, item by item when it is a list: ajv gathers the errors of a
  * referenced schema by copying every error so far (`concat`), so one pass over thousands of
- * invalid items would take time quadratic in their number.
+ * invalid items would take time quadratic in their number. A flood of unknown keys in an item is
+ * found without the validator ({@link splitUnknownKeys}); the keys past the fully worded ones
+ * come back as counted issues.
  */
-function schemaErrors(data: unknown): ErrorObject[] {
+function schemaErrors(
+  source: YamlSource,
+  data: unknown,
+): { errors: ErrorObject[]; counted: ExpectationIssue[] } {
   const { file, item } = getValidators();
-  if (!Array.isArray(data)) return file(data) ? [] : [...(file.errors ?? [])];
+  if (!Array.isArray(data)) {
+    return { errors: file(data) ? [] : [...(file.errors ?? [])], counted: [] };
+  }
   const out: ErrorObject[] = [];
+  const floods: UnknownKeyFlood[] = [];
   (data as unknown[]).forEach((x, i) => {
-    if (item(x)) return;
+    const flood =
+      typeof x === 'object' && x !== null && !Array.isArray(x)
+        ? splitUnknownKeys(
+            source,
+            [i],
+            `/${i}`,
+            x as Record<string, unknown>,
+            item.schema as { properties?: Record<string, unknown> },
+          )
+        : undefined;
+    if (flood) floods.push(flood);
+    if (item(flood?.known ?? x)) return;
     for (const e of item.errors ?? []) out.push({ ...e, instancePath: `/${i}${e.instancePath}` });
   });
-  return out;
+  return floods.length > 0 ? floodIssues(source, floods, out) : { errors: out, counted: [] };
 }
 
 /** The messages for this schema's inline formats (the rest are the generic ones). */
@@ -307,7 +335,7 @@ function selectorSites(data: unknown): SelectorSite[] {
  */
 function withoutSites(data: unknown, sites: readonly SelectorSite[]): unknown {
   if (!Array.isArray(data) || sites.length === 0) return data;
-  const copy: unknown[] = [...(data as unknown[])];
+  const copy: unknown[] = (data as unknown[]).slice();
   const copied = new Set<unknown>();
   for (const site of sites) {
     let node: unknown = copy;
@@ -367,6 +395,75 @@ function checkIdIssues(source: YamlSource, data: unknown): ExpectationIssue[] {
 }
 
 /**
+ * The issues of `data` (the file's list, or the first items of it), distinct and in the order of
+ * the file, then the unknown keys of floods that are only counted.
+ */
+function fileIssues(source: YamlSource, data: unknown): ExpectationIssue[] {
+  const sites = selectorSites(data);
+  // Filters and matchers are checked in code, like the library's; the schema's errors inside them
+  // (a cascade of anyOf branches for one typo) are left out.
+  const pointers = new Set(sites.map((s) => toPointer(s.path)));
+  const inSite = (e: ErrorObject): boolean => {
+    for (const p of selfAndAncestors(e.instancePath)) if (pointers.has(p)) return true;
+    return false;
+  };
+  const schema = schemaErrors(source, withoutSites(data, sites));
+  const errors = schema.errors.filter((e) => !inSite(e));
+  const checked = new Map<string, ReturnType<typeof selectorIssues>>();
+  const issues = distinctIssues([
+    ...schemaIssues(source, errors),
+    ...sites.flatMap((s) => siteIssues(source, s, checked)),
+    ...checkIdIssues(source, data),
+  ]);
+  // Unknown keys past a flood's fully worded ones: after those by position, and distinct.
+  for (const issue of schema.counted) issues.push(issue);
+  return issues;
+}
+
+/** Items whose issues {@link headAndTailIssues} lists before it only counts the others'. */
+const HEAD_ITEMS = 256;
+
+/** A key that tells items apart as the checks do (JSON, with NaN and infinities kept apart). */
+const itemKey = (item: unknown): string =>
+  JSON.stringify(item, (_k, x: unknown) => {
+    if (typeof x === 'string') return x.startsWith('\0') ? `\0${x}` : x;
+    if (typeof x === 'number' && !Number.isFinite(x)) return `\0#${String(x)}`;
+    return x;
+  });
+
+/**
+ * The issues of a long list when its first items already have more than are listed: those items'
+ * issues in full (an item's issues lie within its own lines, as the file has no aliases), then
+ * the rest counted only — each distinct item checked once, the checks' issues being the same
+ * wherever an item stands — as entries that stand for an issue past the listed ones.
+ */
+function headAndTailIssues(source: YamlSource, data: unknown[]): ExpectationIssue[] {
+  const head = fileIssues(source, data.slice(0, HEAD_ITEMS));
+  if (head.length <= MAX_REPORTED_ISSUES) return fileIssues(source, data);
+  const counts = new Map<string, number>();
+  let more = 0;
+  for (let i = HEAD_ITEMS; i < data.length; i++) {
+    const key = itemKey(data[i]);
+    let n = counts.get(key);
+    if (n === undefined) {
+      n = fileIssues(source, [data[i]]).length;
+      counts.set(key, n);
+    }
+    more += n;
+  }
+  const last = head[head.length - 1];
+  const counted: ExpectationIssue = {
+    file: source.file,
+    line: last?.line ?? 1,
+    col: last?.col ?? 1,
+    message: 'counted',
+    path: '',
+  };
+  for (let i = 0; i < more; i++) head.push(counted);
+  return head;
+}
+
+/**
  * Parses and validates an expectations file. Throws `ExpectationsError` whose `issues` each
  * read `file:line:col: message` (YAML syntax, schema violations, bad regular expressions): at
  * most 100, then `… and N more issues`. A text over 1 MiB is refused unparsed; loading is linear
@@ -383,21 +480,10 @@ export function loadExpectations(text: string, file = '<expectations>'): Expecta
   const source = new YamlSource(text, file);
   if (source.syntaxIssues.length > 0) throw new ExpectationsError(capIssues(source.syntaxIssues));
   const data = source.data ?? [];
-  const sites = selectorSites(data);
-  // Filters and matchers are checked in code, like the library's; the schema's errors inside them
-  // (a cascade of anyOf branches for one typo) are left out.
-  const pointers = new Set(sites.map((s) => toPointer(s.path)));
-  const inSite = (e: ErrorObject): boolean => {
-    for (const p of selfAndAncestors(e.instancePath)) if (pointers.has(p)) return true;
-    return false;
-  };
-  const errors = schemaErrors(withoutSites(data, sites)).filter((e) => !inSite(e));
-  const checked = new Map<string, ReturnType<typeof selectorIssues>>();
-  const issues = distinctIssues([
-    ...schemaIssues(source, errors),
-    ...sites.flatMap((s) => siteIssues(source, s, checked)),
-    ...checkIdIssues(source, data),
-  ]);
+  const issues =
+    Array.isArray(data) && data.length > HEAD_ITEMS && !source.text.includes('*')
+      ? headAndTailIssues(source, data)
+      : fileIssues(source, data);
   if (issues.length > 0) throw new ExpectationsError(capIssues(issues));
   return { file, expectations: data as Expectation[] };
 }

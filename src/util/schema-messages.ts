@@ -273,3 +273,136 @@ function errorKey(error: ErrorObject): string | undefined {
 
 /** How many schema errors (first by position) get their full wording. */
 const FULLY_WORDED = 4 * MAX_REPORTED_ISSUES;
+
+/** A mapping's unknown keys found without the validator ({@link splitUnknownKeys}). */
+export interface UnknownKeyFlood {
+  /** The mapping without its unknown keys, for the validator. */
+  readonly known: Record<string, unknown>;
+  /** Instance path of the mapping (JSON pointer). */
+  readonly pointer: string;
+  /**
+   * `additionalProperties` errors (as ajv's `verbose` ones) for the first unknown keys by
+   * position: as many as {@link schemaIssues} words in full.
+   */
+  readonly errors: ErrorObject[];
+  /** The other unknown keys, by position; {@link floodIssues} locates and counts them. */
+  readonly restKeys: readonly string[];
+  /** The offsets of {@link UnknownKeyFlood.restKeys}. */
+  readonly restOffsets: readonly number[];
+  /** The error of one unknown key. */
+  readonly error: (key: string) => ErrorObject;
+}
+
+/**
+ * A flood of unknown keys in one mapping whose schema allows no other keys
+ * (`additionalProperties: false` over `properties`), found by comparing the keys with
+ * `properties` rather than by the validator with `allErrors`, which builds, copies and gathers an
+ * error object per key. Undefined when the mapping has no more unknown keys than get their full
+ * wording. The validator then checks {@link UnknownKeyFlood.known}, and {@link floodIssues} turns
+ * its errors and the flood into issues.
+ */
+export function splitUnknownKeys(
+  source: YamlSource,
+  path: DocPath,
+  pointer: string,
+  data: Record<string, unknown>,
+  schema: { readonly properties?: Record<string, unknown> },
+): UnknownKeyFlood | undefined {
+  const properties = schema.properties ?? {};
+  let node: unknown = source.data;
+  for (const seg of path) node = (node as Record<string | number, unknown> | undefined)?.[seg];
+  // The mapping as parsed (`data` may be a copy with the same keys).
+  const entries = typeof node === 'object' && node !== null ? source.entries(node) : undefined;
+  let keys: string[] = [];
+  let offsets: number[] = [];
+  if (entries) {
+    // The fast parser's keys come in the order of the text, with their offsets.
+    for (let i = 0; i < entries.keys.length; i++) {
+      const key = entries.keys[i] ?? '';
+      if (Object.hasOwn(properties, key)) continue;
+      keys.push(key);
+      offsets.push(entries.offsets[2 * i] ?? 0);
+    }
+    if (keys.length <= FULLY_WORDED) return undefined;
+  } else {
+    for (const key of Object.keys(data)) if (!Object.hasOwn(properties, key)) keys.push(key);
+    if (keys.length <= FULLY_WORDED) return undefined;
+    // Keys come in the order of the text, except integer-like ones (JavaScript lists them first).
+    const located = keys.map((key) => ({ key, offset: source.offset([...path, key], 'key') }));
+    located.sort((a, b) => a.offset - b.offset);
+    keys = located.map((l) => l.key);
+    offsets = located.map((l) => l.offset);
+  }
+  const known: Record<string, unknown> = {};
+  for (const key of Object.keys(properties)) {
+    if (Object.hasOwn(data, key)) known[key] = data[key];
+  }
+  const error = (key: string): ErrorObject => ({
+    keyword: 'additionalProperties',
+    instancePath: pointer,
+    schemaPath: '#/additionalProperties',
+    params: { additionalProperty: key },
+    message: 'must NOT have additional properties',
+    schema: false,
+    parentSchema: schema,
+    data,
+  });
+  return {
+    known,
+    pointer,
+    errors: keys.slice(0, FULLY_WORDED).map(error),
+    restKeys: keys.slice(FULLY_WORDED),
+    restOffsets: offsets.slice(FULLY_WORDED),
+    error,
+  };
+}
+
+/**
+ * The validator's errors (for data whose floods of unknown keys were split off) with the floods'
+ * errors, as {@link schemaIssues} would have them from the validator alone: a `required` error
+ * that an unknown key of the same mapping misspells keeps that key's error beside it (so
+ * {@link withoutMisspeltRequired} drops it). Returns the errors to word and the issues of the
+ * remaining unknown keys, located and counted only, as {@link schemaIssues} counts.
+ */
+export function floodIssues(
+  source: YamlSource,
+  floods: readonly UnknownKeyFlood[],
+  errors: readonly ErrorObject[],
+): { errors: ErrorObject[]; counted: SourceIssue[] } {
+  const all = [...errors];
+  const counted: SourceIssue[] = [];
+  const byPointer = new Map(floods.map((f) => [f.pointer, f]));
+  const moved = new Set<string>();
+  for (const e of errors) {
+    const flood = e.keyword === 'required' ? byPointer.get(e.instancePath) : undefined;
+    if (!flood) continue;
+    const missing = String((e.params as Record<string, unknown>)['missingProperty']);
+    for (const key of flood.restKeys) {
+      if (closest(key, [missing]) !== undefined) moved.add(`${flood.pointer}\0${key}`);
+    }
+  }
+  for (const flood of floods) {
+    all.push(...flood.errors);
+    const { restKeys, restOffsets, pointer } = flood;
+    for (let i = 0; i < restKeys.length; i++) {
+      const key = restKeys[i] ?? '';
+      if (moved.size > 0 && moved.has(`${pointer}\0${key}`)) {
+        all.push(flood.error(key));
+        continue;
+      }
+      const { line, col } = source.linePos(restOffsets[i] ?? 0);
+      const escaped =
+        key.includes('~') || key.includes('/')
+          ? key.replaceAll('~', '~0').replaceAll('/', '~1')
+          : key;
+      counted.push({
+        file: source.file,
+        line,
+        col,
+        message: 'additionalProperties',
+        path: `${pointer}/${escaped}`,
+      });
+    }
+  }
+  return { errors: all, counted };
+}

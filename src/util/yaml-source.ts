@@ -124,6 +124,8 @@ export class YamlSource {
   readonly syntaxIssues: readonly SourceIssue[];
   private readonly lines: LineIndex;
   private readonly locate: Locator;
+  /** The fast parser's offsets per mapping and list (undefined after the reference parser). */
+  private readonly table: Map<object, MapOffsets | SeqOffsets> | undefined;
 
   /**
    * Parses `text`; never throws (problems land in {@link YamlSource.syntaxIssues}). Time and
@@ -160,6 +162,7 @@ export class YamlSource {
       this.syntaxIssues = [];
       this.data = composed.data;
       this.locate = offsetsLocator(composed.data, composed.rootOffset, composed.offsets);
+      this.table = composed.offsets;
       return;
     }
     if (composed.kind === 'invalid' || (!small && options.parser !== 'reference')) {
@@ -205,6 +208,18 @@ export class YamlSource {
   /** 1-based line and column of an offset in {@link YamlSource.text}. */
   linePos(offset: number): { line: number; col: number } {
     return this.lines.linePos(offset);
+  }
+
+  /**
+   * The keys of a mapping of {@link YamlSource.data} in the order of the text, each followed in
+   * `offsets` by its offset and its value's (-1 when unknown); undefined when the fast parser did
+   * not read the text (see {@link YamlSource.offset} then).
+   */
+  entries(
+    mapping: object,
+  ): { readonly keys: readonly string[]; readonly offsets: readonly number[] } | undefined {
+    const entry = this.table?.get(mapping);
+    return entry?.kind === 'map' ? entry : undefined;
   }
 }
 
