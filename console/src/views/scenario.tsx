@@ -119,12 +119,14 @@ export function ScenarioView(): ComponentChildren {
 
   const rules = useThrottledLoad(
     (signal) => api<RulesBody>('GET', '/rules', { signal }),
-    store.rulesVersion,
+    // Hit counts, times left and the state move with every answer: re-read when traffic moved
+    // (messagesVersion follows the frame counters), not only when the scenario changed.
+    `${store.rulesVersion}/${store.messagesVersion}`,
     300,
   );
   const state = useThrottledLoad(
     (signal) => api<StateBody>('GET', '/state', { signal }),
-    store.rulesVersion,
+    `${store.rulesVersion}/${store.messagesVersion}`,
     300,
   );
   const [nextState, setNextState] = useState('');
