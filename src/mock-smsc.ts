@@ -59,7 +59,7 @@ import {
   type TranscriptRecord,
   type TranscriptSink,
 } from './transcript/index.js';
-import { offsetClock, systemClock, type Clock } from './util/clock.js';
+import { offsetClock, systemClock, turnClock, type Clock } from './util/clock.js';
 import { ClientJudge, DEFAULT_LEVELS, type Severity } from './judge/index.js';
 import { FindingStore, type FindingCount } from './judge/store.js';
 import type { FindingRecord } from './transcript/record.js';
@@ -962,13 +962,13 @@ function scenarioLimit(options: MockSmscOptions): ScenarioLoadOptions {
 }
 
 function resolveClock(clock: MockSmscOptions['clock']): Clock {
-  if (clock === undefined) return systemClock;
+  if (clock === undefined) return turnClock(systemClock);
   if (typeof clock === 'object' && !(clock instanceof Date)) return clock;
   const start =
     clock instanceof Date ? clock.getTime() : typeof clock === 'number' ? clock : Date.parse(clock);
   if (!Number.isFinite(start))
     throw new ConfigError(`--clock: not a time: ${String(clock)}`, 'ERR_CONFIG_CLOCK');
-  return offsetClock(start);
+  return turnClock(offsetClock(start));
 }
 
 export { formatIssue };

@@ -6,7 +6,8 @@
  * Layout (compact, no object or key string per message): the messages sit in insertion order in
  * a ring of parallel arrays (060, destination, status), indexed by an open-addressing hash
  * table in an Int32Array; updating a status moves the message to the newest end (as a Map's
- * delete + set would). Eviction and compaction rebuild the table in one pass.
+ * delete + set would). Eviction removes the oldest entries one by one (see StatusTable); only a
+ * compaction (the ring full of dead slots after many updates) rebuilds the table.
  */
 import { parseTimestamp } from '../protocol/values.js';
 import type { Clock } from '../util/clock.js';
@@ -19,7 +20,6 @@ const DEFAULT_SLACK = 10_000;
 const IN_PROCESS = 1;
 
 const EMPTY = 0;
-const TOMBSTONE = -1;
 
 function hashOf(timestamp: string, destination: string): number {
   let h = 0x811c9dc5;
@@ -33,6 +33,10 @@ function hashOf(timestamp: string, destination: string): number {
 /**
  * (060, destination) → status, in insertion order, bounded: more than `limit + slack` live
  * entries evict the oldest down to `limit`.
+ *
+ * The hash table uses linear probing with backward-shift deletion (no tombstones), so removing
+ * an entry (an update, an eviction) costs a few probes and never a rebuild: evicting a batch
+ * costs time in proportion to the batch, not to the table.
  */
 export class StatusTable {
   private readonly limit: number;
@@ -42,12 +46,14 @@ export class StatusTable {
   private ts: (string | undefined)[];
   private dest: (string | undefined)[];
   private readonly stat: Int32Array;
+  /** The hash of each slot's key (probing and shifting never hash a key twice). */
+  private readonly hashes: Uint32Array;
   private head = 0;
   private tail = 0;
   private live = 0;
-  /** Hash table: slot + 1, EMPTY or TOMBSTONE. */
-  private table: Int32Array;
-  private mask: number;
+  /** Hash table: slot + 1, or EMPTY. */
+  private readonly table: Int32Array;
+  private readonly mask: number;
 
   constructor(limit: number, slack: number) {
     this.limit = Math.max(1, limit);
@@ -56,6 +62,7 @@ export class StatusTable {
     this.ts = new Array<string | undefined>(this.capacity).fill(undefined);
     this.dest = new Array<string | undefined>(this.capacity).fill(undefined);
     this.stat = new Int32Array(this.capacity);
+    this.hashes = new Uint32Array(this.capacity);
     let size = 16;
     while (size < this.capacity * 2) size *= 2;
     this.table = new Int32Array(size);
@@ -67,36 +74,67 @@ export class StatusTable {
   }
 
   /** The table cell of (timestamp, destination), or -1. */
-  private find(timestamp: string, destination: string): number {
+  private find(timestamp: string, destination: string, hash: number): number {
     const { table, mask } = this;
-    for (let i = hashOf(timestamp, destination) & mask; ; i = (i + 1) & mask) {
+    for (let i = hash & mask; ; i = (i + 1) & mask) {
       const v = table[i] ?? EMPTY;
       if (v === EMPTY) return -1;
-      if (v !== TOMBSTONE && this.ts[v - 1] === timestamp && this.dest[v - 1] === destination)
+      if (
+        this.hashes[v - 1] === hash &&
+        this.ts[v - 1] === timestamp &&
+        this.dest[v - 1] === destination
+      )
         return i;
     }
   }
 
+  /** The table cell that points at ring slot `slot` (which is in the table). */
+  private cellOf(slot: number): number {
+    const { table, mask } = this;
+    const target = slot + 1;
+    let i = (this.hashes[slot] ?? 0) & mask;
+    while (table[i] !== target) i = (i + 1) & mask;
+    return i;
+  }
+
   private place(slot: number): void {
     const { table, mask } = this;
-    const timestamp = this.ts[slot] ?? '';
-    const destination = this.dest[slot] ?? '';
-    let i = hashOf(timestamp, destination) & mask;
-    while ((table[i] ?? EMPTY) > 0) i = (i + 1) & mask;
+    let i = (this.hashes[slot] ?? 0) & mask;
+    while ((table[i] ?? EMPTY) !== EMPTY) i = (i + 1) & mask;
     table[i] = slot + 1;
   }
 
+  /** Empties table cell `cell`, shifting back the entries of its probe run that may move. */
+  private removeCell(cell: number): void {
+    const { table, mask } = this;
+    let hole = cell;
+    let j = cell;
+    for (;;) {
+      j = (j + 1) & mask;
+      const v = table[j] ?? EMPTY;
+      if (v === EMPTY) break;
+      const home = (this.hashes[v - 1] ?? 0) & mask;
+      // The entry at j may fill the hole unless its home lies cyclically in (hole, j].
+      const stays = hole <= j ? hole < home && home <= j : hole < home || home <= j;
+      if (stays) continue;
+      table[hole] = v;
+      hole = j;
+    }
+    table[hole] = EMPTY;
+  }
+
   get(timestamp: string, destination: string): number | undefined {
-    const cell = this.find(timestamp, destination);
+    const cell = this.find(timestamp, destination, hashOf(timestamp, destination));
     if (cell < 0) return undefined;
     return this.stat[(this.table[cell] ?? 1) - 1];
   }
 
   set(timestamp: string, destination: string, status: number): void {
-    const cell = this.find(timestamp, destination);
+    const hash = hashOf(timestamp, destination);
+    const cell = this.find(timestamp, destination, hash);
     if (cell >= 0) {
       const old = (this.table[cell] ?? 1) - 1;
-      this.table[cell] = TOMBSTONE;
+      this.removeCell(cell);
       this.ts[old] = undefined;
       this.dest[old] = undefined;
       this.live--;
@@ -106,17 +144,19 @@ export class StatusTable {
     this.ts[slot] = timestamp;
     this.dest[slot] = destination;
     this.stat[slot] = status;
+    this.hashes[slot] = hash;
     this.tail++;
     this.live++;
     this.place(slot);
     if (this.live > this.limit + this.slack) this.evict(this.live - this.limit);
   }
 
-  /** Drops the `n` oldest live entries, then rebuilds the table. */
+  /** Drops the `n` oldest live entries. */
   private evict(n: number): void {
     while (n > 0 && this.head < this.tail) {
       const slot = this.head % this.capacity;
       if (this.ts[slot] !== undefined) {
+        this.removeCell(this.cellOf(slot));
         this.ts[slot] = undefined;
         this.dest[slot] = undefined;
         this.live--;
@@ -124,7 +164,6 @@ export class StatusTable {
       }
       this.head++;
     }
-    this.rebuild();
   }
 
   /** The ring is full of live and dead entries: move the live ones together, oldest first. */
@@ -139,21 +178,15 @@ export class StatusTable {
       ts[n] = t;
       dest[n] = this.dest[slot];
       this.stat[n] = this.stat[slot] ?? 0;
+      this.hashes[n] = this.hashes[slot] ?? 0;
       n++;
     }
     this.ts = ts;
     this.dest = dest;
     this.head = 0;
     this.tail = n;
-    this.rebuild();
-  }
-
-  private rebuild(): void {
     this.table.fill(EMPTY);
-    for (let i = this.head; i < this.tail; i++) {
-      const slot = i % this.capacity;
-      if (this.ts[slot] !== undefined) this.place(slot);
-    }
+    for (let i = 0; i < n; i++) this.place(i);
   }
 }
 

@@ -12,6 +12,7 @@
  * 1/8 of the budget or less), and the sink remembers what it evicted (`truncated`,
  * `evictedThroughSeq`) so that a view that lost records can say so.
  */
+import type { JsonBytes } from './json-bytes.js';
 import { Transcript, type RecordFilter } from './query.js';
 import type { TranscriptRecord } from './record.js';
 
@@ -128,6 +129,8 @@ export class MemorySink {
   /** The open chunk: `cur` filled up to `used` with `count` lines, seq range. */
   private cur: Buffer;
   private used = 0;
+  /** True between `target()` and the next line (its bytes may lie past `used`). */
+  private targeted = false;
   private count = 0;
   private openFirstSeq = 0;
   private openLastSeq = 0;
@@ -265,16 +268,33 @@ export class MemorySink {
     this.writeSlice(buf, 0, buf.length, seq);
   }
 
-  /** Keeps one record given as `buf[start, end)` (no newline; copied now) with its `seq`. */
+  /**
+   * Points `w` at the free end of the open chunk: a line written there and then given to
+   * {@link writeSlice} is kept where it is (no copy).
+   */
+  target(w: JsonBytes): void {
+    this.targeted = true;
+    w.target(this.cur, this.used);
+  }
+
+  /** Keeps one record given as `buf[start, end)` (no newline; copied unless in place) with its `seq`. */
   writeSlice(buf: Buffer, start: number, end: number, seq: number): void {
     const length = end - start;
     const need = length + 1;
-    if (this.cur.length - this.used < need) {
+    const inPlace = buf === this.cur && start === this.used && end < this.cur.length;
+    if (!inPlace && this.targeted) {
+      // Another line came first (written from inside a callback) or the targeted one moved:
+      // the open chunk's free end may hold a line still being written, so seal the chunk and
+      // never reuse its buffer (that line is copied from it when it comes).
+      this.seal(false);
+    }
+    this.targeted = false;
+    if (!inPlace && this.cur.length - this.used < need) {
       this.seal();
       if (this.cur.length < need) this.cur = Buffer.allocUnsafe(need);
     }
     if (this.count === 0) this.openFirstSeq = seq;
-    buf.copy(this.cur, this.used, start, end);
+    if (!inPlace) buf.copy(this.cur, this.used, start, end);
     this.used += length;
     this.cur[this.used++] = 0x0a;
     this.count++;
@@ -287,10 +307,13 @@ export class MemorySink {
     }
   }
 
-  /** Closes the open chunk (keeping its bytes as they are) and opens a fresh one. */
-  private seal(): void {
+  /**
+   * Closes the open chunk (keeping its bytes as they are) and opens a fresh one; `reuse` false:
+   * never write into the closed chunk's buffer again.
+   */
+  private seal(reuse = true): void {
     // A chunk sealed early (the record limit) is copied out so the open Buffer is reused.
-    const early = this.used < this.cur.length / 2;
+    const early = reuse && this.used < this.cur.length / 2;
     if (this.count > 0) {
       this.sealed.push({
         buf: early ? Buffer.from(this.cur.subarray(0, this.used)) : this.cur.subarray(0, this.used),

@@ -6,6 +6,7 @@
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import { TranscriptError } from './errors.js';
+import type { JsonBytes } from './json-bytes.js';
 import type { TranscriptRecord } from './record.js';
 
 /**
@@ -27,6 +28,12 @@ export interface TranscriptSink {
    * The recorder prefers it when present.
    */
   writeSlice?(buf: Buffer, start: number, end: number, seq: number): void;
+  /**
+   * Optional: points `w` at the place in the sink's own buffer where the next line would go, so
+   * that the `writeSlice` of that line finds it in place (no copy). The sink must cope with
+   * other lines arriving before it (a record written from inside a sink's callback).
+   */
+  target?(w: JsonBytes): void;
   flush(): Promise<void>;
   flushSync(): void;
   close(): Promise<void>;
@@ -448,11 +455,22 @@ export {
   type WaitForOptions,
 } from './memory-ring.js';
 
-/** Writes every record to each of its sinks, in the order given. */
+/**
+ * Writes every record to each of its sinks, in the order given. A line the recorder wrote in
+ * place (`target`) goes to the other sinks first, then to the sink whose buffer holds it.
+ */
 export class TeeSink implements TranscriptSink {
   readonly sinks: readonly TranscriptSink[];
+  /** The sink lines are written into (the first with `target`), and the others. */
+  private readonly host: TranscriptSink | undefined;
+  private readonly others: readonly TranscriptSink[];
   constructor(sinks: readonly TranscriptSink[]) {
     this.sinks = [...sinks];
+    this.host = this.sinks.find((s) => s.target !== undefined && s.writeSlice !== undefined);
+    this.others = this.sinks.filter((s) => s !== this.host);
+  }
+  target(w: JsonBytes): void {
+    this.host?.target?.(w);
   }
   write(record: TranscriptRecord): void {
     for (const s of this.sinks) s.write(record);
@@ -466,10 +484,12 @@ export class TeeSink implements TranscriptSink {
   }
   writeSlice(buf: Buffer, start: number, end: number, seq: number): void {
     let line: Buffer | undefined;
-    for (const s of this.sinks) {
+    // The others copy the line before its host keeps it (the host may reuse its buffer then).
+    for (const s of this.others) {
       if (s.writeSlice !== undefined) s.writeSlice(buf, start, end, seq);
       else this.writeBytesTo(s, (line ??= buf.subarray(start, end)), seq);
     }
+    this.host?.writeSlice?.(buf, start, end, seq);
   }
   private writeBytesTo(s: TranscriptSink, line: Buffer, seq: number): void {
     if (s.writeBytes !== undefined) s.writeBytes(line, seq);
