@@ -274,13 +274,12 @@ export class FileSink extends EventEmitter<FileSinkEvents> implements Transcript
   private drain(): void {
     this.cancelTimer();
     if (this.failed || this.ended || this.pendingBytes === 0) return;
-    let buf = this.takePending();
+    const bufs = this.takePending();
     try {
       this.followRotation();
-      if (this.lead) buf = Buffer.concat([Buffer.from('\n'), buf]);
-      writeAllSync(this.fd, buf);
+      if (this.lead) bufs.unshift(NEWLINE);
+      this.size += writeAllSync(this.fd, bufs);
       this.lead = false;
-      this.size += buf.length;
     } catch (error) {
       this.fail(error);
     }
@@ -329,9 +328,9 @@ export class FileSink extends EventEmitter<FileSinkEvents> implements Transcript
     this.cancelTimer();
     try {
       if (this.pendingBytes > 0) {
-        let buf = this.takePending();
-        if (this.lead) buf = Buffer.concat([Buffer.from('\n'), buf]);
-        writeAllSync(this.fd, buf);
+        const bufs = this.takePending();
+        if (this.lead) bufs.unshift(NEWLINE);
+        writeAllSync(this.fd, bufs);
         this.lead = false;
       }
       this.reopenPath('requested');
@@ -347,19 +346,16 @@ export class FileSink extends EventEmitter<FileSinkEvents> implements Transcript
     }
   }
 
-  /** The waiting bytes as one buffer; later lines go to the unused rest of the chunk. */
-  private takePending(): Buffer {
+  /** The waiting bytes, in order (no copy); later lines go to the unused rest of the chunk. */
+  private takePending(): Buffer[] {
     const chunk = this.chunk;
-    const last = chunk?.subarray(0, this.used);
-    const buf =
-      this.full.length === 0 && last !== undefined
-        ? last
-        : Buffer.concat(last === undefined ? this.full : [...this.full, last]);
+    const bufs = this.full;
+    if (chunk !== undefined && this.used > 0) bufs.push(chunk.subarray(0, this.used));
     this.full = [];
     this.fullBytes = 0;
     this.chunk = chunk?.subarray(this.used);
     this.used = 0;
-    return buf;
+    return bufs;
   }
 
   private fail(error: unknown): void {
@@ -398,9 +394,27 @@ export class FileSink extends EventEmitter<FileSinkEvents> implements Transcript
   }
 }
 
-function writeAllSync(fd: number, buf: Buffer): void {
-  let done = 0;
-  while (done < buf.length) done += fs.writeSync(fd, buf, done, buf.length - done);
+const NEWLINE = Buffer.from('\n');
+/** Buffers one `writevSync` takes at most (IOV_MAX is 1024 on Linux). */
+const IOV_MAX = 1024;
+
+/** Writes `bufs` in order, all of them (partial writes continue); returns the bytes written. */
+function writeAllSync(fd: number, bufs: Buffer[]): number {
+  let total = 0;
+  let i = 0;
+  let at = 0; // bytes of bufs[i] already written
+  while (i < bufs.length) {
+    const head = bufs[i] ?? NEWLINE;
+    const batch = [at > 0 ? head.subarray(at) : head, ...bufs.slice(i + 1, i + IOV_MAX)];
+    let n = fs.writevSync(fd, batch);
+    total += n;
+    // Skip what was written: whole buffers, then into the next one.
+    n += at;
+    at = 0;
+    while (i < bufs.length && n >= (bufs[i]?.length ?? 0)) n -= bufs[i++]?.length ?? 0;
+    at = n;
+  }
+  return total;
 }
 
 /**
