@@ -39,10 +39,10 @@ function spyOnFsWrite(): { calls: number[]; first: Promise<number>; restore(): v
     seen();
     return (real as (...a: unknown[]) => number).apply(fs, args);
   }) as typeof fs.writeSync;
-  fs.writevSync = ((...args: Parameters<typeof fs.writevSync>) => {
+  fs.writevSync = (...args: Parameters<typeof fs.writevSync>) => {
     seen();
-    return realv.apply(fs, args);
-  }) as typeof fs.writevSync;
+    return realv(...args);
+  };
   return {
     calls,
     first,
