@@ -21,6 +21,18 @@ const IN_PROCESS = 1;
 
 const EMPTY = 0;
 
+/** The number the 12 digits of a 060 read as, or -1 when it is not 12 digits. */
+function numberOf(timestamp: string): number {
+  if (timestamp.length !== 12) return -1;
+  let n = 0;
+  for (let i = 0; i < 12; i++) {
+    const d = timestamp.charCodeAt(i) - 0x30;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
 function hashOf(timestamp: string, destination: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < timestamp.length; i++) h = Math.imul(h ^ timestamp.charCodeAt(i), 0x01000193);
@@ -43,7 +55,13 @@ export class StatusTable {
   private readonly slack: number;
   /** Ring slots (live and dead entries between `head` and `tail`, oldest first). */
   private readonly capacity: number;
-  private ts: (string | undefined)[];
+  /**
+   * The 060 of each slot as the number its 12 digits read as (no string kept per message, so
+   * nothing per message reaches the old generation but its destination), or -1 with the text in
+   * `tsText` for a 060 that is not 12 digits (a scenario may fix any); NaN: the slot is free.
+   */
+  private tsNum: Float64Array;
+  private tsText: (string | undefined)[];
   private dest: (string | undefined)[];
   private readonly stat: Int32Array;
   /** The hash of each slot's key (probing and shifting never hash a key twice). */
@@ -59,7 +77,8 @@ export class StatusTable {
     this.limit = Math.max(1, limit);
     this.slack = Math.max(1, slack);
     this.capacity = 2 * (this.limit + this.slack);
-    this.ts = new Array<string | undefined>(this.capacity).fill(undefined);
+    this.tsNum = new Float64Array(this.capacity).fill(NaN);
+    this.tsText = new Array<string | undefined>(this.capacity).fill(undefined);
     this.dest = new Array<string | undefined>(this.capacity).fill(undefined);
     this.stat = new Int32Array(this.capacity);
     this.hashes = new Uint32Array(this.capacity);
@@ -74,14 +93,15 @@ export class StatusTable {
   }
 
   /** The table cell of (timestamp, destination), or -1. */
-  private find(timestamp: string, destination: string, hash: number): number {
+  private find(timestamp: string, tsNum: number, destination: string, hash: number): number {
     const { table, mask } = this;
     for (let i = hash & mask; ; i = (i + 1) & mask) {
       const v = table[i] ?? EMPTY;
       if (v === EMPTY) return -1;
       if (
         this.hashes[v - 1] === hash &&
-        this.ts[v - 1] === timestamp &&
+        this.tsNum[v - 1] === tsNum &&
+        (tsNum >= 0 || this.tsText[v - 1] === timestamp) &&
         this.dest[v - 1] === destination
       )
         return i;
@@ -124,24 +144,30 @@ export class StatusTable {
   }
 
   get(timestamp: string, destination: string): number | undefined {
-    const cell = this.find(timestamp, destination, hashOf(timestamp, destination));
+    const cell = this.find(
+      timestamp,
+      numberOf(timestamp),
+      destination,
+      hashOf(timestamp, destination),
+    );
     if (cell < 0) return undefined;
     return this.stat[(this.table[cell] ?? 1) - 1];
   }
 
   set(timestamp: string, destination: string, status: number): void {
     const hash = hashOf(timestamp, destination);
-    const cell = this.find(timestamp, destination, hash);
+    const num = numberOf(timestamp);
+    const cell = this.find(timestamp, num, destination, hash);
     if (cell >= 0) {
       const old = (this.table[cell] ?? 1) - 1;
       this.removeCell(cell);
-      this.ts[old] = undefined;
-      this.dest[old] = undefined;
+      this.free(old);
       this.live--;
     }
     if (this.tail - this.head === this.capacity) this.compact();
     const slot = this.tail % this.capacity;
-    this.ts[slot] = timestamp;
+    this.tsNum[slot] = num;
+    if (num < 0) this.tsText[slot] = timestamp;
     this.dest[slot] = destination;
     this.stat[slot] = status;
     this.hashes[slot] = hash;
@@ -151,14 +177,20 @@ export class StatusTable {
     if (this.live > this.limit + this.slack) this.evict(this.live - this.limit);
   }
 
+  /** Marks ring slot `slot` free. */
+  private free(slot: number): void {
+    this.tsNum[slot] = NaN;
+    this.tsText[slot] = undefined;
+    this.dest[slot] = undefined;
+  }
+
   /** Drops the `n` oldest live entries. */
   private evict(n: number): void {
     while (n > 0 && this.head < this.tail) {
       const slot = this.head % this.capacity;
-      if (this.ts[slot] !== undefined) {
+      if (!Number.isNaN(this.tsNum[slot])) {
         this.removeCell(this.cellOf(slot));
-        this.ts[slot] = undefined;
-        this.dest[slot] = undefined;
+        this.free(slot);
         this.live--;
         n--;
       }
@@ -168,20 +200,23 @@ export class StatusTable {
 
   /** The ring is full of live and dead entries: move the live ones together, oldest first. */
   private compact(): void {
-    const ts = new Array<string | undefined>(this.capacity).fill(undefined);
+    const tsNum = new Float64Array(this.capacity).fill(NaN);
+    const tsText = new Array<string | undefined>(this.capacity).fill(undefined);
     const dest = new Array<string | undefined>(this.capacity).fill(undefined);
     let n = 0;
     for (let i = this.head; i < this.tail; i++) {
       const slot = i % this.capacity;
-      const t = this.ts[slot];
-      if (t === undefined) continue;
-      ts[n] = t;
+      const t = this.tsNum[slot] ?? NaN;
+      if (Number.isNaN(t)) continue;
+      tsNum[n] = t;
+      tsText[n] = this.tsText[slot];
       dest[n] = this.dest[slot];
       this.stat[n] = this.stat[slot] ?? 0;
       this.hashes[n] = this.hashes[slot] ?? 0;
       n++;
     }
-    this.ts = ts;
+    this.tsNum = tsNum;
+    this.tsText = tsText;
     this.dest = dest;
     this.head = 0;
     this.tail = n;
