@@ -33,13 +33,25 @@ function numberOf(timestamp: string): number {
   return n;
 }
 
-function hashOf(timestamp: string, destination: string): number {
+/** FNV-1a of a string. */
+function fnv(s: string): number {
   let h = 0x811c9dc5;
-  for (let i = 0; i < timestamp.length; i++) h = Math.imul(h ^ timestamp.charCodeAt(i), 0x01000193);
-  h = Math.imul(h ^ 0xff, 0x01000193);
-  for (let i = 0; i < destination.length; i++)
-    h = Math.imul(h ^ destination.charCodeAt(i), 0x01000193);
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
   return h >>> 0;
+}
+
+/** A 32-bit finaliser (murmur3's): spreads every input bit over the low bits the table uses. */
+function mix(h: number): number {
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/** The hash of (060, destination): `tsNum` is the 060's number (-1: hash its text). */
+function hashOf(timestamp: string, tsNum: number, destinationHash: number): number {
+  const t =
+    tsNum >= 0 ? mix((tsNum % 0x100000000) ^ mix(Math.floor(tsNum / 0x100000000))) : fnv(timestamp);
+  return mix(t ^ destinationHash);
 }
 
 /**
@@ -69,9 +81,14 @@ export class StatusTable {
   private head = 0;
   private tail = 0;
   private live = 0;
-  /** Hash table: slot + 1, or EMPTY. */
+  /**
+   * Hash table of cells of two words: slot + 1 (or EMPTY), and the key's hash, side by side so a
+   * probe reads one cache line (the table is MBs: its misses were most of a lookup's time).
+   */
   private readonly table: Int32Array;
   private readonly mask: number;
+  private lastDestination = '';
+  private lastDestinationHash = fnv('');
 
   constructor(limit: number, slack: number) {
     this.limit = Math.max(1, limit);
@@ -84,7 +101,7 @@ export class StatusTable {
     this.hashes = new Uint32Array(this.capacity);
     let size = 16;
     while (size < this.capacity * 2) size *= 2;
-    this.table = new Int32Array(size);
+    this.table = new Int32Array(2 * size);
     this.mask = size - 1;
   }
 
@@ -95,11 +112,12 @@ export class StatusTable {
   /** The table cell of (timestamp, destination), or -1. */
   private find(timestamp: string, tsNum: number, destination: string, hash: number): number {
     const { table, mask } = this;
+    const h = hash | 0;
     for (let i = hash & mask; ; i = (i + 1) & mask) {
-      const v = table[i] ?? EMPTY;
+      const v = table[2 * i] ?? EMPTY;
       if (v === EMPTY) return -1;
       if (
-        this.hashes[v - 1] === hash &&
+        table[2 * i + 1] === h &&
         this.tsNum[v - 1] === tsNum &&
         (tsNum >= 0 || this.tsText[v - 1] === timestamp) &&
         this.dest[v - 1] === destination
@@ -113,15 +131,17 @@ export class StatusTable {
     const { table, mask } = this;
     const target = slot + 1;
     let i = (this.hashes[slot] ?? 0) & mask;
-    while (table[i] !== target) i = (i + 1) & mask;
+    while (table[2 * i] !== target) i = (i + 1) & mask;
     return i;
   }
 
   private place(slot: number): void {
     const { table, mask } = this;
-    let i = (this.hashes[slot] ?? 0) & mask;
-    while ((table[i] ?? EMPTY) !== EMPTY) i = (i + 1) & mask;
-    table[i] = slot + 1;
+    const hash = this.hashes[slot] ?? 0;
+    let i = hash & mask;
+    while ((table[2 * i] ?? EMPTY) !== EMPTY) i = (i + 1) & mask;
+    table[2 * i] = slot + 1;
+    table[2 * i + 1] = hash | 0;
   }
 
   /** Empties table cell `cell`, shifting back the entries of its probe run that may move. */
@@ -131,35 +151,38 @@ export class StatusTable {
     let j = cell;
     for (;;) {
       j = (j + 1) & mask;
-      const v = table[j] ?? EMPTY;
+      const v = table[2 * j] ?? EMPTY;
       if (v === EMPTY) break;
-      const home = (this.hashes[v - 1] ?? 0) & mask;
+      const h = table[2 * j + 1] ?? 0;
+      const home = h & mask;
       // The entry at j may fill the hole unless its home lies cyclically in (hole, j].
       const stays = hole <= j ? hole < home && home <= j : hole < home || home <= j;
       if (stays) continue;
-      table[hole] = v;
+      table[2 * hole] = v;
+      table[2 * hole + 1] = h;
       hole = j;
     }
-    table[hole] = EMPTY;
+    table[2 * hole] = EMPTY;
   }
 
   get(timestamp: string, destination: string): number | undefined {
+    const num = numberOf(timestamp);
     const cell = this.find(
       timestamp,
-      numberOf(timestamp),
+      num,
       destination,
-      hashOf(timestamp, destination),
+      hashOf(timestamp, num, this.destinationHash(destination)),
     );
     if (cell < 0) return undefined;
-    return this.stat[(this.table[cell] ?? 1) - 1];
+    return this.stat[(this.table[2 * cell] ?? 1) - 1];
   }
 
   set(timestamp: string, destination: string, status: number): void {
-    const hash = hashOf(timestamp, destination);
     const num = numberOf(timestamp);
+    const hash = hashOf(timestamp, num, this.destinationHash(destination));
     const cell = this.find(timestamp, num, destination, hash);
     if (cell >= 0) {
-      const old = (this.table[cell] ?? 1) - 1;
+      const old = (this.table[2 * cell] ?? 1) - 1;
       this.removeCell(cell);
       this.free(old);
       this.live--;
@@ -175,6 +198,15 @@ export class StatusTable {
     this.live++;
     this.place(slot);
     if (this.live > this.limit + this.slack) this.evict(this.live - this.limit);
+  }
+
+  /** The hash of a destination (the last one is remembered: loads often repeat it). */
+  private destinationHash(destination: string): number {
+    if (destination !== this.lastDestination) {
+      this.lastDestination = destination;
+      this.lastDestinationHash = fnv(destination);
+    }
+    return this.lastDestinationHash;
   }
 
   /** Marks ring slot `slot` free. */
