@@ -53,6 +53,10 @@
  *
  * Over 500 lines on purpose: selection, the built-in default and reload carry-over are one state machine read top to
  * bottom beside its doc comment above; the answer steps live in actions.ts.
+ *
+ * Over 500 lines on purpose: this comment is the rule language's reference; selection, the
+ * explanation of every answer (and of near misses), default reports and the state are one
+ * decision over the same rule tables.
  */
 import { getParam } from '../protocol/frame.js';
 import { operationInfo, opByName } from '../protocol/operations.js';

@@ -2,6 +2,10 @@
  * Where records go. `FileSink` appends JSONL to a file, batching the lines of up to
  * {@link FILE_SINK_BATCH_MS} ms into one write; `MemorySink` keeps the JSONL lines in a bounded
  * ring (memory-ring.ts) and wakes `waitFor` callers; `TeeSink` writes to several.
+ *
+ * Over 500 lines on purpose: the FileSink is one state machine (batches, flushSync for signal
+ * handlers, rotation and truncation detection, append mode's last seq, write errors); the sink
+ * interface and the tee are a few lines beside it.
  */
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
