@@ -191,7 +191,9 @@ export class StatusTable {
     const slot = this.tail % this.capacity;
     this.tsNum[slot] = num;
     if (num < 0) this.tsText[slot] = timestamp;
-    this.dest[slot] = destination;
+    // The remembered destination string when equal: a load to one number keeps one string, not
+    // one per message (each frame's decode makes its own).
+    this.dest[slot] = destination === this.lastDestination ? this.lastDestination : destination;
     this.stat[slot] = status;
     this.hashes[slot] = hash;
     this.tail++;
