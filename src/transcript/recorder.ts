@@ -2,9 +2,9 @@
  * Turns server events into transcript records (see record.ts) and writes them to a sink.
  *
  * Ordering: records get `seq` 1, 2, 3 … in the order the events are emitted, synchronously, so
- * there is no gap and the records of one session are in wire order. The server emits
- * `frame-out` before it writes to the socket, so an out frame is recorded no later than it is
- * written.
+ * there is no gap and the records of one session are in wire order. A server holds the events
+ * of one socket read until its answers are written, then emits them in order in the same job
+ * (server/signals.ts: answer first), so an out frame is recorded before anything else is read.
  *
  * Over 500 lines on purpose: one handler per server event, each writing its record kind in place (the per-frame path:
  * no intermediate objects); the byte writers live in lines.ts and json-bytes.ts.
