@@ -21,6 +21,8 @@ export const DEFAULT_MEMORY_TRANSCRIPT_BYTES = 64 * 1024 * 1024;
 
 /** Largest chunk (bytes of JSONL) sealed at once. */
 const CHUNK_BYTES = 256 * 1024;
+/** Evicted chunk buffers kept for reuse. */
+const SPARE_CHUNKS = 4;
 /** Parsed records kept for repeated queries; a bigger ring is parsed afresh each time. */
 const CACHE_MAX = 50_000;
 
@@ -47,6 +49,8 @@ export interface MemorySinkOptions {
 interface Chunk {
   /** The lines, each followed by "\n". */
   readonly buf: Buffer;
+  /** Views of `buf` were handed out (`linesAfter`): its memory is never written again. */
+  lent: boolean;
   readonly count: number;
   readonly firstSeq: number;
   readonly lastSeq: number;
@@ -131,6 +135,14 @@ export class MemorySink {
   private used = 0;
   /** True between `target()` and the next line (its bytes may lie past `used`). */
   private targeted = false;
+  /** Views of the open chunk were handed out (it must not be written over once sealed). */
+  private curLent = false;
+  /**
+   * Buffers of evicted chunks nobody holds a view of, for the next chunks: a busy mock then
+   * allocates no new memory for its transcript (fresh buffers made V8 collect the old
+   * generation every few hundred ms, pausing ~8 ms each time).
+   */
+  private readonly spare: Buffer[] = [];
   private count = 0;
   private openFirstSeq = 0;
   private openLastSeq = 0;
@@ -213,7 +225,9 @@ export class MemorySink {
       const c = i < n ? this.sealed[i] : undefined;
       if (c !== undefined) {
         ({ buf, firstSeq, lastSeq } = c);
+        c.lent = true;
       } else {
+        this.curLent = true;
         if (this.count === 0) break;
         buf = this.cur.subarray(0, this.used);
         firstSeq = this.openFirstSeq;
@@ -312,11 +326,15 @@ export class MemorySink {
    * never write into the closed chunk's buffer again.
    */
   private seal(reuse = true): void {
-    // A chunk sealed early (the record limit) is copied out so the open Buffer is reused.
-    const early = reuse && this.used < this.cur.length / 2;
+    // A chunk sealed early (the record limit) is copied out so the open Buffer is reused,
+    // unless views of it were handed out.
+    const early = reuse && !this.curLent && this.used < this.cur.length / 2;
     if (this.count > 0) {
       this.sealed.push({
         buf: early ? Buffer.from(this.cur.subarray(0, this.used)) : this.cur.subarray(0, this.used),
+        // (A chunk sealed with `reuse` false may be reused once evicted: by then the line
+        // that was being written into it has long been copied out.)
+        lent: !early && this.curLent,
         count: this.count,
         firstSeq: this.openFirstSeq,
         lastSeq: this.openLastSeq,
@@ -324,7 +342,9 @@ export class MemorySink {
       this.sealedBytes += this.used;
       this.sealedCount += this.count;
     }
-    if (!early || this.cur.length > this.chunkBytes) this.cur = Buffer.allocUnsafe(this.chunkBytes);
+    if (!early || this.cur.length > this.chunkBytes)
+      this.cur = this.spare.pop() ?? Buffer.allocUnsafe(this.chunkBytes);
+    this.curLent = false;
     this.used = 0;
     this.count = 0;
     this.evict();
@@ -350,6 +370,9 @@ export class MemorySink {
       this.sealedCount -= c.count;
       this.evictedCount += c.count;
       this.evictedThrough = Math.max(this.evictedThrough, c.lastSeq);
+      const whole = c.buf.byteOffset === 0 && c.buf.buffer.byteLength === this.chunkBytes;
+      if (!c.lent && whole && this.spare.length < SPARE_CHUNKS)
+        this.spare.push(Buffer.from(c.buf.buffer, 0, this.chunkBytes));
     }
   }
 
