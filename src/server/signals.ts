@@ -76,7 +76,7 @@ export class ServerSignals {
     try {
       for (const [event, args] of held) {
         try {
-          (this.emitter.emit as (event: string, ...args: unknown[]) => boolean)(event, ...args);
+          this.emitHeld(event, args);
         } catch (error) {
           this.error(error);
         }
@@ -84,6 +84,27 @@ export class ServerSignals {
     } finally {
       held.length = 0;
       this.flushing = false;
+    }
+  }
+
+  /** Emits one held event with exactly its arguments (no spread for the usual counts). */
+  private emitHeld(event: keyof ServerEvents, a: unknown[]): void {
+    const e = this.emitter as unknown as { emit(event: string, ...args: unknown[]): boolean };
+    switch (a.length) {
+      case 1:
+        e.emit(event, a[0]);
+        return;
+      case 2:
+        e.emit(event, a[0], a[1]);
+        return;
+      case 3:
+        e.emit(event, a[0], a[1], a[2]);
+        return;
+      case 4:
+        e.emit(event, a[0], a[1], a[2], a[3]);
+        return;
+      default:
+        e.emit(event, ...a);
     }
   }
 
