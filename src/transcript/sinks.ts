@@ -82,6 +82,8 @@ export const FILE_SINK_BATCH_MS = 10;
 const BATCH_BYTES = 256 * 1024;
 /** Lines are encoded into chunks of this size as they are written (a longer line gets its own). */
 const CHUNK_BYTES = 64 * 1024;
+/** Written chunk buffers kept for reuse. */
+const SPARE_CHUNKS = 8;
 /** How far back from the end `append` mode looks for the last record's `seq`. */
 const LAST_SEQ_SCAN_BYTES = 4 * 1024 * 1024;
 
@@ -150,6 +152,8 @@ export class FileSink extends EventEmitter<FileSinkEvents> implements Transcript
   /** Filled chunks waiting, then `chunk` filled up to `used`. */
   private full: Buffer[] = [];
   private fullBytes = 0;
+  /** Buffers of written chunks, for the next chunks. */
+  private readonly spare: Buffer[] = [];
   private chunk: Buffer | undefined;
   private used = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -236,7 +240,7 @@ export class FileSink extends EventEmitter<FileSinkEvents> implements Transcript
         this.full.push(chunk.subarray(0, this.used));
         this.fullBytes += this.used;
       }
-      chunk = Buffer.allocUnsafe(Math.max(CHUNK_BYTES, need));
+      chunk = this.newChunk(need);
       this.chunk = chunk;
       this.used = 0;
     }
@@ -262,7 +266,7 @@ export class FileSink extends EventEmitter<FileSinkEvents> implements Transcript
         this.full.push(chunk.subarray(0, this.used));
         this.fullBytes += this.used;
       }
-      chunk = Buffer.allocUnsafe(Math.max(CHUNK_BYTES, worst));
+      chunk = this.newChunk(worst);
       this.chunk = chunk;
       this.used = 0;
     }
@@ -287,6 +291,29 @@ export class FileSink extends EventEmitter<FileSinkEvents> implements Transcript
     } catch (error) {
       this.fail(error);
     }
+    // Written (synchronously): whole chunks serve again.
+    for (const b of bufs) this.spareChunk(b);
+  }
+
+  /** A chunk for at least `need` bytes: a spare one when it is big enough. */
+  private newChunk(need: number): Buffer {
+    if (need <= CHUNK_BYTES) {
+      const spare = this.spare.pop();
+      if (spare !== undefined) return spare;
+    }
+    return Buffer.allocUnsafe(Math.max(CHUNK_BYTES, need));
+  }
+
+  /**
+   * Keeps the memory under a written chunk for the next chunks once nothing of it is waiting or
+   * being filled (a busy mock then allocates no new memory for its file batches, which made V8
+   * collect the old generation often).
+   */
+  private spareChunk(b: Buffer): void {
+    const memory = b.buffer;
+    if (this.spare.length >= SPARE_CHUNKS || memory.byteLength !== CHUNK_BYTES) return;
+    if (this.chunk?.buffer === memory || this.spare.some((s) => s.buffer === memory)) return;
+    this.spare.push(Buffer.from(memory, 0, CHUNK_BYTES));
   }
 
   /** Reopens the path when the file there is not the one held, or notes a truncation. */
