@@ -262,6 +262,8 @@ export class MessageIndex {
   /** Submit frames per second (keyed by whole seconds of record time), the last few minutes. */
   private readonly perSecond = new Map<number, number>();
   private catching: Promise<void> | undefined;
+  /** Seq a pass reads up to (the newest when a caller asked). */
+  private target = 0;
   private readonly turnBudgetMs: number;
   private readonly now: () => number;
 
@@ -294,6 +296,8 @@ export class MessageIndex {
    * one pass.
    */
   catchUp(): Promise<void> {
+    // The records there when asked: a pass ends even while traffic keeps adding records.
+    this.target = Math.max(this.target, this.source.lastSeq);
     this.catching ??= this.run().finally(() => {
       this.catching = undefined;
     });
@@ -302,6 +306,7 @@ export class MessageIndex {
 
   /** Indexes what is already there without yielding (tests, small transcripts). */
   catchUpSync(): void {
+    this.target = Math.max(this.target, this.source.lastSeq);
     while (this.slice()) {
       /* next page */
     }
@@ -320,7 +325,7 @@ export class MessageIndex {
 
   /** Indexes one page; true when more records follow. */
   private slice(): boolean {
-    if (this.source.lastSeq <= this.cursor) return false;
+    if (this.cursor >= this.target || this.source.lastSeq <= this.cursor) return false;
     if (this.source.truncatedSince(this.cursor)) this.lostRecords = true;
     const page = this.source.transcriptLines(this.cursor, { all: true, limit: PAGE_RECORDS });
     for (const chunk of page.chunks) {
@@ -340,7 +345,7 @@ export class MessageIndex {
       return false;
     }
     this.cursor = page.lastSeq;
-    return page.more;
+    return page.more && this.cursor < this.target;
   }
 
   /** Indexes one record (records must come in seq order). */

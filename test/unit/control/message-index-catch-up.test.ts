@@ -7,12 +7,16 @@ import { expect } from 'chai';
 import { MessageIndex, type IndexSource } from '../../../src/control/message-index.js';
 import type { TranscriptLines } from '../../../src/transcript/index.js';
 
-/** `count` session-open records; each page read costs `pageMs` of the fake clock. */
+/**
+ * `count` session-open records, of which `visible.n` are written so far (all by default); each
+ * page read costs `pageMs` of the fake clock.
+ */
 function fakeSource(
   count: number,
   clock: { now: number },
   pageMs: number,
   onPage: (limit: number) => void,
+  visible = { n: count },
 ): IndexSource {
   const lines = Array.from({ length: count }, (_, i) =>
     Buffer.from(
@@ -20,18 +24,20 @@ function fakeSource(
     ),
   );
   return {
-    lastSeq: count,
+    get lastSeq(): number {
+      return visible.n;
+    },
     epoch: 0,
     truncatedSince: () => false,
     transcriptLines(since: number, options: { all?: boolean; limit: number }): TranscriptLines {
       onPage(options.limit);
       clock.now += pageMs;
-      const end = Math.min(count, since + options.limit);
+      const end = Math.min(visible.n, since + options.limit);
       return {
         chunks: [Buffer.concat(lines.slice(since, end))],
         count: end - since,
         lastSeq: end,
-        more: end < count,
+        more: end < visible.n,
       };
     },
   };
@@ -78,5 +84,22 @@ describe('MessageIndex catch-up', () => {
     expect(yielded).to.equal(false);
     await done;
     expect(pagesRead).to.equal(10);
+  });
+
+  it('ends at the records there when asked, however fast new ones come', async () => {
+    const clock = { now: 0 };
+    const visible = { n: 500 };
+    // Traffic: every page read, 150 more records are written (faster than a page reads).
+    const source = fakeSource(100_000, clock, 0.4, () => (visible.n += 150), visible);
+    const index = new MessageIndex(source, { turnBudgetMs: 1, now: () => clock.now });
+    await index.catchUp();
+    expect(index.lastSeq).to.equal(500);
+    // A caller during a pass extends it to what was there when that caller asked.
+    const first = index.catchUp();
+    const asked = visible.n;
+    const second = index.catchUp();
+    await Promise.all([first, second]);
+    expect(index.lastSeq).to.be.at.least(asked);
+    expect(index.lastSeq).to.be.below(visible.n);
   });
 });
