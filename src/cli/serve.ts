@@ -396,6 +396,33 @@ export async function startServing(
     // `onReady` first: whoever reads the line may signal the process at once.
     onReady?.(mock);
     writeTo(process.stdout, readinessLine);
+    // The log follows the mock from the readiness line on: a client may connect at once.
+    log.info('scenario loaded', {
+      scenario: mock.scenario.file,
+      name: mock.scenario.name,
+      rules: mock.scenario.rules.length,
+    });
+    mock.on('scenario-loaded', (s, source) => {
+      log.info('scenario reloaded', { scenario: s.file, rules: s.rules.length, source });
+    });
+    mock.on('scenario-rejected', (issues, _file, source) => {
+      for (const i of issues)
+        log.warn(`scenario rejected (${source}), keeping the previous one: ${formatIssue(i)}`);
+    });
+    mock.on('error', (e) => {
+      log.error(e.message);
+    });
+    mock.server.on('session-opened', (s) => {
+      log.info('session opened', { session: s.id, remote: s.remote });
+    });
+    mock.server.on('session-closed', (s, r) => {
+      log.info('session closed', { session: s.id, reason: r.text, code: r.code });
+    });
+    mock.server.on('limit-reached', (e) => {
+      log.warn(`limit reached: ${e.limit} (${e.value}): ${e.detail}`, {
+        ...(e.clientId !== undefined ? { session: e.clientId } : {}),
+      });
+    });
   };
   if (early) ready();
   let admin: ControlApi | undefined;
@@ -423,32 +450,6 @@ export async function startServing(
   }
   // From here on stdout carries the JSONL transcript only (with `--transcript -`).
   stdoutTranscript?.release();
-  log.info('scenario loaded', {
-    scenario: mock.scenario.file,
-    name: mock.scenario.name,
-    rules: mock.scenario.rules.length,
-  });
-  mock.on('scenario-loaded', (s, source) => {
-    log.info('scenario reloaded', { scenario: s.file, rules: s.rules.length, source });
-  });
-  mock.on('scenario-rejected', (issues, _file, source) => {
-    for (const i of issues)
-      log.warn(`scenario rejected (${source}), keeping the previous one: ${formatIssue(i)}`);
-  });
-  mock.on('error', (e) => {
-    log.error(e.message);
-  });
-  mock.server.on('session-opened', (s) => {
-    log.info('session opened', { session: s.id, remote: s.remote });
-  });
-  mock.server.on('session-closed', (s, r) => {
-    log.info('session closed', { session: s.id, reason: r.text, code: r.code });
-  });
-  mock.server.on('limit-reached', (e) => {
-    log.warn(`limit reached: ${e.limit} (${e.value}): ${e.detail}`, {
-      ...(e.clientId !== undefined ? { session: e.clientId } : {}),
-    });
-  });
   let stopping: Promise<void> | undefined;
   return {
     mock,
