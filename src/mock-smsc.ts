@@ -45,24 +45,23 @@ import type { ActiveFaults, ConnectionFaultSpec } from './server/connection-faul
 import { mulberry32 } from './scenario/random.js';
 import type { Session } from './server/session.js';
 import type { SessionInfo } from './server/ports.js';
+// The transcript's modules one by one, not its index: the mock's start-up does not load the
+// expectations, assertions, diff and show modules the index also exports.
+import { TranscriptError } from './transcript/errors.js';
+import { Transcript, type RecordSelector } from './transcript/query.js';
+import type { FindingRecord, ScenarioOrigin, TranscriptRecord } from './transcript/record.js';
+import { TranscriptRecorder } from './transcript/recorder.js';
 import {
   FileSink,
   MemorySink,
   TeeSink,
-  Transcript,
-  TranscriptError,
-  TranscriptRecorder,
-  type RecordSelector,
-  type ScenarioOrigin,
   type TranscriptFileMode,
   type TranscriptLines,
-  type TranscriptRecord,
   type TranscriptSink,
-} from './transcript/index.js';
+} from './transcript/sinks.js';
 import { offsetClock, systemClock, turnClock, type Clock } from './util/clock.js';
 import { ClientJudge, DEFAULT_LEVELS, type Severity } from './judge/index.js';
 import { FindingStore, type FindingCount } from './judge/store.js';
-import type { FindingRecord } from './transcript/record.js';
 import { AssertionError } from 'node:assert';
 
 /** Package version, read once from package.json (works from src/ and dist/). */

@@ -1,7 +1,7 @@
 /** `cimd2-mock bench`: load-test any CIMD2 SMSC and print throughput, latency and errors. */
 import { Option, type Command } from 'commander';
 import { intIn, numberAtLeast, seconds } from './args.js';
-import { LoadError, runLoad, type LoadResult } from '../bench/index.js';
+import type { LoadResult } from '../bench/index.js';
 import { EncodingError, ReservedByteError } from '../errors.js';
 import { CliError } from './output.js';
 
@@ -94,6 +94,8 @@ export function formatLoadResult(r: LoadResult): string {
 
 /** Runs `bench`; resolves to the exit code: 0 when every submit was answered positively, else 1. */
 export async function bench(opts: BenchOptions): Promise<number> {
+  // The load generator is loaded here, not with the CLI (the mock's start-up does not need it).
+  const { LoadError, runLoad } = await import('../bench/index.js');
   let result: LoadResult;
   try {
     result = await runLoad({

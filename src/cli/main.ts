@@ -11,11 +11,22 @@ import { VERSION } from '../mock-smsc.js';
 import { ScenarioError, formatIssue } from '../scenario/index.js';
 import { addBenchOptions, bench, type BenchOptions } from './bench.js';
 import { CliError } from './output.js';
-import { run, type RunOptions } from './run.js';
-import { explain, validate } from './scenario-commands.js';
-import { send, type SendOptions } from './send.js';
+import type * as RunModule from './run.js';
+import type { RunOptions } from './run.js';
+import type * as ScenarioCommandsModule from './scenario-commands.js';
+import type * as SendModule from './send.js';
+import type { SendOptions } from './send.js';
+import type * as TranscriptCommandsModule from './transcript-commands.js';
 import { addServeOptions, serve, type ServeOptions } from './serve.js';
-import { assertCommand, diffCommand, showCommand } from './transcript-commands.js';
+
+// The other commands' modules are loaded when their command runs: the mock's start-up (the
+// default command) does not wait for them.
+const runCommand = (): Promise<typeof RunModule> => import('./run.js');
+const scenarioCommands = (): Promise<typeof ScenarioCommandsModule> =>
+  import('./scenario-commands.js');
+const sendCommand = (): Promise<typeof SendModule> => import('./send.js');
+const transcriptCommands = (): Promise<typeof TranscriptCommandsModule> =>
+  import('./transcript-commands.js');
 
 function program(): Command {
   const p = new Command('cimd2-mock')
@@ -53,21 +64,21 @@ function program(): Command {
       ),
     { port: 0 },
   ).action(async (command: string[], opts: RunOptions) => {
-    process.exitCode = await run(command, opts);
+    process.exitCode = await (await runCommand()).run(command, opts);
   });
 
   p.command('validate')
     .description('validate scenario files (file:line:col messages; exit 1 on any issue)')
     .argument('<files...>')
     .action(async (files: string[]) => {
-      process.exitCode = await validate(files);
+      process.exitCode = await (await scenarioCommands()).validate(files);
     });
 
   p.command('explain')
     .description('describe each rule of a scenario in plain words')
     .argument('<file>')
     .action(async (file: string) => {
-      process.exitCode = await explain(file);
+      process.exitCode = await (await scenarioCommands()).explain(file);
     });
 
   p.command('send')
@@ -116,7 +127,7 @@ function program(): Command {
         .argParser(seconds('timeout', { positive: true })),
     )
     .action(async (opts: SendOptions) => {
-      process.exitCode = await send(opts);
+      process.exitCode = await (await sendCommand()).send(opts);
     });
 
   addBenchOptions(
@@ -133,7 +144,9 @@ function program(): Command {
     .argument('<expectations>')
     .option('--all', 'check every record, not only those after the last reset')
     .action(async (transcript: string, expectations: string, opts: { all?: boolean }) => {
-      process.exitCode = await assertCommand(transcript, expectations, opts);
+      process.exitCode = await (
+        await transcriptCommands()
+      ).assertCommand(transcript, expectations, opts);
     });
 
   p.command('diff')
@@ -150,7 +163,7 @@ function program(): Command {
     .option('--update', 'rewrite the golden file with the actual transcript')
     .action(
       async (golden: string, actual: string, opts: { ignore?: string[]; update?: boolean }) => {
-        process.exitCode = await diffCommand(golden, actual, opts);
+        process.exitCode = await (await transcriptCommands()).diffCommand(golden, actual, opts);
       },
     );
 
@@ -163,7 +176,7 @@ function program(): Command {
       'follow a growing transcript file, printing lines as records arrive, until server-stop or SIGINT/SIGTERM',
     )
     .action(async (transcript: string, opts: { color: boolean; follow?: boolean }) => {
-      process.exitCode = await showCommand(transcript, opts);
+      process.exitCode = await (await transcriptCommands()).showCommand(transcript, opts);
     });
   return p;
 }

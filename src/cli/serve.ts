@@ -8,12 +8,7 @@
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { byteSize, intIn, isoTime, numberAtLeast, seconds } from './args.js';
-import {
-  isLoopbackHost,
-  startControlApi,
-  type ControlApi,
-  type ControlApiOptions,
-} from '../control-api.js';
+import type { ControlApi, ControlApiOptions } from '../control-api.js';
 import { ConfigError } from '../errors.js';
 import { createMockSmsc, type MockSmsc, type MockSmscOptions } from '../mock-smsc.js';
 import { formatIssue } from '../scenario/index.js';
@@ -277,6 +272,9 @@ async function startAdmin(
       throw new CliError('give --admin-port or --no-admin, not both', 2);
     return { admin: undefined, note: undefined };
   }
+  // Loaded here, not with the CLI: a mock started with --no-admin (or `validate`, `send` …)
+  // never needs the control API and the console.
+  const { isLoopbackHost, startControlApi } = await import('../control-api.js');
   const base: ControlApiOptions = {
     ...(token !== undefined ? { token } : {}),
     ...(opts.adminAllowHost !== undefined ? { allowHosts: opts.adminAllowHost } : {}),
@@ -318,10 +316,14 @@ async function startAdmin(
   }
 }
 
-/** Starts the mock and prints the readiness lines. */
+/**
+ * Starts the mock and prints the readiness lines; `onReady` runs just before the first one (the
+ * control API and the console may still be starting then, see below).
+ */
 export async function startServing(
   opts: ServeOptions,
   mode: 'serve' | 'run' = 'serve',
+  onReady?: (mock: MockSmsc) => void,
 ): Promise<Running> {
   // A reader that goes away (`| head -1`) must not kill the mock through its own log output.
   guardStdio();
@@ -374,6 +376,55 @@ export async function startServing(
       );
     });
   }
+  const allInterfaces = mock.host === '0.0.0.0' || mock.host === '::';
+  const readinessLine = `cimd2-mock listening on ${hostPort(mock.host, mock.port)}${allInterfaces ? ' (all interfaces)' : ''}\n`;
+  // The readiness line comes as soon as the CIMD2 port listens when what follows cannot fail the
+  // start: a console on the default or an ephemeral port (a busy default port moves it to an
+  // ephemeral one), with no option of its own to check and no ready file to complete with its
+  // port. The control API and the console (their modules too) then start after it. Otherwise
+  // (`--admin-port`, `--admin-allow-host`, `--admin-cors`, `--ready-file`) it waits for them,
+  // so that a failing control API stops the mock before any readiness line.
+  // (`serve` only: `run` starts its command once everything is up anyway.)
+  const early =
+    mode === 'serve' &&
+    opts.admin !== false &&
+    opts.adminPort === undefined &&
+    opts.adminAllowHost === undefined &&
+    opts.adminCors === undefined &&
+    opts.readyFile === undefined;
+  const ready = (): void => {
+    // `onReady` first: whoever reads the line may signal the process at once.
+    onReady?.(mock);
+    writeTo(process.stdout, readinessLine);
+    // The log follows the mock from the readiness line on: a client may connect at once.
+    log.info('scenario loaded', {
+      scenario: mock.scenario.file,
+      name: mock.scenario.name,
+      rules: mock.scenario.rules.length,
+    });
+    mock.on('scenario-loaded', (s, source) => {
+      log.info('scenario reloaded', { scenario: s.file, rules: s.rules.length, source });
+    });
+    mock.on('scenario-rejected', (issues, _file, source) => {
+      for (const i of issues)
+        log.warn(`scenario rejected (${source}), keeping the previous one: ${formatIssue(i)}`);
+    });
+    mock.on('error', (e) => {
+      log.error(e.message);
+    });
+    mock.server.on('session-opened', (s) => {
+      log.info('session opened', { session: s.id, remote: s.remote });
+    });
+    mock.server.on('session-closed', (s, r) => {
+      log.info('session closed', { session: s.id, reason: r.text, code: r.code });
+    });
+    mock.server.on('limit-reached', (e) => {
+      log.warn(`limit reached: ${e.limit} (${e.value}): ${e.detail}`, {
+        ...(e.clientId !== undefined ? { session: e.clientId } : {}),
+      });
+    });
+  };
+  if (early) ready();
   let admin: ControlApi | undefined;
   let adminNote: string | undefined;
   try {
@@ -389,11 +440,7 @@ export async function startServing(
       `${JSON.stringify({ host: mock.host, port: mock.port, adminPort: admin?.port ?? null, pid: process.pid })}\n`,
     );
   }
-  const allInterfaces = mock.host === '0.0.0.0' || mock.host === '::';
-  writeTo(
-    process.stdout,
-    `cimd2-mock listening on ${hostPort(mock.host, mock.port)}${allInterfaces ? ' (all interfaces)' : ''}\n`,
-  );
+  if (!early) ready();
   if (admin !== undefined) {
     writeTo(process.stdout, `cimd2-mock admin on ${admin.url}\n`);
     writeTo(
@@ -403,32 +450,6 @@ export async function startServing(
   }
   // From here on stdout carries the JSONL transcript only (with `--transcript -`).
   stdoutTranscript?.release();
-  log.info('scenario loaded', {
-    scenario: mock.scenario.file,
-    name: mock.scenario.name,
-    rules: mock.scenario.rules.length,
-  });
-  mock.on('scenario-loaded', (s, source) => {
-    log.info('scenario reloaded', { scenario: s.file, rules: s.rules.length, source });
-  });
-  mock.on('scenario-rejected', (issues, _file, source) => {
-    for (const i of issues)
-      log.warn(`scenario rejected (${source}), keeping the previous one: ${formatIssue(i)}`);
-  });
-  mock.on('error', (e) => {
-    log.error(e.message);
-  });
-  mock.server.on('session-opened', (s) => {
-    log.info('session opened', { session: s.id, remote: s.remote });
-  });
-  mock.server.on('session-closed', (s, r) => {
-    log.info('session closed', { session: s.id, reason: r.text, code: r.code });
-  });
-  mock.server.on('limit-reached', (e) => {
-    log.warn(`limit reached: ${e.limit} (${e.value}): ${e.detail}`, {
-      ...(e.clientId !== undefined ? { session: e.clientId } : {}),
-    });
-  });
   let stopping: Promise<void> | undefined;
   return {
     mock,
@@ -505,13 +526,32 @@ export const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SI
  * the transcript is incomplete). SIGUSR1 reopens the transcript file (after a log rotation).
  */
 export async function serve(opts: ServeOptions): Promise<void> {
-  const running = await startServing(opts);
-  const onReopen = (): void => {
-    running.mock.transcriptFile?.reopen();
+  // The signals are handled from the readiness line on (the control API may still be starting
+  // then: a stop signal in that time stops the mock as soon as it is up).
+  let pending: NodeJS.Signals | undefined;
+  let stopping = (signal: NodeJS.Signals): void => {
+    pending ??= signal;
   };
-  process.on('SIGUSR1', onReopen);
+  const onSignal = (signal: NodeJS.Signals): void => {
+    stopping(signal);
+  };
+  let onReopen: (() => void) | undefined;
+  let running: Running;
+  try {
+    running = await startServing(opts, 'serve', (mock) => {
+      onReopen = () => {
+        mock.transcriptFile?.reopen();
+      };
+      process.on('SIGUSR1', onReopen);
+      for (const s of STOP_SIGNALS) process.on(s, onSignal);
+    });
+  } catch (error) {
+    for (const s of STOP_SIGNALS) process.off(s, onSignal);
+    if (onReopen !== undefined) process.off('SIGUSR1', onReopen);
+    throw error;
+  }
   await new Promise<void>((resolve) => {
-    const onSignal = (signal: NodeJS.Signals): void => {
+    stopping = (signal) => {
       for (const s of STOP_SIGNALS) process.off(s, onSignal);
       running.log.info(`${signal} received, stopping`);
       // Records already made reach the file even if the stop below is interrupted.
@@ -521,9 +561,9 @@ export async function serve(opts: ServeOptions): Promise<void> {
         resolve();
       });
     };
-    for (const s of STOP_SIGNALS) process.on(s, onSignal);
+    if (pending !== undefined) stopping(pending);
   });
-  process.off('SIGUSR1', onReopen);
+  if (onReopen !== undefined) process.off('SIGUSR1', onReopen);
   writeTo(process.stderr, `${summary(running.mock)}\n`);
   const problem = running.transcriptProblem();
   if (problem !== undefined) {

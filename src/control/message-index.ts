@@ -3,9 +3,11 @@
  * per logical message, derived from the transcript kept in memory.
  *
  * Nothing happens while nobody asks: the index is built on the first query, from the raw JSONL
- * lines of the in-memory ring (`transcriptLines`, a slice at a time, yielding to the event loop
- * between slices), and each later query only reads the records added since. It never subscribes
- * to records, so the mock pays nothing per frame for it.
+ * lines of the in-memory ring (`transcriptLines`, a page at a time, yielding to the event loop
+ * once a turn's time budget is spent), and each later query only reads the records added since.
+ * It never subscribes to records, so the mock pays nothing per frame for it; and a catch-up never
+ * holds the event loop much longer than its budget (a console polling `/stats` under load must not
+ * show up in the answer latency of the sessions).
  *
  * Correlation, record by record (the transcript is in seq order):
  * - a submit frame (in, op 3) opens a part; parts with a concatenation header join the open
@@ -49,8 +51,10 @@ import type {
 /** Default bounds of the index. */
 export const INBOX_MAX_MESSAGES = 100_000;
 export const INBOX_MAX_BYTES = 32 * 1024 * 1024;
-/** Records read per slice while catching up (the event loop runs between slices). */
-const SLICE_RECORDS = 2000;
+/** Records read per page while catching up (~10 µs each). */
+const PAGE_RECORDS = 100;
+/** Time spent catching up before the event loop runs again (default of `turnBudgetMs`). */
+const TURN_BUDGET_MS = 1;
 /** Open multipart sets and scheduled items remembered at most (each map). */
 const MAX_OPEN = 10_000;
 
@@ -67,6 +71,13 @@ export type IndexSource = Pick<
 export interface MessageIndexOptions {
   readonly maxMessages?: number;
   readonly maxBytes?: number;
+  /**
+   * Time a catch-up spends before it lets the event loop run again (default 1 ms; it stops after
+   * the page that crossed it, so a turn lasts about one page more).
+   */
+  readonly turnBudgetMs?: number;
+  /** Milliseconds of a monotonic clock, for the budget (default `performance.now`). */
+  readonly now?: () => number;
 }
 
 interface PartState {
@@ -251,11 +262,17 @@ export class MessageIndex {
   /** Submit frames per second (keyed by whole seconds of record time), the last few minutes. */
   private readonly perSecond = new Map<number, number>();
   private catching: Promise<void> | undefined;
+  /** Seq a pass reads up to (the newest when a caller asked). */
+  private target = 0;
+  private readonly turnBudgetMs: number;
+  private readonly now: () => number;
 
   constructor(source: IndexSource, options: MessageIndexOptions = {}) {
     this.source = source;
     this.maxMessages = options.maxMessages ?? INBOX_MAX_MESSAGES;
     this.maxBytes = options.maxBytes ?? INBOX_MAX_BYTES;
+    this.turnBudgetMs = options.turnBudgetMs ?? TURN_BUDGET_MS;
+    this.now = options.now ?? (() => performance.now());
   }
 
   /** Seq of the last record indexed. */
@@ -274,10 +291,13 @@ export class MessageIndex {
   }
 
   /**
-   * Reads the records added since the last call (all kept records the first time), a slice at
-   * a time. Concurrent callers share one pass.
+   * Reads the records added since the last call (all kept records the first time), a page at a
+   * time, letting the event loop run whenever a turn spent its budget. Concurrent callers share
+   * one pass.
    */
   catchUp(): Promise<void> {
+    // The records there when asked: a pass ends even while traffic keeps adding records.
+    this.target = Math.max(this.target, this.source.lastSeq);
     this.catching ??= this.run().finally(() => {
       this.catching = undefined;
     });
@@ -286,20 +306,28 @@ export class MessageIndex {
 
   /** Indexes what is already there without yielding (tests, small transcripts). */
   catchUpSync(): void {
+    this.target = Math.max(this.target, this.source.lastSeq);
     while (this.slice()) {
-      /* next slice */
+      /* next page */
     }
   }
 
   private async run(): Promise<void> {
-    while (this.slice()) await new Promise<void>((resolve) => setImmediate(resolve));
+    for (;;) {
+      const until = this.now() + this.turnBudgetMs;
+      let more: boolean;
+      do more = this.slice();
+      while (more && this.now() < until);
+      if (!more) return;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
   }
 
-  /** Indexes one slice; true when more records follow. */
+  /** Indexes one page; true when more records follow. */
   private slice(): boolean {
-    if (this.source.lastSeq <= this.cursor) return false;
+    if (this.cursor >= this.target || this.source.lastSeq <= this.cursor) return false;
     if (this.source.truncatedSince(this.cursor)) this.lostRecords = true;
-    const page = this.source.transcriptLines(this.cursor, { all: true, limit: SLICE_RECORDS });
+    const page = this.source.transcriptLines(this.cursor, { all: true, limit: PAGE_RECORDS });
     for (const chunk of page.chunks) {
       const text = chunk.toString('utf8');
       let start = 0;
@@ -317,7 +345,7 @@ export class MessageIndex {
       return false;
     }
     this.cursor = page.lastSeq;
-    return page.more;
+    return page.more && this.cursor < this.target;
   }
 
   /** Indexes one record (records must come in seq order). */

@@ -4,13 +4,21 @@
  * its `prefix`, `regex`, `in` … values) or a `"011"` key (`when.param: { "011": … }`) becomes
  * `"***"`, in place: keys, comments and line numbers stay as they were.
  */
-import { isAlias, isPair, isScalar, parseDocument, visit, type Node } from 'yaml';
+import { createRequire } from 'node:module';
+import type * as YamlModule from 'yaml';
+import type { Node } from 'yaml';
 import { REDACTED } from '../transcript/index.js';
+
+const requireCjs = createRequire(import.meta.url);
 
 const SECRET_KEYS = new Set(['password', '011']);
 
 /** The text with every password value replaced by `"***"` (see the module comment). */
 export function redactScenarioText(text: string): string {
+  // Loaded on first use, not when the control API starts (start-up time).
+  const { isAlias, isPair, isScalar, parseDocument, visit } = requireCjs(
+    'yaml',
+  ) as typeof YamlModule;
   const doc = parseDocument(text, { uniqueKeys: false });
   const ranges: [number, number][] = [];
   const redactNode = (node: unknown): void => {

@@ -4,8 +4,9 @@
  * returned.
  */
 import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { stringify } from 'yaml';
+import type * as YamlModule from 'yaml';
 import { BoundedReadError, readBoundedTextFile } from '../util/bounded-read.js';
 import { capIssues } from '../util/yaml-source.js';
 import { compileScenario } from './compile.js';
@@ -17,6 +18,8 @@ import { ScenarioSource } from './source.js';
 import { schemaIssues } from './validate.js';
 
 /** Location of the built-in scenario (works from `src/` under tsx and from `dist/`). */
+const requireCjs = createRequire(import.meta.url);
+
 export const defaultScenarioUrl = new URL('../../scenarios/default.yaml', import.meta.url);
 
 /** File path of `scenarios/default.yaml`, the scenario used when none is given. */
@@ -125,6 +128,8 @@ export function loadScenarioObject(
   label = '<object>',
   options: ScenarioLoadOptions = {},
 ): CompiledScenario {
+  // The `yaml` writer is loaded here, not at start-up: only scenario objects need it.
+  const { stringify } = requireCjs('yaml') as typeof YamlModule;
   let text: string;
   try {
     text = stringify(doc);

@@ -3,7 +3,8 @@
  * reports) can be located back at the `file:line:col` of the node it names. Used by every
  * YAML file the mock reads (scenarios, expectations) so their issues read alike.
  */
-import { isAlias, isMap, isNode, isPair, isScalar, isSeq, parseDocument } from 'yaml';
+import { createRequire } from 'node:module';
+import type * as YamlModule from 'yaml';
 import type { Document, Node, Pair, YAMLMap } from 'yaml';
 import { composeYaml, entryOffsets } from './yaml-compose.js';
 import type { Composed, MapOffsets, SeqOffsets } from './yaml-compose.js';
@@ -81,6 +82,13 @@ export function flowNestingOffset(text: string, max: number): number | undefined
  * larger text keeps the fast parser's reading.
  */
 export const REFERENCE_PARSE_MAX_CHARS = 256 * 1024;
+
+const requireCjs = createRequire(import.meta.url);
+let yamlModule: typeof YamlModule | undefined;
+/** The `yaml` package, loaded on first use: only the reference reading needs it (start-up time). */
+function yaml(): typeof YamlModule {
+  return (yamlModule ??= requireCjs('yaml') as typeof YamlModule);
+}
 
 /** Line starts of a text, built on the first lookup: offset → 1-based line and column. */
 class LineIndex {
@@ -271,7 +279,7 @@ function referenceParse(text: string): {
 } {
   // Duplicate keys are found by one pass below: the parser's own check (`uniqueKeys`) compares
   // each key with every earlier one, quadratic in the size of a mapping.
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: false });
+  const doc = yaml().parseDocument(text, { prettyErrors: false, uniqueKeys: false });
   const errors = doc.errors.map((e) => ({ offset: e.pos[0], message: e.message }));
   for (const offset of duplicateKeyOffsets(doc)) {
     errors.push({ offset, message: 'Map keys must be unique' });
@@ -295,6 +303,7 @@ function referenceParse(text: string): {
 }
 
 function documentOffset(doc: Document.Parsed, path: DocPath, at: 'value' | 'key'): number {
+  const { isAlias, isMap, isPair, isSeq } = yaml();
   let node: unknown = doc.contents;
   let offset = rangeStart(node) ?? 0;
   for (let i = 0; i < path.length; i++) {
@@ -325,6 +334,7 @@ const pairIndexes = new WeakMap<YAMLMap, Map<string, Pair>>();
 function pairByKey(map: YAMLMap, key: string): Pair | undefined {
   let index = pairIndexes.get(map);
   if (!index) {
+    const { isScalar } = yaml();
     index = new Map();
     for (const pair of map.items) {
       if (!isScalar(pair.key)) continue;
@@ -342,6 +352,7 @@ function pairByKey(map: YAMLMap, key: string): Pair | undefined {
  * recursion however deep it nests.
  */
 function duplicateKeyOffsets(doc: Document.Parsed): number[] {
+  const { isMap, isNode, isPair, isScalar, isSeq } = yaml();
   const out: number[] = [];
   const stack: unknown[] = [doc.contents];
   while (stack.length > 0) {
@@ -366,7 +377,7 @@ function duplicateKeyOffsets(doc: Document.Parsed): number[] {
 }
 
 function rangeStart(node: unknown): number | undefined {
-  return isNode(node) ? (node as Node).range?.[0] : undefined;
+  return yaml().isNode(node) ? (node as Node).range?.[0] : undefined;
 }
 
 /** JSON pointer (RFC 6901) of a path: `/rules/2/then/0`; `` for the root. */

@@ -144,6 +144,31 @@ describe('default control API and console (e2e)', function () {
     }
   });
 
+  it('a refused --admin-cors or --admin-allow-host: exit 2 before any readiness line', async () => {
+    for (const [flag, value, message] of [
+      ['--admin-cors', 'bogus', 'admin CORS origin must be scheme://host[:port]'],
+      ['--admin-allow-host', 'a b', 'admin allowed host must be NAME or NAME:PORT'],
+    ] as const) {
+      const r = await runCli(['--port', '0', flag, value]);
+      expect(r.code, flag).to.equal(2);
+      expect(r.stderr, flag).to.include(message);
+      expect(r.stdout, flag).to.equal('');
+    }
+  });
+
+  it('a SIGTERM as soon as the readiness line is out stops cleanly (exit 0, summary)', async () => {
+    // The console may still be starting then: the stop waits for it, never kills the process.
+    const p = spawnCli(['--port', '0']);
+    const first = await p.firstLine();
+    p.child.kill('SIGTERM');
+    expect(first).to.match(/^cimd2-mock listening on 127\.0\.0\.1:\d+$/);
+    expect(await p.exit(), p.stderr).to.equal(0);
+    expect(p.stderr).to.include('SIGTERM received, stopping');
+    expect(p.stdout.split('\n').slice(1, 3)).to.satisfy((lines: string[]) =>
+      lines.every((l) => /^cimd2-mock (admin|console) on http:\/\/127\.0\.0\.1:\d+/.test(l)),
+    );
+  });
+
   it('run: the console on an ephemeral port, its URL in CIMD2_MOCK_ADMIN_URL', async () => {
     const script = 'console.log("ADMIN=" + process.env.CIMD2_MOCK_ADMIN_URL)';
     const r = await runCli(['run', '--', process.execPath, '-e', script]);

@@ -1,0 +1,72 @@
+/**
+ * `GET /stats` reads its transcript figures (submits per second, error answers, ack timeouts)
+ * from the records' heads, without the inbox index: they must equal the index's own counts of
+ * the same transcript. Over real TCP on 127.0.0.1.
+ */
+import { expect } from 'chai';
+import net from 'node:net';
+import { MessageIndex } from '../../src/control/message-index.js';
+import { TrafficCounters } from '../../src/control/traffic-counters.js';
+import { createMockSmsc } from '../../src/mock-smsc.js';
+import { CimdClient } from '../../src/testing/cimd-client.js';
+
+const SCENARIO = `
+version: 1
+rules:
+  - id: login
+    when: { op: login }
+    then: [{ respond: {} }]
+  - id: refused
+    when: { op: submit, destination: "300" }
+    then: [{ error: { code: 300, text: "refused" } }]
+  - id: accept
+    when: { op: submit }
+    then: [{ respond: {} }]
+`;
+
+describe('GET /stats figures without the inbox index', () => {
+  it('equal the index counts: submits per second, error answers, ack timeouts', async () => {
+    const mock = await createMockSmsc({
+      port: 0,
+      stopGraceMs: 0,
+      ackTimeoutMs: 30,
+      maxResends: 0,
+      scenario: { yaml: SCENARIO },
+    });
+    try {
+      const c = await CimdClient.connect({ port: mock.port, responseTimeoutMs: 3000 });
+      await c.login('shop', 'pw');
+      for (let i = 0; i < 5; i++) await c.submit({ destination: '123', text: `ok ${i}` });
+      for (let i = 0; i < 3; i++) await c.submit({ destination: '300', text: `no ${i}` });
+      // A long text: several submit frames (parts), each counted.
+      await c.submit({ destination: '123', text: 'x'.repeat(400) });
+      // A frame that does not decode: a 98 general error answers it.
+      const raw = net.connect(mock.port, '127.0.0.1');
+      raw.on('error', () => undefined);
+      raw.write('\x0203:005\t021:1\tZZ\x03', 'latin1');
+      await new Promise((r) => setTimeout(r, 100));
+      raw.destroy();
+      // An MO the client never acknowledges: an ack timeout.
+      const silent = await CimdClient.connect({ port: mock.port, autoAck: false });
+      await silent.login('quiet', 'pw');
+      const mo = await mock.deliver({ user: 'quiet', from: '1', to: '2', text: 'anyone?' });
+      expect(mo.acknowledged).to.equal(false);
+      await c.close();
+      await silent.close();
+
+      const traffic = new TrafficCounters(mock);
+      const index = new MessageIndex(mock);
+      await Promise.all([traffic.catchUp(), index.catchUp()]);
+      const now = mock.clock.now();
+      const figures = traffic.figures(now);
+      expect(figures).to.deep.equal(index.counters(now));
+      // And they are the traffic above, not zeros on both sides.
+      expect(figures.submitsPerSecond.reduce((a, b) => a + b, 0)).to.be.at.least(5 + 3 + 3);
+      expect(figures.errorAnswers).to.be.at.least(4);
+      expect(figures.ackTimeouts).to.equal(1);
+      expect(traffic.lastSeq).to.equal(mock.lastSeq);
+    } finally {
+      await mock.stop();
+    }
+  });
+});

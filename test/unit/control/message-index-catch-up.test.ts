@@ -1,0 +1,105 @@
+/**
+ * The inbox index's catch-up shares the event loop: it reads the transcript a page at a time and
+ * lets other work run once a turn spent its time budget (a console polling `/stats` under load
+ * must not stall the sessions). In memory, with a fake source and a fake clock.
+ */
+import { expect } from 'chai';
+import { MessageIndex, type IndexSource } from '../../../src/control/message-index.js';
+import type { TranscriptLines } from '../../../src/transcript/index.js';
+
+/**
+ * `count` session-open records, of which `visible.n` are written so far (all by default); each
+ * page read costs `pageMs` of the fake clock.
+ */
+function fakeSource(
+  count: number,
+  clock: { now: number },
+  pageMs: number,
+  onPage: (limit: number) => void,
+  visible = { n: count },
+): IndexSource {
+  const lines = Array.from({ length: count }, (_, i) =>
+    Buffer.from(
+      `${JSON.stringify({ seq: i + 1, ts: '2026-01-01T00:00:00.000Z', kind: 'session-open', session: `c${i + 1}`, remote: '127.0.0.1:1' })}\n`,
+    ),
+  );
+  return {
+    get lastSeq(): number {
+      return visible.n;
+    },
+    epoch: 0,
+    truncatedSince: () => false,
+    transcriptLines(since: number, options: { all?: boolean; limit: number }): TranscriptLines {
+      onPage(options.limit);
+      clock.now += pageMs;
+      const end = Math.min(visible.n, since + options.limit);
+      return {
+        chunks: [Buffer.concat(lines.slice(since, end))],
+        count: end - since,
+        lastSeq: end,
+        more: end < visible.n,
+      };
+    },
+  };
+}
+
+describe('MessageIndex catch-up', () => {
+  it('reads small pages and yields to the event loop once a turn spent its budget', async () => {
+    const clock = { now: 0 };
+    // Event-loop turns seen so far: a setImmediate loop running beside the catch-up.
+    let turns = 0;
+    let ticking = true;
+    const tick = (): void => {
+      turns++;
+      if (ticking) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const pages: { limit: number; turn: number }[] = [];
+    const source = fakeSource(1000, clock, 0.4, (limit) => pages.push({ limit, turn: turns }));
+    const index = new MessageIndex(source, { turnBudgetMs: 1, now: () => clock.now });
+    await index.catchUp();
+    ticking = false;
+    expect(index.lastSeq).to.equal(1000);
+    expect(index.sessionCounters('c1000')?.since).to.equal('2026-01-01T00:00:00.000Z');
+    for (const p of pages) expect(p.limit).to.be.at.most(100);
+    // 1,000 records in pages of 100 at 0.4 ms each: three pages cross the 1 ms budget, then the
+    // event loop runs before the next turn.
+    const perTurn = new Map<number, number>();
+    for (const p of pages) perTurn.set(p.turn, (perTurn.get(p.turn) ?? 0) + 1);
+    expect([...perTurn.values()]).to.deep.equal([3, 3, 3, 1]);
+  });
+
+  it('reads everything in one turn when the budget allows it', async () => {
+    const clock = { now: 0 };
+    let pagesRead = 0;
+    const source = fakeSource(1000, clock, 0.4, () => pagesRead++);
+    const index = new MessageIndex(source, { turnBudgetMs: 60_000, now: () => clock.now });
+    let yielded = false;
+    setImmediate(() => {
+      yielded = true;
+    });
+    const done = index.catchUp();
+    // The whole catch-up ran synchronously in the first turn: nothing else ran in between.
+    expect(index.lastSeq).to.equal(1000);
+    expect(yielded).to.equal(false);
+    await done;
+    expect(pagesRead).to.equal(10);
+  });
+
+  it('ends at the records there when asked, however fast new ones come', async () => {
+    const clock = { now: 0 };
+    const visible = { n: 500 };
+    // Traffic: every page read, 150 more records are written (faster than a page reads).
+    const source = fakeSource(100_000, clock, 0.4, () => (visible.n += 150), visible);
+    const index = new MessageIndex(source, { turnBudgetMs: 1, now: () => clock.now });
+    await index.catchUp();
+    expect(index.lastSeq).to.equal(500);
+    // A caller during a pass extends it to what was there when that caller asked.
+    const first = index.catchUp();
+    const asked = visible.n;
+    const second = index.catchUp();
+    await Promise.all([first, second]);
+    expect(index.lastSeq).to.be.at.least(asked);
+    expect(index.lastSeq).to.be.below(visible.n);
+  });
+});
