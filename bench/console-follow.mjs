@@ -3,8 +3,10 @@
 // processes each repetition; target: the follower costs at most 10 % of the throughput.
 //
 // Registered in bench/run.mjs (`--only console`). The follower is a separate process, as a
-// browser would be: `node bench/console-follow.mjs follow ADMIN_URL` reads the event stream and,
-// on SIGTERM, prints {"events","lastId","bytes"} and exits.
+// browser would be: `node bench/console-follow.mjs follow ADMIN_URL [QUERY]` reads the event
+// stream and, on SIGTERM, prints {"events","lastId","bytes"} (events = records received) and
+// exits. It asks for what the console asks for: `GET /events?batch=true` (one `records` event
+// per batch); BENCH_EVENTS_QUERY= (empty) measures the default one-event-per-record stream.
 import { spawn } from 'node:child_process';
 import http from 'node:http';
 import os from 'node:os';
@@ -13,7 +15,11 @@ import { fileURLToPath } from 'node:url';
 
 const SELF = fileURLToPath(import.meta.url);
 
-const RECORD = Buffer.from('\nevent: record\n');
+/** The query of the stream followed (what the console asks for). */
+const QUERY = process.env.BENCH_EVENTS_QUERY ?? 'batch=true';
+/** Bytes that start each record: its event (one per record), or its line in a batch's array. */
+const RECORD_EVENT = Buffer.from('\nevent: record\n');
+const RECORD_LINE = Buffer.from('{"seq":');
 const ID = Buffer.from('id: ');
 
 /** Occurrences of `pattern` in `buf`. */
@@ -28,14 +34,15 @@ function countOf(buf, pattern) {
  * bytes (no decoding, no string joins): on this 2-core machine its own CPU competes with the mock
  * and the load generator, and the cell is about what following costs the server.
  */
-function follow(adminUrl) {
+function follow(adminUrl, query) {
+  const RECORD = /(^|&)batch=true(&|$)/.test(query) ? RECORD_LINE : RECORD_EVENT;
   let events = 0;
   let bytes = 0;
   let lastId = 0;
   // The last bytes of the previous chunk: a pattern cut in two is found across the joint.
   let tail = Buffer.alloc(0);
   const keep = RECORD.length - 1;
-  const req = http.get(`${adminUrl}/events`, (res) => {
+  const req = http.get(`${adminUrl}/events${query === '' ? '' : `?${query}`}`, (res) => {
     res.on('data', (chunk) => {
       bytes += chunk.length;
       events += countOf(Buffer.concat([tail, chunk.subarray(0, keep)]), RECORD);
@@ -64,7 +71,7 @@ function follow(adminUrl) {
 
 /** Starts a follower of `adminUrl`; resolves once it listens; `stop()` resolves with its counts. */
 async function startFollower(adminUrl) {
-  const child = spawn(process.execPath, [SELF, 'follow', adminUrl], {
+  const child = spawn(process.execPath, [SELF, 'follow', adminUrl, QUERY], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let out = '';
@@ -156,6 +163,7 @@ export async function consoleFollowing(ctx) {
     delivered: median(delivered),
     errors: [...plain, ...followed].reduce((n, x) => n + x.errors, 0),
     load,
+    query: QUERY,
   };
 }
 
@@ -179,7 +187,7 @@ export function consoleReport(c) {
 ## 1 × 32 with a console following
 
 1 connection × window 32, transcript file ON, with and without a client following
-\`GET /events\` (a separate process, as the web console's browser would be), interleaved in each
+\`GET /events${c.query ? `?${c.query}` : ''}\` (a separate process, as the web console's browser would be), interleaved in each
 repetition on a fresh mock; the ratio is the median of per-repetition ratios. Load average when
 the cell started: ${c.load}.
 
@@ -191,4 +199,4 @@ the cell started: ${c.load}.
 `;
 }
 
-if (process.argv[2] === 'follow') follow(process.argv[3]);
+if (process.argv[2] === 'follow') follow(process.argv[3], process.argv[4] ?? '');

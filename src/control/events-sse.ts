@@ -29,6 +29,10 @@ export const BATCH_MS = 50;
 export const BATCH_BYTES = 256 * 1024;
 /** Records read per slice. */
 const SLICE_RECORDS = 2000;
+/** Buffers kept for the next batches, the smallest and largest size kept. */
+const POOL_BUFFERS = 4;
+const POOL_MIN_BYTES = 64 * 1024;
+const POOL_MAX_BYTES = 4 * 1024 * 1024;
 /** A stream that does not drain for this long is closed with `event: reconnect`. */
 export const STALL_MS = 10_000;
 /** Comment line sent on an idle stream this often. */
@@ -38,26 +42,41 @@ export const MAX_STREAMS = 32;
 /** `retry:` sent to EventSource clients (ms). */
 export const RETRY_MS = 1000;
 
-const HEAD = /^\{"seq":(\d+),"ts":"[^"]*","kind":"([a-z-]+)"(?:,"session":"([^"]*)")?/;
 /** `id: ` and `\nevent: record\ndata: `: around the seq, before each record line. */
 const ID_OPEN = Buffer.from('id: ', 'latin1');
 const EVENT_DATA = Buffer.from('\nevent: record\ndata: ', 'latin1');
-/** Bytes an event adds to its line besides the seq digits (prefix and the blank line). */
-const EVENT_OVERHEAD = ID_OPEN.length + EVENT_DATA.length + 2;
 /** Longest seq copied from the line as it is (safe integers; longer ones are formatted). */
 const MAX_SEQ_DIGITS = 15;
-/** `HEAD` looks at this many characters; the byte scan falls back to it past as many bytes. */
+/** Longest `id:` value written (a seq formatted by `String`). */
+const MAX_ID_LENGTH = 24;
+/**
+ * Most bytes a per-record event adds to its line: `id: `, the id, `\nevent: record\ndata: ` and
+ * the blank line's newline (the line's own newline ends the `data:` line).
+ */
+const MAX_EVENT_OVERHEAD = ID_OPEN.length + MAX_ID_LENGTH + EVENT_DATA.length + 1;
+/** The head of a record line is read within this many bytes; past them it is parsed. */
 const HEAD_SPAN = 200;
 
 const TS_KEY = Buffer.from(',"ts":"', 'latin1');
 const KIND_KEY = Buffer.from('","kind":"', 'latin1');
 const SESSION_KEY = Buffer.from(',"session":"', 'latin1');
 
-/** True when `line` holds `bytes` at `pos` (compared byte by byte: no native call). */
-function bytesAt(line: Buffer, pos: number, bytes: Buffer): boolean {
-  if (pos + bytes.length > line.length) return false;
-  for (let i = 0; i < bytes.length; i++) if (line[pos + i] !== bytes[i]) return false;
+/** True when `buf` holds `bytes` at `pos`, before `limit` (compared byte by byte: no native call). */
+function bytesAt(buf: Buffer, pos: number, bytes: Buffer, limit: number): boolean {
+  if (pos + bytes.length > limit) return false;
+  for (let i = 0; i < bytes.length; i++) if (buf[pos + i] !== bytes[i]) return false;
   return true;
+}
+
+/** True when `buf[start, end)` equals one of `list` (byte by byte). */
+function equalsAny(buf: Buffer, start: number, end: number, list: readonly Buffer[]): boolean {
+  const n = end - start;
+  next: for (const b of list) {
+    if (b.length !== n) continue;
+    for (let i = 0; i < n; i++) if (buf[start + i] !== b[i]) continue next;
+    return true;
+  }
+  return false;
 }
 
 /**
@@ -92,52 +111,248 @@ function digitsValue(line: Buffer, from: number, to: number): number {
   return n;
 }
 
-/** What the filters need of a record line, read from its head. */
+/** Where the kind and the session of a record line are (offsets in its buffer). */
 interface LineHead {
-  seq: number;
-  kind: string;
-  session: string | undefined;
+  kindStart: number;
+  kindEnd: number;
+  /** -1: the record has no session. */
+  sessionStart: number;
+  sessionEnd: number;
 }
 
 /**
- * The head of a record line `{"seq":N,"ts":"…","kind":"…"(,"session":"…")?` read off the bytes
- * (the recorder writes these keys first, in this order): what {@link HEAD} would match, or
- * undefined when only it (or a parse) can tell.
+ * Reads the head `{"seq":N,"ts":"…","kind":"…"(,"session":"…")?` of the line `buf[start, end)`
+ * off its bytes (the recorder writes these keys first, in this order; `afterSeq` is the offset
+ * after the seq digits): false when only a parse can tell (another key order, an escaped
+ * session, a head longer than {@link HEAD_SPAN}).
  */
-function headOf(line: Buffer, afterSeq: number, seq: number, out: LineHead): boolean {
-  const limit = Math.min(line.length, HEAD_SPAN);
-  if (afterSeq - 7 > MAX_SEQ_DIGITS) return false;
-  if (!bytesAt(line, afterSeq, TS_KEY)) return false;
-  let i = line.indexOf(0x22, afterSeq + TS_KEY.length);
-  if (i < 0 || i >= limit || !bytesAt(line, i, KIND_KEY)) return false;
+function headOf(buf: Buffer, start: number, end: number, afterSeq: number, out: LineHead): boolean {
+  const limit = Math.min(end, start + HEAD_SPAN);
+  if (!bytesAt(buf, afterSeq, TS_KEY, limit)) return false;
+  let i = afterSeq + TS_KEY.length;
+  while (i < limit && buf[i] !== 0x22) i++;
+  if (!bytesAt(buf, i, KIND_KEY, limit)) return false;
   const kindStart = i + KIND_KEY.length;
   i = kindStart;
   while (i < limit) {
-    const c = line[i] ?? 0;
+    const c = buf[i] ?? 0;
     if (!((c >= 0x61 && c <= 0x7a) || c === 0x2d)) break;
     i++;
   }
-  if (i === kindStart || i >= limit || line[i] !== 0x22) return false;
-  out.seq = seq;
-  out.kind = line.toString('latin1', kindStart, i);
-  out.session = undefined;
+  if (i === kindStart || i >= limit || buf[i] !== 0x22) return false;
+  out.kindStart = kindStart;
+  out.kindEnd = i;
+  out.sessionStart = -1;
+  out.sessionEnd = -1;
   i++;
-  if (bytesAt(line, i, SESSION_KEY)) {
+  if (bytesAt(buf, i, SESSION_KEY, limit)) {
     const sessionStart = i + SESSION_KEY.length;
-    const close = line.indexOf(0x22, sessionStart);
-    // Past the span the regex could not have matched the session: let it decide.
-    if (close < 0 || close >= limit) return false;
-    out.session = line.toString('utf8', sessionStart, close);
+    i = sessionStart;
+    while (i < limit && buf[i] !== 0x22) {
+      if (buf[i] === 0x5c) return false; // an escape: the parse decodes it
+      i++;
+    }
+    if (i >= limit) return false;
+    out.sessionStart = sessionStart;
+    out.sessionEnd = i;
   }
   return true;
 }
 
-interface Stream {
+/** The filters of a stream, as strings (for parsed records) and as UTF-8 bytes (for lines). */
+interface Filters {
+  readonly kinds: ReadonlySet<string> | undefined;
+  readonly sessions: ReadonlySet<string> | undefined;
+  readonly kindBytes: readonly Buffer[] | undefined;
+  readonly sessionBytes: readonly Buffer[] | undefined;
+}
+
+/**
+ * True when the record line `buf[start, end)` passes the filters (`afterSeq`: the offset after
+ * its seq digits, -1 when it has none). `head` is scratch.
+ */
+function passes(
+  f: Filters,
+  buf: Buffer,
+  start: number,
+  end: number,
+  afterSeq: number,
+  head: LineHead,
+): boolean {
+  if (afterSeq >= 0 && headOf(buf, start, end, afterSeq, head)) {
+    if (f.kindBytes !== undefined && !equalsAny(buf, head.kindStart, head.kindEnd, f.kindBytes)) {
+      return false;
+    }
+    return (
+      f.sessionBytes === undefined ||
+      head.sessionStart < 0 ||
+      equalsAny(buf, head.sessionStart, head.sessionEnd, f.sessionBytes)
+    );
+  }
+  const rec = JSON.parse(buf.toString('utf8', start, end)) as { kind: string; session?: unknown };
+  if (f.kinds !== undefined && !f.kinds.has(rec.kind)) return false;
+  return (
+    f.sessions === undefined || typeof rec.session !== 'string' || f.sessions.has(rec.session)
+  );
+}
+
+/** The seq of a record line without the `{"seq":N` head (parsed). */
+function parsedSeq(buf: Buffer, start: number, end: number): number {
+  return (JSON.parse(buf.toString('utf8', start, end)) as { seq: number }).seq;
+}
+
+/** Buffers the batches are framed in, used again once written (no fresh memory per batch). */
+class BufferPool {
+  private readonly free: Buffer[] = [];
+
+  /** A Buffer of `size` bytes (its contents are garbage). */
+  take(size: number): Buffer {
+    for (let i = 0; i < this.free.length; i++) {
+      const b = this.free[i];
+      if (b !== undefined && b.length >= size) {
+        this.free.splice(i, 1);
+        return b.subarray(0, size);
+      }
+    }
+    return Buffer.allocUnsafe(Math.max(size, POOL_MIN_BYTES)).subarray(0, size);
+  }
+
+  /**
+   * Takes back the Buffer from {@link take} that `view` (a batch framed in it) starts, once
+   * nothing refers to it any more.
+   */
+  give(view: Buffer): void {
+    // take() never hands out a slice of Node's shared pool (it asks for 64 KiB at least).
+    if (view.byteOffset !== 0 || view.buffer.byteLength > POOL_MAX_BYTES) return;
+    const buf = Buffer.from(view.buffer, 0, view.buffer.byteLength);
+    if (this.free.length >= POOL_BUFFERS) this.free.shift();
+    this.free.push(buf);
+  }
+
+  clear(): void {
+    this.free.length = 0;
+  }
+}
+
+/**
+ * Copies the record lines of `chunks` (each ending with a newline) into a new Buffer of
+ * `capacity` bytes at `offset`: the events are then framed in place, front to back, each line
+ * moved at most once (`copyWithin`: no view, no allocation per line) to just after its framing.
+ * Lines only move towards the front, and the room left before them is at least all the framing
+ * written before them, so what is still to read is never overwritten.
+ */
+function copyLines(
+  pool: BufferPool,
+  chunks: readonly Buffer[],
+  capacity: number,
+  offset: number,
+): Buffer {
+  const out = pool.take(capacity);
+  let at = offset;
+  for (const c of chunks) at += c.copy(out, at);
+  return out;
+}
+
+/**
+ * Per-record events (`id: SEQ`, `event: record`, `data: LINE`) of the `count` lines in `chunks`
+ * that pass the filters; undefined when none does.
+ */
+function recordEvents(
+  pool: BufferPool,
+  f: Filters | undefined,
+  chunks: readonly Buffer[],
+  bytes: number,
+  count: number,
+  head: LineHead,
+): Buffer | undefined {
+  const capacity = bytes + count * MAX_EVENT_OVERHEAD;
+  const buf = copyLines(pool, chunks, capacity, capacity - bytes);
+  let at = 0;
+  let read = capacity - bytes;
+  while (read < capacity) {
+    const nl = buf.indexOf(0x0a, read);
+    const lineStart = read;
+    const end = nl < 0 ? capacity : nl;
+    read = end + 1;
+    if (end === lineStart) continue;
+    const digitsEnd = seqEnd(buf, lineStart, end);
+    if (f !== undefined && !passes(f, buf, lineStart, end, digitsEnd, head)) continue;
+    // Digits as JSON writes them (no leading zero, a safe integer) are the `id:` as they are.
+    const digits = digitsEnd - lineStart - 7;
+    const copyDigits =
+      digitsEnd >= 0 && digits <= MAX_SEQ_DIGITS && (digits === 1 || buf[lineStart + 7] !== 0x30);
+    // The short pieces byte by byte (a Buffer copy costs a view per call).
+    for (const b of ID_OPEN) buf[at++] = b;
+    if (copyDigits) {
+      for (let i = lineStart + 7; i < digitsEnd; i++) buf[at++] = buf[i] ?? 0;
+    } else {
+      const seq =
+        digitsEnd >= 0 && digits <= MAX_SEQ_DIGITS
+          ? digitsValue(buf, lineStart + 7, digitsEnd)
+          : parsedSeq(buf, lineStart, end);
+      const id = String(seq).slice(0, MAX_ID_LENGTH);
+      at += buf.write(id, at, 'latin1');
+    }
+    for (const b of EVENT_DATA) buf[at++] = b;
+    buf.copyWithin(at, lineStart, end);
+    at += end - lineStart;
+    buf[at++] = 0x0a;
+    buf[at++] = 0x0a;
+  }
+  return at === 0 ? undefined : buf.subarray(0, at);
+}
+
+/**
+ * One `records` event (`id: LAST`, `event: records`, `data: [LINE,LINE,…]`): the lines in
+ * `chunks` that pass the filters as one JSON array, on one `data:` line (a record line holds no
+ * newline, so each line's newline becomes the comma). `last` is the seq the batch ends at.
+ * Undefined when no line passes.
+ */
+function batchEvent(
+  pool: BufferPool,
+  f: Filters | undefined,
+  chunks: readonly Buffer[],
+  bytes: number,
+  last: number,
+  head: LineHead,
+): Buffer | undefined {
+  const open = `id: ${last}\nevent: records\ndata: [`;
+  // The header, the lines where they stay (unfiltered) or move to (filtered), `]` over the
+  // last newline, then the blank line.
+  const capacity = open.length + bytes + 2;
+  const buf = copyLines(pool, chunks, capacity, open.length);
+  buf.write(open, 0, 'latin1');
+  let at = open.length;
+  let read = at;
+  const stop = capacity - 2;
+  while (read < stop) {
+    const nl = buf.indexOf(0x0a, read);
+    const lineStart = read;
+    const end = nl < 0 || nl >= stop ? stop : nl;
+    read = end + 1;
+    if (end === lineStart) continue;
+    if (f !== undefined && !passes(f, buf, lineStart, end, seqEnd(buf, lineStart, end), head)) {
+      continue;
+    }
+    if (at !== lineStart) buf.copyWithin(at, lineStart, end);
+    at += end - lineStart;
+    buf[at++] = 0x2c; // ,
+  }
+  if (at === open.length) return undefined;
+  buf[at - 1] = 0x5d; // ]
+  buf[at++] = 0x0a;
+  buf[at++] = 0x0a;
+  return buf.subarray(0, at);
+}
+
+interface Stream extends Filters {
   readonly res: http.ServerResponse;
   /** Seq of the last record sent (or skipped by the filters). */
   after: number;
-  readonly kinds: ReadonlySet<string> | undefined;
-  readonly sessions: ReadonlySet<string> | undefined;
+  /** One `records` event per batch (`?batch=true`) instead of one `record` event per record. */
+  readonly batch: boolean;
+  /** Set when a filter is. */
+  readonly filtered: boolean;
   /** Set while waiting for `drain`: when it started. */
   stalledSince: number | undefined;
   lastWrite: number;
@@ -166,7 +381,8 @@ export class EventHub {
   private readonly batchBytes: number;
   private readonly maxStreams: number;
   /** Scratch of the filters (one record head at a time). */
-  private readonly head: LineHead = { seq: 0, kind: '', session: undefined };
+  private readonly pool = new BufferPool();
+  private readonly head: LineHead = { kindStart: 0, kindEnd: 0, sessionStart: -1, sessionEnd: -1 };
 
   constructor(mock: MockSmsc, options: EventHubOptions = {}) {
     this.mock = mock;
@@ -183,7 +399,11 @@ export class EventHub {
 
   /** Opens a stream for `GET /events`. */
   open(r: RouteRequest<unknown>): void {
-    checkQueryKeys(r.query, ['kind', 'session', 'since']);
+    checkQueryKeys(r.query, ['kind', 'session', 'since', 'batch']);
+    const batch = queryOne(r.query, 'batch') ?? 'false';
+    if (batch !== 'true' && batch !== 'false') {
+      throw invalidQuery(`"batch" must be true or false (got ${JSON.stringify(batch)})`);
+    }
     const kinds = list(queryOne(r.query, 'kind'));
     for (const k of kinds ?? []) {
       if (!isRecordKind(k)) {
@@ -226,8 +446,12 @@ export class EventHub {
     const stream: Stream = {
       res,
       after: from,
+      batch: batch === 'true',
+      filtered: kinds !== undefined || sessions !== undefined,
       kinds: kinds === undefined ? undefined : new Set(kinds),
       sessions: sessions === undefined ? undefined : new Set(sessions),
+      kindBytes: kinds?.map((k) => Buffer.from(k, 'utf8')),
+      sessionBytes: sessions?.map((k) => Buffer.from(k, 'utf8')),
       stalledSince: undefined,
       lastWrite: Date.now(),
       checkTruncated: true,
@@ -255,6 +479,7 @@ export class EventHub {
   private stop(): void {
     if (this.timer !== undefined) clearInterval(this.timer);
     this.timer = undefined;
+    this.pool.clear();
   }
 
   private tick(): void {
@@ -271,124 +496,68 @@ export class EventHub {
   /** Writes what is new for `s` (one batch); true when something was written. */
   private pump(s: Stream): boolean {
     if (s.closed || s.stalledSince !== undefined) return false;
-    // Buffers all the way: the kept JSONL bytes are copied as they are into one Buffer per page,
-    // never decoded, the seq of `id:` copied from the line's own digits.
-    const out: Buffer[] = [];
-    let size = 0;
     s.behind = false;
+    let notice: Buffer | undefined;
     if (s.checkTruncated) {
       s.checkTruncated = false;
       if (this.mock.truncatedSince(s.after)) {
         const first = this.mock.transcriptLines(s.after, { all: true, limit: 1 });
         const seq = first.count > 0 ? first.lastSeq : this.mock.lastSeq + 1;
-        const text = `event: truncated\ndata: ${JSON.stringify({ from: seq })}\n\n`;
-        out.push(Buffer.from(text));
-        size += out[0]?.length ?? 0;
+        notice = Buffer.from(`event: truncated\ndata: ${JSON.stringify({ from: seq })}\n\n`);
       }
     }
-    while (this.mock.lastSeq > s.after) {
-      if (size >= this.batchBytes) {
+    // The slices of the kept JSONL (nothing parsed or copied yet) up to the batch size, then
+    // framed into one Buffer: one copy of the kept bytes, one write.
+    const chunks: Buffer[] = [];
+    let bytes = 0;
+    let count = 0;
+    let last = s.after;
+    while (this.mock.lastSeq > last) {
+      if (bytes >= this.batchBytes) {
         s.behind = true;
         break;
       }
-      const page = this.mock.transcriptLines(s.after, { all: true, limit: SLICE_RECORDS });
+      const page = this.mock.transcriptLines(last, { all: true, limit: SLICE_RECORDS });
       if (page.count === 0) {
-        s.after = this.mock.lastSeq;
+        last = this.mock.lastSeq;
         break;
       }
-      const events = this.events(s, page.chunks, page.count);
-      if (events.length > 0) out.push(events);
-      size += events.length;
-      s.after = page.lastSeq;
+      for (const c of page.chunks) {
+        chunks.push(c);
+        bytes += c.length;
+      }
+      count += page.count;
+      last = page.lastSeq;
       if (!page.more) break;
     }
-    const first = out[0];
-    if (first === undefined) return false;
-    this.write(s, out.length === 1 ? first : Buffer.concat(out, size));
+    s.after = last;
+    const filters = s.filtered ? s : undefined;
+    let body: Buffer | undefined;
+    if (count > 0) {
+      body = s.batch
+        ? batchEvent(this.pool, filters, chunks, bytes, last, this.head)
+        : recordEvents(this.pool, filters, chunks, bytes, count, this.head);
+    }
+    if (notice !== undefined) {
+      const framed = body;
+      body = framed === undefined ? notice : Buffer.concat([notice, framed]);
+      if (framed !== undefined) this.pool.give(framed);
+    }
+    if (body === undefined) return false;
+    this.write(s, body, notice === undefined);
     return true;
   }
 
-  /** The events of the `count` record lines in `chunks` that pass the filters of `s`. */
-  private events(s: Stream, chunks: readonly Buffer[], count: number): Buffer {
-    let capacity = count * (EVENT_OVERHEAD + MAX_SEQ_DIGITS + 1);
-    for (const chunk of chunks) capacity += chunk.length;
-    let buf = Buffer.allocUnsafe(capacity);
-    let at = 0;
-    const filtered = s.kinds !== undefined || s.sessions !== undefined;
-    const head = this.head;
-    for (const chunk of chunks) {
-      let start = 0;
-      while (start < chunk.length) {
-        const nl = chunk.indexOf(0x0a, start);
-        const end = nl < 0 ? chunk.length : nl;
-        const lineStart = start;
-        start = end + 1;
-        if (end === lineStart) continue;
-        const digitsEnd = seqEnd(chunk, lineStart, end);
-        // Digits as JSON writes them (no leading zero, a safe integer) are the `id:` as is.
-        const digits = digitsEnd - lineStart - 7;
-        let copyDigits = digits > 0 && digits <= MAX_SEQ_DIGITS;
-        if (copyDigits && digits > 1 && chunk[lineStart + 7] === 0x30) copyDigits = false;
-        let seq = -1;
-        if (filtered || digitsEnd < 0) {
-          const line = chunk.subarray(lineStart, end);
-          if (
-            digitsEnd < 0 ||
-            !headOf(line, digitsEnd - lineStart, digitsValue(chunk, lineStart + 7, digitsEnd), head)
-          ) {
-            copyDigits = false;
-            const m = HEAD.exec(line.toString('utf8', 0, Math.min(line.length, HEAD_SPAN)));
-            if (m !== null) {
-              head.seq = Number(m[1]);
-              head.kind = m[2] ?? '';
-              head.session = m[3];
-            } else {
-              const rec = JSON.parse(line.toString('utf8')) as {
-                seq: number;
-                kind: string;
-                session?: string;
-              };
-              head.seq = rec.seq;
-              head.kind = rec.kind;
-              head.session = rec.session;
-            }
-          }
-          seq = head.seq;
-          if (s.kinds !== undefined && !s.kinds.has(head.kind)) continue;
-          if (
-            s.sessions !== undefined &&
-            head.session !== undefined &&
-            !s.sessions.has(head.session)
-          ) {
-            continue;
-          }
-        } else if (!copyDigits) {
-          seq = digitsValue(chunk, lineStart + 7, digitsEnd);
-        }
-        const id = copyDigits ? undefined : Buffer.from(String(seq), 'latin1');
-        const need = EVENT_OVERHEAD + (id?.length ?? digits) + (end - lineStart);
-        if (at + need > buf.length) {
-          const bigger = Buffer.allocUnsafe(Math.max(buf.length * 2, at + need));
-          buf.copy(bigger, 0, 0, at);
-          buf = bigger;
-        }
-        // The short pieces byte by byte (a Buffer copy costs a view per call), the line at once.
-        for (const b of ID_OPEN) buf[at++] = b;
-        if (id === undefined)
-          for (let i = lineStart + 7; i < digitsEnd; i++) buf[at++] = chunk[i] ?? 0;
-        else at += id.copy(buf, at);
-        for (const b of EVENT_DATA) buf[at++] = b;
-        at += chunk.copy(buf, at, lineStart, end);
-        buf[at++] = 0x0a;
-        buf[at++] = 0x0a;
-      }
-    }
-    return buf.subarray(0, at);
-  }
-
-  private write(s: Stream, text: string | Buffer): void {
+  /** Writes to `s`; a framed batch (`pooled`) goes back to the pool once the socket has it. */
+  private write(s: Stream, text: string | Buffer, pooled = false): void {
     s.lastWrite = Date.now();
-    if (s.res.write(text)) return;
+    const done =
+      pooled && typeof text !== 'string'
+        ? (error?: Error | null): void => {
+            if (error === undefined || error === null) this.pool.give(text);
+          }
+        : undefined;
+    if (s.res.write(text, done)) return;
     s.stalledSince = Date.now();
     s.res.once('drain', () => {
       s.stalledSince = undefined;
