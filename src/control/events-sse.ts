@@ -191,9 +191,7 @@ function passes(
   }
   const rec = JSON.parse(buf.toString('utf8', start, end)) as { kind: string; session?: unknown };
   if (f.kinds !== undefined && !f.kinds.has(rec.kind)) return false;
-  return (
-    f.sessions === undefined || typeof rec.session !== 'string' || f.sessions.has(rec.session)
-  );
+  return f.sessions === undefined || typeof rec.session !== 'string' || f.sessions.has(rec.session);
 }
 
 /** The seq of a record line without the `{"seq":N` head (parsed). */
