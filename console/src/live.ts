@@ -1,6 +1,6 @@
 /**
- * Keeps the store current: a global `GET /events` stream of the rare records (resumed with
- * `Last-Event-ID` after any drop), and, while the page is visible, `GET /stats` and
+ * Keeps the store current: a global `GET /events` stream of the rare records (in batches, resumed
+ * with `Last-Event-ID` after any drop), and, while the page is visible, `GET /stats` and
  * `GET /sessions` about once a second. A hidden tab polls nothing.
  */
 import type { SessionList, StatsRates } from '../../src/control/inbox-types.js';
@@ -82,17 +82,26 @@ async function pollLoop(signal: AbortSignal): Promise<void> {
   }
 }
 
-/** Parses a `record` event into a transcript record (undefined for anything else). */
-export function recordOf(event: { event: string; data: string }): TranscriptRecord | undefined {
-  if (event.event !== 'record' && event.event !== 'message') return undefined;
+/**
+ * The transcript records of an event: the one of a `record` event, the array of a `records`
+ * event (`?batch=true`, what the console asks for); none for anything else.
+ */
+export function recordsOf(event: { event: string; data: string }): TranscriptRecord[] {
+  if (event.event !== 'record' && event.event !== 'records' && event.event !== 'message') return [];
+  let parsed: unknown;
   try {
-    const r = JSON.parse(event.data) as Partial<TranscriptRecord>;
-    return typeof r.seq === 'number' && typeof r.kind === 'string'
-      ? (r as TranscriptRecord)
-      : undefined;
+    parsed = JSON.parse(event.data);
   } catch {
-    return undefined;
+    return [];
   }
+  const list: unknown[] = event.event === 'records' && Array.isArray(parsed) ? parsed : [parsed];
+  return list.filter(isRecord);
+}
+
+function isRecord(r: unknown): r is TranscriptRecord {
+  if (typeof r !== 'object' || r === null) return false;
+  const { seq, kind } = r as { seq?: unknown; kind?: unknown };
+  return typeof seq === 'number' && typeof kind === 'string';
 }
 
 /** Starts following; abort the signal to stop. */
@@ -107,15 +116,15 @@ export async function startLive(signal: AbortSignal): Promise<void> {
   }
   void pollLoop(signal);
   await followEvents(
-    `/events?kind=${GLOBAL_KINDS.join(',')}`,
+    `/events?batch=true&kind=${GLOBAL_KINDS.join(',')}`,
     {
       onEvent(e) {
-        const r = recordOf(e);
-        if (r === undefined) return;
-        store.apply(r);
-        if (r.kind === 'session-open' || r.kind === 'session-close') {
-          refreshSessions().catch(() => undefined);
+        let sessions = false;
+        for (const r of recordsOf(e)) {
+          store.apply(r);
+          if (r.kind === 'session-open' || r.kind === 'session-close') sessions = true;
         }
+        if (sessions) refreshSessions().catch(() => undefined);
       },
       onOpen() {
         store.setConnection('live');

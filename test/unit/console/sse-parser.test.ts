@@ -3,6 +3,7 @@
  * chunks and line endings, comments and multi-line data, as the SSE format defines them.
  */
 import { expect } from 'chai';
+import { recordsOf } from '../../../console/src/live.js';
 import { SseParser } from '../../../console/src/sse.js';
 
 describe('console SseParser', () => {
@@ -52,5 +53,29 @@ describe('console SseParser', () => {
     const p = new SseParser();
     expect(p.push('id: 40\n\n')).to.deep.equal([]);
     expect(p.lastId).to.equal('40');
+  });
+});
+
+describe('console recordsOf', () => {
+  const a = { seq: 7, ts: '2026-01-01T00:00:00.000Z', kind: 'reset', epoch: 1 };
+  const b = { seq: 9, ts: '2026-01-01T00:00:00.000Z', kind: 'session-open', session: 'c1' };
+
+  it('reads the record of a record event and the records of a batch (records event)', () => {
+    expect(recordsOf({ event: 'record', data: JSON.stringify(a) })).to.deep.equal([a]);
+    const p = new SseParser();
+    const [e] = p.push(`id: 9\nevent: records\ndata: ${JSON.stringify([a, b])}\n\n`);
+    expect(recordsOf(e!)).to.deep.equal([a, b]);
+    expect(p.lastId).to.equal('9');
+  });
+
+  it('gives nothing for other events, bad JSON or what is not a record', () => {
+    expect(recordsOf({ event: 'hello', data: '{"lastSeq":1,"epoch":0,"from":1}' })).to.deep.equal(
+      [],
+    );
+    expect(recordsOf({ event: 'records', data: '[{"seq":1' })).to.deep.equal([]);
+    expect(
+      recordsOf({ event: 'records', data: `[${JSON.stringify(a)},{"seq":"x"},3]` }),
+    ).to.deep.equal([a]);
+    expect(recordsOf({ event: 'record', data: '[1]' })).to.deep.equal([]);
   });
 });
