@@ -4,8 +4,9 @@
  * `GET /sessions` about once a second. A hidden tab polls nothing.
  */
 import type { SessionList, StatsRates } from '../../src/control/inbox-types.js';
-import type { RecordKind, TranscriptRecord } from '../../src/transcript/record.js';
+import type { RecordKind } from '../../src/transcript/record.js';
 import { api, ApiError, errorMessage } from './api.js';
+import { recordsOf } from './records.js';
 import { followEvents } from './sse.js';
 import { store } from './store.js';
 
@@ -80,28 +81,6 @@ async function pollLoop(signal: AbortSignal): Promise<void> {
     }
     await new Promise((r) => setTimeout(r, POLL_MS));
   }
-}
-
-/**
- * The transcript records of an event: the one of a `record` event, the array of a `records`
- * event (`?batch=true`, what the console asks for); none for anything else.
- */
-export function recordsOf(event: { event: string; data: string }): TranscriptRecord[] {
-  if (event.event !== 'record' && event.event !== 'records' && event.event !== 'message') return [];
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(event.data);
-  } catch {
-    return [];
-  }
-  const list: unknown[] = event.event === 'records' && Array.isArray(parsed) ? parsed : [parsed];
-  return list.filter(isRecord);
-}
-
-function isRecord(r: unknown): r is TranscriptRecord {
-  if (typeof r !== 'object' || r === null) return false;
-  const { seq, kind } = r as { seq?: unknown; kind?: unknown };
-  return typeof seq === 'number' && typeof kind === 'string';
 }
 
 /** Starts following; abort the signal to stop. */

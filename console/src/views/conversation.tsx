@@ -7,7 +7,7 @@ import type { ComponentChildren } from 'preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import type { TranscriptRecord } from '../../../src/transcript/record.js';
 import { clock, useStore } from '../hooks.js';
-import { recordsOf } from '../live.js';
+import { recordsOf } from '../records.js';
 import { followEvents } from '../sse.js';
 import { ladderRows, type LadderRow } from '../ladder.js';
 import { navigate } from '../route.js';

@@ -3,7 +3,7 @@
  * chunks and line endings, comments and multi-line data, as the SSE format defines them.
  */
 import { expect } from 'chai';
-import { recordsOf } from '../../../console/src/live.js';
+import { recordsOf } from '../../../console/src/records.js';
 import { SseParser } from '../../../console/src/sse.js';
 
 describe('console SseParser', () => {
@@ -53,6 +53,20 @@ describe('console SseParser', () => {
     const p = new SseParser();
     expect(p.push('id: 40\n\n')).to.deep.equal([]);
     expect(p.lastId).to.equal('40');
+  });
+  it('reads a batch of many records arriving in small chunks once, not again per chunk', () => {
+    const record = JSON.stringify({ seq: 1, kind: 'frame', text: 'y'.repeat(300) });
+    const data = `[${Array.from({ length: 12_000 }, () => record).join(',')}]`;
+    const text = `id: 9\r\nevent: records\r\ndata: ${data}\r\n\r\n`;
+    const p = new SseParser();
+    const events = [];
+    const t0 = performance.now();
+    for (let at = 0; at < text.length; at += 8192)
+      events.push(...p.push(text.slice(at, at + 8192)));
+    const ms = performance.now() - t0;
+    expect(events).to.deep.equal([{ id: '9', event: 'records', data }]);
+    // 4 MB in 500 chunks: looked at once it takes milliseconds; re-read per chunk, seconds.
+    expect(ms).to.be.lessThan(1000);
   });
 });
 
