@@ -568,7 +568,10 @@ export class EventHub {
     const done =
       pooled && typeof text !== 'string'
         ? (error?: Error | null): void => {
-            if (error === undefined || error === null) this.pool.give(text);
+            // Nothing is kept once the last stream closed.
+            if ((error === undefined || error === null) && this.streams.size > 0) {
+              this.pool.give(text);
+            }
           }
         : undefined;
     if (s.res.write(text, done)) return;
