@@ -387,6 +387,7 @@ describe('GET /events (Server-Sent Events)', () => {
         lastSeq: last,
         epoch: 0,
         transcriptLines: (since: number, o: { limit: number }) => sink.linesAfter(since, o.limit),
+        transcriptBytes: (since: number, max: number) => sink.bytesAfter(since, max),
         truncatedSince: () => false,
       } as unknown as MockSmsc;
       const out: Buffer[] = [];
