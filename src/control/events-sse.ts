@@ -10,7 +10,8 @@
  * What one batch costs: the kept bytes are copied once into a pooled Buffer and framed there in
  * place (per record, a few bytes written and the line moved with `copyWithin`; in a batch, each
  * line's newline becomes a comma), filters read off the bytes of each line's head: no string,
- * view or allocation per record. Then one write.
+ * view or allocation per record. Then one write. An unfiltered batch asks the ring for whole-line
+ * byte ranges (`transcriptBytes`), which it finds without reading each line.
  *
  * Never buffered without bound: about {@link BATCH_BYTES} at most are written per turn (the
  * slices of records read are sized to fill it), and nothing more while the socket has not
