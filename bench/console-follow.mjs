@@ -4,7 +4,7 @@
 //
 // Registered in bench/run.mjs (`--only console`). The follower is a separate process, as a
 // browser would be: `node bench/console-follow.mjs follow ADMIN_URL [QUERY]` reads the event
-// stream and, on SIGTERM, prints {"events","lastId","bytes"} (events = records received) and
+// stream and, on SIGTERM, prints {"events","lastId","bytes","cpuMs"} (events = records received) and
 // exits. It asks for what the console asks for: `GET /events?batch=true` (one `records` event
 // per batch); BENCH_EVENTS_QUERY= (empty) measures the default one-event-per-record stream.
 import { spawn } from 'node:child_process';
@@ -42,7 +42,9 @@ function follow(adminUrl, query) {
   // The last bytes of the previous chunk: a pattern cut in two is found across the joint.
   let tail = Buffer.alloc(0);
   const keep = RECORD.length - 1;
+  let cpu0;
   const req = http.get(`${adminUrl}/events${query === '' ? '' : `?${query}`}`, (res) => {
+    cpu0 = process.cpuUsage();
     res.on('data', (chunk) => {
       bytes += chunk.length;
       events += countOf(Buffer.concat([tail, chunk.subarray(0, keep)]), RECORD);
@@ -63,7 +65,9 @@ function follow(adminUrl, query) {
     process.exit(1);
   });
   process.on('SIGTERM', () => {
-    process.stdout.write(`${JSON.stringify({ events, lastId, bytes })}\n`);
+    const cpu = process.cpuUsage(cpu0);
+    const cpuMs = (cpu.user + cpu.system) / 1000;
+    process.stdout.write(`${JSON.stringify({ events, lastId, bytes, cpuMs })}\n`);
     process.exit(0);
   });
   process.stdout.write('following\n');
@@ -117,6 +121,8 @@ export async function consoleFollowing(ctx) {
   const followed = [];
   const ratios = [];
   const delivered = [];
+  const followerUs = [];
+  const followerBytes = [];
   for (let rep = 0; rep < reps; rep++) {
     const server = await start(
       'mock-console',
@@ -134,6 +140,9 @@ export async function consoleFollowing(ctx) {
       await new Promise((r) => setTimeout(r, 300));
       const got = await follower.stop();
       delivered.push(got.events / Math.max(1, after - before));
+      // What reading the stream cost the follower (from its first response byte on), per record.
+      followerUs.push((got.cpuMs * 1000) / Math.max(1, got.events));
+      followerBytes.push(got.bytes / Math.max(1, got.events));
       return m;
     };
     // Alternate which goes first, so neither always meets a warmer or a fuller process.
@@ -161,6 +170,8 @@ export async function consoleFollowing(ctx) {
     plainP99: median(plain.map((x) => x.p99)),
     ratio: median(ratios),
     delivered: median(delivered),
+    followerUsPerRecord: median(followerUs),
+    bytesPerRecord: median(followerBytes),
     errors: [...plain, ...followed].reduce((n, x) => n + x.errors, 0),
     load,
     query: QUERY,
@@ -196,6 +207,7 @@ the cell started: ${c.load}.
 | 1 × 32 with a console following | ≥ 0.90 × without (≤ 10 % loss) | ${c.ratio.toFixed(2)}×: ${f0(c.followed)}/s, ${f2(c.followedUs)} µs/submit vs ${f0(c.plain)}/s, ${f2(c.plainUs)} µs/submit | ${met ? 'met' : '**not met**'} |
 | records the follower received | all of them | ${(Math.min(1, c.delivered) * 100).toFixed(1)} % | ${c.delivered >= 0.999 ? 'met' : '**not met**'} |
 | p99 latency, followed / not | – | ${f2(c.followedP99)} ms / ${f2(c.plainP99)} ms | – |
+| stream bytes per record; follower CPU per record | – | ${f0(c.bytesPerRecord)} B; ${f2(c.followerUsPerRecord)} µs | – |
 `;
 }
 
