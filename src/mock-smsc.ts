@@ -59,7 +59,7 @@ import {
   type TranscriptRecord,
   type TranscriptSink,
 } from './transcript/index.js';
-import { offsetClock, systemClock, type Clock } from './util/clock.js';
+import { offsetClock, systemClock, turnClock, type Clock } from './util/clock.js';
 import { ClientJudge, DEFAULT_LEVELS, type Severity } from './judge/index.js';
 import { FindingStore, type FindingCount } from './judge/store.js';
 import type { FindingRecord } from './transcript/record.js';
@@ -236,7 +236,15 @@ export class MockSmsc extends EventEmitter<MockSmscEvents> {
   private readonly recorder: TranscriptRecorder;
   /** The client judge's findings (docs/judge.md). */
   private readonly findingStore = new FindingStore();
-  private readonly memory: MemorySink;
+  private readonly memorySink: MemorySink;
+  /**
+   * The in-memory transcript, once the events a session holds until its answers are written
+   * have been recorded (a read from inside an event handler sees them).
+   */
+  private get memory(): MemorySink {
+    this.server.flushHeldEvents();
+    return this.memorySink;
+  }
   private readonly fileSink: FileSink | undefined;
   private watcher: ScenarioWatcher | undefined;
   private addr: { host: string; port: number } = { host: '', port: 0 };
@@ -277,7 +285,7 @@ export class MockSmsc extends EventEmitter<MockSmscEvents> {
       statusReportDelayMs: scenario.server.statusReportDelayMs,
       ...(timeZoneValue !== undefined ? { timeZone: timeZoneValue } : {}),
     });
-    this.memory = sinks.memory;
+    this.memorySink = sinks.memory;
     this.fileSink = sinks.file;
     const sink: TranscriptSink =
       sinks.file === undefined ? sinks.memory : new TeeSink([sinks.memory, sinks.file]);
@@ -380,6 +388,7 @@ export class MockSmsc extends EventEmitter<MockSmscEvents> {
         { cause: error },
       );
     }
+    mock.server.flushHeldEvents();
     mock.recorder.record('scenario-loaded', {
       file: scenario.file,
       source: mock.scenarioOrigin,
@@ -621,6 +630,7 @@ export class MockSmsc extends EventEmitter<MockSmscEvents> {
       this.server.keepAliveInterval = (scenario.server.keepAliveMs ?? 0) / 1000;
     if (this.options.throttle === undefined)
       this.server.throttleRate = scenario.server.throttle ?? 0;
+    this.server.flushHeldEvents();
     this.recorder.record('scenario-loaded', {
       file: scenario.file,
       source: origin,
@@ -643,6 +653,7 @@ export class MockSmsc extends EventEmitter<MockSmscEvents> {
   }
 
   private rejected(issues: readonly ScenarioIssue[], file: string, origin: ScenarioOrigin): void {
+    this.server.flushHeldEvents();
     this.recorder.record('scenario-rejected', {
       file,
       source: origin,
@@ -681,6 +692,7 @@ export class MockSmsc extends EventEmitter<MockSmscEvents> {
     this.engine.reset();
     this.server.forgetLogins();
     const epoch = ++this.epochNumber;
+    this.server.flushHeldEvents();
     const record = this.recorder.record('reset', { epoch, sessions, cancelled });
     this.epochStartSeq = record.seq;
     return { epoch, seq: record.seq, cancelled, sessionsClosed };
@@ -971,13 +983,13 @@ function scenarioLimit(options: MockSmscOptions): ScenarioLoadOptions {
 }
 
 function resolveClock(clock: MockSmscOptions['clock']): Clock {
-  if (clock === undefined) return systemClock;
+  if (clock === undefined) return turnClock(systemClock);
   if (typeof clock === 'object' && !(clock instanceof Date)) return clock;
   const start =
     clock instanceof Date ? clock.getTime() : typeof clock === 'number' ? clock : Date.parse(clock);
   if (!Number.isFinite(start))
     throw new ConfigError(`--clock: not a time: ${String(clock)}`, 'ERR_CONFIG_CLOCK');
-  return offsetClock(start);
+  return turnClock(offsetClock(start));
 }
 
 export { formatIssue };

@@ -65,6 +65,14 @@ function offsetOf(ms: number, zone: TimeZoneSpec): number {
 
 const two = (n: number): string => String(n).padStart(2, '0');
 
+/** "00" … "99". */
+const TWO_DIGITS: readonly string[] = Array.from({ length: 100 }, (_, i) => two(i));
+
+const HOUR_MS = 3_600_000;
+/** The `yymmddhh` of the local hour formatted last (a server formats many times per hour). */
+let lastHour = NaN;
+let lastHourText = '';
+
 /**
  * Formats an instant as CIMD2 `yymmddhhmmss` (docs/protocol.md#absolute-times) in the given zone (default UTC).
  * Milliseconds are truncated.
@@ -75,19 +83,26 @@ const two = (n: number): string => String(n).padStart(2, '0');
 export function formatTimestamp(date: Date | number, timeZone: TimeZoneSpec = 'UTC'): string {
   const ms = typeof date === 'number' ? date : date.getTime();
   if (!Number.isFinite(ms)) throw new EncodingError('cannot format an invalid date');
-  const local = new Date(ms + offsetOf(ms, timeZone));
-  const year = local.getUTCFullYear();
-  if (year < 2000 || year > 2099) {
-    throw new EncodingError(`year ${year} cannot be written as a CIMD2 two-digit year (2000–2099)`);
+  const localMs = ms + offsetOf(ms, timeZone);
+  const hour = Math.floor(localMs / HOUR_MS);
+  if (hour !== lastHour) {
+    const local = new Date(hour * HOUR_MS);
+    const year = local.getUTCFullYear();
+    if (year < 2000 || year > 2099) {
+      throw new EncodingError(
+        `year ${year} cannot be written as a CIMD2 two-digit year (2000–2099)`,
+      );
+    }
+    lastHourText =
+      two(year % 100) +
+      two(local.getUTCMonth() + 1) +
+      two(local.getUTCDate()) +
+      two(local.getUTCHours());
+    lastHour = hour;
   }
-  return (
-    two(year % 100) +
-    two(local.getUTCMonth() + 1) +
-    two(local.getUTCDate()) +
-    two(local.getUTCHours()) +
-    two(local.getUTCMinutes()) +
-    two(local.getUTCSeconds())
-  );
+  const second = Math.floor((localMs - hour * HOUR_MS) / 1000);
+  const minute = Math.floor(second / 60);
+  return lastHourText + (TWO_DIGITS[minute] ?? '') + (TWO_DIGITS[second - minute * 60] ?? '');
 }
 
 /**

@@ -53,6 +53,10 @@
  *
  * Over 500 lines on purpose: selection, the built-in default and reload carry-over are one state machine read top to
  * bottom beside its doc comment above; the answer steps live in actions.ts.
+ *
+ * Over 500 lines on purpose: this comment is the rule language's reference; selection, the
+ * explanation of every answer (and of near misses), default reports and the state are one
+ * decision over the same rule tables.
  */
 import { getParam } from '../protocol/frame.js';
 import { operationInfo, opByName } from '../protocol/operations.js';
@@ -169,6 +173,8 @@ export class RuleEngine implements Responder {
   private current: CompiledScenario;
   private tiers: CompiledRule[][] = [];
   private uses: number[] = [];
+  /** The last explanation of each rule (by index) and what it was built from. */
+  private explained: ({ before: string; reasons: string[]; text: string } | undefined)[] = [];
   /** Answers by rule id over the run, in first-use order; survives `use()` and `reset()`. */
   private readonly usage = new Map<string, number>();
   /** Operations some rule names explicitly in `when.op`. */
@@ -225,6 +231,7 @@ export class RuleEngine implements Responder {
   /** Restarts use counts, state, rate history and the random sequence of the current scenario. */
   reset(): void {
     this.uses = this.current.rules.map(() => 0);
+    this.explained = [];
     this.stateName = INITIAL_STATE;
     this.rates.clear();
     this.random = mulberry32(this.seed);
@@ -326,14 +333,33 @@ export class RuleEngine implements Responder {
     ];
     const before = this.stateName;
     if (rule.setState !== undefined) this.stateName = rule.setState;
+    const explanation = this.explain(rule, uses, reasons, before);
+    const steps = resolveFaultSteps(rule.steps, this.random);
+    return { steps, afterwards, ruleId: rule.id, explanation };
+  }
+
+  /**
+   * The explanation of a rule's answer. Without `times` it depends only on the reasons and the
+   * state before, so the last one of each rule is reused while they repeat (the same string:
+   * every submit of a load explains alike, and the recorder encodes an explanation once).
+   */
+  private explain(rule: CompiledRule, uses: number, reasons: string[], before: string): string {
+    const memo = rule.times === undefined ? this.explained[rule.index] : undefined;
+    if (
+      memo?.before === before &&
+      memo.reasons.length === reasons.length &&
+      memo.reasons.every((r, i) => r === reasons[i])
+    )
+      return memo.text;
     let explanation = `rule ${showValue(rule.id)}`;
     if (rule.times !== undefined) explanation += ` (use ${uses} of ${rule.times})`;
     explanation += `: ${reasons.length > 0 ? reasons.join(', ') : 'matches every request'}`;
     explanation += ` → ${rule.steps.map(explainStep).join(', then ')}`;
     if (rule.setState !== undefined)
       explanation += `; state ${showValue(before)} → ${showValue(rule.setState)}`;
-    const steps = resolveFaultSteps(rule.steps, this.random);
-    return { steps, afterwards, ruleId: rule.id, explanation };
+    if (rule.times === undefined)
+      this.explained[rule.index] = { before, reasons, text: explanation };
+    return explanation;
   }
 
   private defaultReport(ctx: RequestContext): Afterward | undefined {

@@ -187,12 +187,25 @@ export function stringFieldMatcher(
   read: StringField,
   t: StringTest,
 ): Matcher {
+  // The last single value explained and its explanation: the test is pure, so a request with
+  // the same value (every submit of a load, for `op`) gets the very same string back.
+  let lastValue: string | undefined;
+  let lastWhy = '';
   return {
     key,
     test: (ctx) => read(ctx).some((v) => t.test(v)),
     why(ctx) {
       const values = read(ctx);
       if (values.length === 0) return `${label} is absent`;
+      if (values.length === 1 && values[0] === lastValue) return lastWhy;
+      if (values.length === 1) {
+        const v = values[0] ?? '';
+        lastWhy = t.test(v)
+          ? `${label} ${showValue(v)} ${t.describe()}`
+          : `${label} ${showValue(v)} ${t.describeNot()}`;
+        lastValue = v;
+        return lastWhy;
+      }
       const hit = values.find((v) => t.test(v));
       if (hit !== undefined) return `${label} ${showValue(hit)} ${t.describe()}`;
       if (values.length === 1) return `${label} ${showValue(values[0] ?? '')} ${t.describeNot()}`;

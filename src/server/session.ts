@@ -7,7 +7,9 @@
  * resends), answers are built by the table in answers.ts, and the keep-alive, login and idle
  * limits live in session-timers.ts.
  *
- * Guarantees: every out frame is emitted as `frame-out` before it is written to the stream;
+ * Guarantees: every out frame is emitted as `frame-out`, in wire order; while the frames of one
+ * socket read are handled, the recorded events wait until their answers are written (answer
+ * first, signals.ts) and go out in the same job;
  * every timer is owned by the session's TimerSet and cleared on close.
  *
  * Bounds (README "Limits"): the decoder holds less than `maxFrameLength` bytes; at most
@@ -207,13 +209,17 @@ export class ServerSession implements Session {
       this.close({ code: -1, text: 'decoder failure' });
       return;
     }
-    // Several frames in one chunk (pipelining): their answers leave in one socket write.
+    // Several frames in one chunk (pipelining): their answers leave in one socket write. The
+    // records of the chunk are written after the answers (signals.ts: answer first).
     const cork = results.length > 1;
+    const { signals } = this.parts;
+    signals.hold();
     if (cork) this.stream.cork();
     try {
       for (const result of results) if (!this.guarded(result)) return;
     } finally {
       if (cork) this.stream.uncork();
+      signals.release();
     }
   }
 

@@ -161,10 +161,10 @@ export class SmscServer extends EventEmitter<ServerEvents> {
         );
       },
       onComplete: (m) => {
-        this.emit('submit-completed', m);
+        this.signals.emit('submit-completed', m);
       },
       onExpire: (first, received, total) => {
-        this.emit('multipart-expired', {
+        this.signals.emit('multipart-expired', {
           clientId: first.clientId,
           destination: first.destination,
           originator: first.originator,
@@ -406,7 +406,7 @@ export class SmscServer extends EventEmitter<ServerEvents> {
     );
     const refusal = this.refusal(session.remoteHost);
     this.registry.add(session);
-    this.emit('session-opened', session.info);
+    this.signals.emit('session-opened', session.info);
     if (refusal !== undefined) {
       const { limit, value, text } = refusal;
       this.signals.limitReached(limit, value, `connection refused: ${text}`, id);
@@ -553,6 +553,15 @@ export class SmscServer extends EventEmitter<ServerEvents> {
   /** The scenario's `schedule` runs again on each user's next login. */
   forgetLogins(): void {
     this.scheduler.forgetLogins();
+  }
+
+  /**
+   * Emits now the recorded events (`frame-in`, `decision`, `frame-out`, …) that a session holds
+   * while it handles a socket read, until its answers are written. For code that writes or
+   * reads a transcript from inside an event handler: what happened so far comes first.
+   */
+  flushHeldEvents(): void {
+    this.signals.flushHeld();
   }
 
   private requireSession(clientId: string): ServerSession {

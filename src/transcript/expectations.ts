@@ -3,6 +3,10 @@
  * transcript by `cimd2-mock assert`. Each item has exactly one check key (the same checks as
  * the assertion helpers) and an optional `name`. Problems in the file are reported as
  * `file:line:col: message`, located at the offending YAML node.
+ *
+ * Over 500 lines on purpose: most of it is locating problems (schema errors mapped to the YAML
+ * node at fault, selector and check-id issues, bounded lists for huge files); loading and running
+ * share the expectation types, and running is ~60 lines at the end.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';

@@ -23,12 +23,17 @@ export class JsonBytes {
   private pos = 0;
   private start = 0;
 
+  /** The writer's own buffer (`buf` is it, or a sink's buffer after `target`). */
+  private own: Buffer;
+
   constructor(initialBytes = 64 * 1024) {
-    this.buf = Buffer.allocUnsafe(initialBytes);
+    this.own = Buffer.allocUnsafe(initialBytes);
+    this.buf = this.own;
   }
 
-  /** Starts a line (the previous one's bytes may be reused from now on). */
+  /** Starts a line in the writer's own buffer (the previous line's bytes may be reused now). */
   begin(): void {
+    this.buf = this.own;
     this.pos = 0;
     this.start = 0;
   }
@@ -56,11 +61,27 @@ export class JsonBytes {
     return this.buf.toString('utf8', this.start, this.pos);
   }
 
+  /**
+   * Writes the next line into `buf` from `at` on (a sink's own buffer: the line is then already
+   * where the sink keeps it). Until the next `begin()`; a line that outgrows `buf` moves to a
+   * buffer of the writer's own.
+   */
+  target(buf: Buffer, at: number): void {
+    this.buf = buf;
+    this.pos = at;
+    this.start = at;
+  }
+
   private room(n: number): void {
     if (this.pos + n <= this.buf.length) return;
-    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
-    this.buf.copy(next, 0, 0, this.pos);
+    // Only the line moves (a target buffer's bytes before it are the sink's).
+    const line = this.pos - this.start;
+    const next = Buffer.allocUnsafe(Math.max(this.own.length, (line + n) * 2));
+    this.buf.copy(next, 0, this.start, this.pos);
     this.buf = next;
+    this.own = next;
+    this.start = 0;
+    this.pos = line;
   }
 
   /** Appends ASCII text that needs no escaping (keys, punctuation, digits, ISO times). */

@@ -12,6 +12,7 @@
  * 1/8 of the budget or less), and the sink remembers what it evicted (`truncated`,
  * `evictedThroughSeq`) so that a view that lost records can say so.
  */
+import type { JsonBytes } from './json-bytes.js';
 import { Transcript, type RecordFilter } from './query.js';
 import type { TranscriptRecord } from './record.js';
 
@@ -20,6 +21,8 @@ export const DEFAULT_MEMORY_TRANSCRIPT_BYTES = 64 * 1024 * 1024;
 
 /** Largest chunk (bytes of JSONL) sealed at once. */
 const CHUNK_BYTES = 256 * 1024;
+/** Evicted chunk buffers kept for reuse. */
+const SPARE_CHUNKS = 4;
 /** Parsed records kept for repeated queries; a bigger ring is parsed afresh each time. */
 const CACHE_MAX = 50_000;
 
@@ -46,6 +49,8 @@ export interface MemorySinkOptions {
 interface Chunk {
   /** The lines, each followed by "\n". */
   readonly buf: Buffer;
+  /** Views of `buf` were handed out (`linesAfter`): its memory is never written again. */
+  lent: boolean;
   readonly count: number;
   readonly firstSeq: number;
   readonly lastSeq: number;
@@ -128,6 +133,16 @@ export class MemorySink {
   /** The open chunk: `cur` filled up to `used` with `count` lines, seq range. */
   private cur: Buffer;
   private used = 0;
+  /** True between `target()` and the next line (its bytes may lie past `used`). */
+  private targeted = false;
+  /** Views of the open chunk were handed out (it must not be written over once sealed). */
+  private curLent = false;
+  /**
+   * Buffers of evicted chunks nobody holds a view of, for the next chunks: a busy mock then
+   * allocates no new memory for its transcript (fresh buffers made V8 collect the old
+   * generation every few hundred ms, pausing ~8 ms each time).
+   */
+  private readonly spare: Buffer[] = [];
   private count = 0;
   private openFirstSeq = 0;
   private openLastSeq = 0;
@@ -210,7 +225,9 @@ export class MemorySink {
       const c = i < n ? this.sealed[i] : undefined;
       if (c !== undefined) {
         ({ buf, firstSeq, lastSeq } = c);
+        c.lent = true;
       } else {
+        this.curLent = true;
         if (this.count === 0) break;
         buf = this.cur.subarray(0, this.used);
         firstSeq = this.openFirstSeq;
@@ -265,16 +282,33 @@ export class MemorySink {
     this.writeSlice(buf, 0, buf.length, seq);
   }
 
-  /** Keeps one record given as `buf[start, end)` (no newline; copied now) with its `seq`. */
+  /**
+   * Points `w` at the free end of the open chunk: a line written there and then given to
+   * {@link writeSlice} is kept where it is (no copy).
+   */
+  target(w: JsonBytes): void {
+    this.targeted = true;
+    w.target(this.cur, this.used);
+  }
+
+  /** Keeps one record given as `buf[start, end)` (no newline; copied unless in place) with its `seq`. */
   writeSlice(buf: Buffer, start: number, end: number, seq: number): void {
     const length = end - start;
     const need = length + 1;
-    if (this.cur.length - this.used < need) {
+    const inPlace = buf === this.cur && start === this.used && end < this.cur.length;
+    if (!inPlace && this.targeted) {
+      // Another line came first (written from inside a callback) or the targeted one moved:
+      // the open chunk's free end may hold a line still being written, so seal the chunk and
+      // never reuse its buffer (that line is copied from it when it comes).
+      this.seal(false);
+    }
+    this.targeted = false;
+    if (!inPlace && this.cur.length - this.used < need) {
       this.seal();
       if (this.cur.length < need) this.cur = Buffer.allocUnsafe(need);
     }
     if (this.count === 0) this.openFirstSeq = seq;
-    buf.copy(this.cur, this.used, start, end);
+    if (!inPlace) buf.copy(this.cur, this.used, start, end);
     this.used += length;
     this.cur[this.used++] = 0x0a;
     this.count++;
@@ -287,13 +321,20 @@ export class MemorySink {
     }
   }
 
-  /** Closes the open chunk (keeping its bytes as they are) and opens a fresh one. */
-  private seal(): void {
-    // A chunk sealed early (the record limit) is copied out so the open Buffer is reused.
-    const early = this.used < this.cur.length / 2;
+  /**
+   * Closes the open chunk (keeping its bytes as they are) and opens a fresh one; `reuse` false:
+   * never write into the closed chunk's buffer again.
+   */
+  private seal(reuse = true): void {
+    // A chunk sealed early (the record limit) is copied out so the open Buffer is reused,
+    // unless views of it were handed out.
+    const early = reuse && !this.curLent && this.used < this.cur.length / 2;
     if (this.count > 0) {
       this.sealed.push({
         buf: early ? Buffer.from(this.cur.subarray(0, this.used)) : this.cur.subarray(0, this.used),
+        // (A chunk sealed with `reuse` false may be reused once evicted: by then the line
+        // that was being written into it has long been copied out.)
+        lent: !early && this.curLent,
         count: this.count,
         firstSeq: this.openFirstSeq,
         lastSeq: this.openLastSeq,
@@ -301,7 +342,9 @@ export class MemorySink {
       this.sealedBytes += this.used;
       this.sealedCount += this.count;
     }
-    if (!early || this.cur.length > this.chunkBytes) this.cur = Buffer.allocUnsafe(this.chunkBytes);
+    if (!early || this.cur.length > this.chunkBytes)
+      this.cur = this.spare.pop() ?? Buffer.allocUnsafe(this.chunkBytes);
+    this.curLent = false;
     this.used = 0;
     this.count = 0;
     this.evict();
@@ -327,6 +370,9 @@ export class MemorySink {
       this.sealedCount -= c.count;
       this.evictedCount += c.count;
       this.evictedThrough = Math.max(this.evictedThrough, c.lastSeq);
+      const whole = c.buf.byteOffset === 0 && c.buf.buffer.byteLength === this.chunkBytes;
+      if (!c.lent && whole && this.spare.length < SPARE_CHUNKS)
+        this.spare.push(Buffer.from(c.buf.buffer, 0, this.chunkBytes));
     }
   }
 

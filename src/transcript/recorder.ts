@@ -2,9 +2,9 @@
  * Turns server events into transcript records (see record.ts) and writes them to a sink.
  *
  * Ordering: records get `seq` 1, 2, 3 … in the order the events are emitted, synchronously, so
- * there is no gap and the records of one session are in wire order. The server emits
- * `frame-out` before it writes to the socket, so an out frame is recorded no later than it is
- * written.
+ * there is no gap and the records of one session are in wire order. A server holds the events
+ * of one socket read until its answers are written, then emits them in order in the same job
+ * (server/signals.ts: answer first), so an out frame is recorded before anything else is read.
  *
  * Over 500 lines on purpose: one handler per server event, each writing its record kind in place (the per-frame path:
  * no intermediate objects); the byte writers live in lines.ts and json-bytes.ts.
@@ -151,7 +151,8 @@ export class TranscriptRecorder {
   private unmatched = 0;
   private readonly detachers = new Set<() => void>();
   private readonly out: (buf: Buffer, start: number, end: number, seq: number) => void;
-  /** Where each line is written before the sink copies it. */
+  private readonly target: ((w: JsonBytes) => void) | undefined;
+  /** Where each line is written (in the sink's buffer when it offers one, else copied by it). */
   private readonly lineBuffer = new JsonBytes();
   /** True while a sink takes a line (a subscriber recording from inside gets its own buffer). */
   private busy = false;
@@ -170,6 +171,10 @@ export class TranscriptRecorder {
           : (buf, start, end) => {
               sink.write(JSON.parse(buf.toString('utf8', start, end)) as TranscriptRecord);
             };
+    this.target =
+      sink.writeSlice !== undefined && sink.target !== undefined
+        ? sink.target.bind(sink)
+        : undefined;
     this.seqBase = options.seqBase ?? 0;
     this.seq = this.seqBase;
   }
@@ -213,10 +218,19 @@ export class TranscriptRecorder {
     this.emitLine(w, seq);
   }
 
-  /** An empty line buffer (the shared one unless a sink is taking a line right now). */
+  /**
+   * An empty line buffer: the shared one, pointed into the sink's own buffer when it offers one
+   * (the line is then written where the sink keeps it), unless a sink is taking a line right now.
+   */
   private begin(): JsonBytes {
-    const w = this.busy ? new JsonBytes(1024) : this.lineBuffer;
+    if (this.busy) {
+      const w = new JsonBytes(1024);
+      w.begin();
+      return w;
+    }
+    const w = this.lineBuffer;
     w.begin();
+    if (this.target !== undefined) this.target(w);
     return w;
   }
 

@@ -2,10 +2,15 @@
  * Where records go. `FileSink` appends JSONL to a file, batching the lines of up to
  * {@link FILE_SINK_BATCH_MS} ms into one write; `MemorySink` keeps the JSONL lines in a bounded
  * ring (memory-ring.ts) and wakes `waitFor` callers; `TeeSink` writes to several.
+ *
+ * Over 500 lines on purpose: the FileSink is one state machine (batches, flushSync for signal
+ * handlers, rotation and truncation detection, append mode's last seq, write errors); the sink
+ * interface and the tee are a few lines beside it.
  */
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import { TranscriptError } from './errors.js';
+import type { JsonBytes } from './json-bytes.js';
 import type { TranscriptRecord } from './record.js';
 
 /**
@@ -27,6 +32,12 @@ export interface TranscriptSink {
    * The recorder prefers it when present.
    */
   writeSlice?(buf: Buffer, start: number, end: number, seq: number): void;
+  /**
+   * Optional: points `w` at the place in the sink's own buffer where the next line would go, so
+   * that the `writeSlice` of that line finds it in place (no copy). The sink must cope with
+   * other lines arriving before it (a record written from inside a sink's callback).
+   */
+  target?(w: JsonBytes): void;
   flush(): Promise<void>;
   flushSync(): void;
   close(): Promise<void>;
@@ -267,13 +278,12 @@ export class FileSink extends EventEmitter<FileSinkEvents> implements Transcript
   private drain(): void {
     this.cancelTimer();
     if (this.failed || this.ended || this.pendingBytes === 0) return;
-    let buf = this.takePending();
+    const bufs = this.takePending();
     try {
       this.followRotation();
-      if (this.lead) buf = Buffer.concat([Buffer.from('\n'), buf]);
-      writeAllSync(this.fd, buf);
+      if (this.lead) bufs.unshift(NEWLINE);
+      this.size += writeAllSync(this.fd, bufs);
       this.lead = false;
-      this.size += buf.length;
     } catch (error) {
       this.fail(error);
     }
@@ -322,9 +332,9 @@ export class FileSink extends EventEmitter<FileSinkEvents> implements Transcript
     this.cancelTimer();
     try {
       if (this.pendingBytes > 0) {
-        let buf = this.takePending();
-        if (this.lead) buf = Buffer.concat([Buffer.from('\n'), buf]);
-        writeAllSync(this.fd, buf);
+        const bufs = this.takePending();
+        if (this.lead) bufs.unshift(NEWLINE);
+        writeAllSync(this.fd, bufs);
         this.lead = false;
       }
       this.reopenPath('requested');
@@ -340,19 +350,16 @@ export class FileSink extends EventEmitter<FileSinkEvents> implements Transcript
     }
   }
 
-  /** The waiting bytes as one buffer; later lines go to the unused rest of the chunk. */
-  private takePending(): Buffer {
+  /** The waiting bytes, in order (no copy); later lines go to the unused rest of the chunk. */
+  private takePending(): Buffer[] {
     const chunk = this.chunk;
-    const last = chunk?.subarray(0, this.used);
-    const buf =
-      this.full.length === 0 && last !== undefined
-        ? last
-        : Buffer.concat(last === undefined ? this.full : [...this.full, last]);
+    const bufs = this.full;
+    if (chunk !== undefined && this.used > 0) bufs.push(chunk.subarray(0, this.used));
     this.full = [];
     this.fullBytes = 0;
     this.chunk = chunk?.subarray(this.used);
     this.used = 0;
-    return buf;
+    return bufs;
   }
 
   private fail(error: unknown): void {
@@ -391,9 +398,27 @@ export class FileSink extends EventEmitter<FileSinkEvents> implements Transcript
   }
 }
 
-function writeAllSync(fd: number, buf: Buffer): void {
-  let done = 0;
-  while (done < buf.length) done += fs.writeSync(fd, buf, done, buf.length - done);
+const NEWLINE = Buffer.from('\n');
+/** Buffers one `writevSync` takes at most (IOV_MAX is 1024 on Linux). */
+const IOV_MAX = 1024;
+
+/** Writes `bufs` in order, all of them (partial writes continue); returns the bytes written. */
+function writeAllSync(fd: number, bufs: Buffer[]): number {
+  let total = 0;
+  let i = 0;
+  let at = 0; // bytes of bufs[i] already written
+  while (i < bufs.length) {
+    const head = bufs[i] ?? NEWLINE;
+    const batch = [at > 0 ? head.subarray(at) : head, ...bufs.slice(i + 1, i + IOV_MAX)];
+    let n = fs.writevSync(fd, batch);
+    total += n;
+    // Skip what was written: whole buffers, then into the next one.
+    n += at;
+    at = 0;
+    while (i < bufs.length && n >= (bufs[i]?.length ?? 0)) n -= bufs[i++]?.length ?? 0;
+    at = n;
+  }
+  return total;
 }
 
 /**
@@ -448,11 +473,22 @@ export {
   type WaitForOptions,
 } from './memory-ring.js';
 
-/** Writes every record to each of its sinks, in the order given. */
+/**
+ * Writes every record to each of its sinks, in the order given. A line the recorder wrote in
+ * place (`target`) goes to the other sinks first, then to the sink whose buffer holds it.
+ */
 export class TeeSink implements TranscriptSink {
   readonly sinks: readonly TranscriptSink[];
+  /** The sink lines are written into (the first with `target`), and the others. */
+  private readonly host: TranscriptSink | undefined;
+  private readonly others: readonly TranscriptSink[];
   constructor(sinks: readonly TranscriptSink[]) {
     this.sinks = [...sinks];
+    this.host = this.sinks.find((s) => s.target !== undefined && s.writeSlice !== undefined);
+    this.others = this.sinks.filter((s) => s !== this.host);
+  }
+  target(w: JsonBytes): void {
+    this.host?.target?.(w);
   }
   write(record: TranscriptRecord): void {
     for (const s of this.sinks) s.write(record);
@@ -466,10 +502,12 @@ export class TeeSink implements TranscriptSink {
   }
   writeSlice(buf: Buffer, start: number, end: number, seq: number): void {
     let line: Buffer | undefined;
-    for (const s of this.sinks) {
+    // The others copy the line before its host keeps it (the host may reuse its buffer then).
+    for (const s of this.others) {
       if (s.writeSlice !== undefined) s.writeSlice(buf, start, end, seq);
       else this.writeBytesTo(s, (line ??= buf.subarray(start, end)), seq);
     }
+    this.host?.writeSlice?.(buf, start, end, seq);
   }
   private writeBytesTo(s: TranscriptSink, line: Buffer, seq: number): void {
     if (s.writeBytes !== undefined) s.writeBytes(line, seq);

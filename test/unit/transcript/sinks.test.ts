@@ -22,23 +22,33 @@ function rec(seq: number): TranscriptRecord {
 }
 
 /** Replaces fs.writeSync (which FileSink calls) with a counting wrapper until `restore()`. */
+/** Counts the sink's writes to the file (`writeSync` or `writevSync`: one call each). */
 function spyOnFsWrite(): { calls: number[]; first: Promise<number>; restore(): void } {
   const real = fs.writeSync;
+  const realv = fs.writevSync;
   const calls: number[] = [];
   let resolveFirst: (at: number) => void = () => undefined;
   const first = new Promise<number>((resolve) => {
     resolveFirst = resolve;
   });
-  fs.writeSync = ((...args: Parameters<typeof fs.writeSync>) => {
+  const seen = (): void => {
     calls.push(performance.now());
     resolveFirst(performance.now());
+  };
+  fs.writeSync = ((...args: Parameters<typeof fs.writeSync>) => {
+    seen();
     return (real as (...a: unknown[]) => number).apply(fs, args);
   }) as typeof fs.writeSync;
+  fs.writevSync = (...args: Parameters<typeof fs.writevSync>) => {
+    seen();
+    return realv(...args);
+  };
   return {
     calls,
     first,
     restore: () => {
       fs.writeSync = real;
+      fs.writevSync = realv;
     },
   };
 }
