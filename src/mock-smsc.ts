@@ -467,8 +467,8 @@ export class MockSmsc extends EventEmitter<MockSmscEvents> {
 
   /**
    * The JSONL of the kept records with seq > `since` (every epoch) as whole-line slices of the
-   * kept bytes, about `maxBytes` in all, lines not read one by one: what `GET /events?batch=true`
-   * forwards.
+   * kept bytes, about `maxBytes` in all, lines not read one by one: what `GET /events` frames.
+   * Valid only until the next record is written: copy them at once.
    */
   transcriptBytes(since: number, maxBytes: number): ReturnType<MemorySink['bytesAfter']> {
     return this.memory.bytesAfter(since, maxBytes);

@@ -2,22 +2,22 @@
  * `GET /events`: every transcript record as a Server-Sent Event, live.
  *
  * No subscription, no parsing: while at least one stream is open, a timer every
- * {@link BATCH_MS} ms asks the in-memory ring for the JSONL lines after each stream's position
- * (`transcriptLines`, slices of the kept bytes) and writes them as events: one per record
- * (`id:` = seq, `event: record`), or with `?batch=true` one per batch (`event: records`, the
- * lines as one JSON array, `id:` = the seq it ends at). A mock with no stream open pays nothing.
+ * {@link BATCH_MS} ms asks the in-memory ring for the JSONL after each stream's position
+ * (`transcriptBytes`, whole-line slices of the kept bytes) and writes it as events: one per
+ * record (`id:` = seq, `event: record`), or with `?batch=true` one per batch (`event: records`,
+ * the lines as one JSON array, `id:` = the seq it ends at). A mock with no stream open pays
+ * nothing.
  *
  * What one batch costs: the kept bytes are copied once into a pooled Buffer and framed there in
  * place (per record, a few bytes written and the line moved with `copyWithin`; in a batch, each
  * line's newline becomes a comma), filters read off the bytes of each line's head: no string,
- * view or allocation per record. Then one write. An unfiltered batch asks the ring for whole-line
- * byte ranges (`transcriptBytes`), which it finds without reading each line.
+ * view or allocation per record. Then one write. The ring finds the slices without reading each
+ * line, and lends nothing (they are copied before the next record is written).
  *
- * Never buffered without bound: about {@link BATCH_BYTES} at most are written per turn (the
- * slices of records read are sized to fill it), and nothing more while the socket has not
- * drained; the ring itself is what a lagging stream catches up from. A stream that does not
- * drain for {@link STALL_MS} ms gets `event: reconnect` and is closed: the client comes back
- * with `Last-Event-ID` and loses nothing still kept.
+ * Never buffered without bound: about {@link BATCH_BYTES} at most are written per turn, and
+ * nothing more while the socket has not drained; the ring itself is what a lagging stream
+ * catches up from. A stream that does not drain for {@link STALL_MS} ms gets `event: reconnect`
+ * and is closed: the client comes back with `Last-Event-ID` and loses nothing still kept.
  */
 import type http from 'node:http';
 import type { MockSmsc } from '../mock-smsc.js';
@@ -38,10 +38,6 @@ export const BATCH_MS = 50;
  * stream that keeps up under load gets a few writes this big per {@link BATCH_MS}.
  */
 export const BATCH_BYTES = 512 * 1024;
-/** Records read in the first slice of a turn; later slices are sized to fill the batch. */
-const FIRST_SLICE_RECORDS = 256;
-/** Most records read per slice. */
-const SLICE_RECORDS = 4096;
 /** Buffers kept for the next batches, the smallest and largest size kept. */
 const POOL_BUFFERS = 4;
 const POOL_MIN_BYTES = 64 * 1024;
@@ -205,6 +201,13 @@ function passes(
   const rec = JSON.parse(buf.toString('utf8', start, end)) as { kind: string; session?: unknown };
   if (f.kinds !== undefined && !f.kinds.has(rec.kind)) return false;
   return f.sessions === undefined || typeof rec.session !== 'string' || f.sessions.has(rec.session);
+}
+
+/** Lines (newlines) in `buf`. */
+function linesIn(buf: Buffer): number {
+  let n = 0;
+  for (let i = buf.indexOf(0x0a); i >= 0; i = buf.indexOf(0x0a, i + 1)) n++;
+  return n;
 }
 
 /** The seq of a record line without the `{"seq":N` head (parsed). */
@@ -512,48 +515,26 @@ export class EventHub {
     if (s.checkTruncated) {
       s.checkTruncated = false;
       if (this.mock.truncatedSince(s.after)) {
-        const first = this.mock.transcriptLines(s.after, { all: true, limit: 1 });
-        const seq = first.count > 0 ? first.lastSeq : this.mock.lastSeq + 1;
+        const first = this.mock.transcriptBytes(s.after, 1);
+        const seq = first.bytes > 0 ? first.lastSeq : this.mock.lastSeq + 1;
         notice = Buffer.from(`event: truncated\ndata: ${JSON.stringify({ from: seq })}\n\n`);
       }
     }
-    // The slices of the kept JSONL (nothing parsed or copied yet) up to the batch size, then
-    // framed into one Buffer: one copy of the kept bytes, one write.
-    const chunks: Buffer[] = [];
+    // Whole-line slices of the kept JSONL, about a batch (nothing parsed, the lines not even
+    // read by the ring), valid until the next record is written: framed into one Buffer at once.
+    let chunks: readonly Buffer[] = [];
     let bytes = 0;
     let count = 0;
     let last = s.after;
-    let limit = FIRST_SLICE_RECORDS;
-    // Forwarded as they are (a batch, no filter): the ring need not read the lines one by one.
-    const forward = s.batch && !s.filtered;
-    if (forward && this.mock.lastSeq > last) {
+    if (this.mock.lastSeq > last) {
       const range = this.mock.transcriptBytes(last, this.batchBytes);
-      chunks.push(...range.chunks);
+      chunks = range.chunks;
       bytes = range.bytes;
-      count = bytes > 0 ? 1 : 0; // not counted: some
       last = bytes > 0 ? range.lastSeq : this.mock.lastSeq;
       s.behind = range.more;
-    }
-    while (!forward && this.mock.lastSeq > last) {
-      if (bytes >= this.batchBytes) {
-        s.behind = true;
-        break;
-      }
-      const page = this.mock.transcriptLines(last, { all: true, limit });
-      if (page.count === 0) {
-        last = this.mock.lastSeq;
-        break;
-      }
-      for (const c of page.chunks) {
-        chunks.push(c);
-        bytes += c.length;
-      }
-      count += page.count;
-      last = page.lastSeq;
-      if (!page.more) break;
-      // The next slice: about what fills the batch, at the mean line length so far.
-      const fill = Math.ceil(((this.batchBytes - bytes) * count) / Math.max(1, bytes));
-      limit = Math.max(1, Math.min(SLICE_RECORDS, fill));
+      // A batch needs no count; events per record size their Buffer by it.
+      if (s.batch) count = bytes > 0 ? 1 : 0;
+      else for (const c of chunks) count += linesIn(c);
     }
     s.after = last;
     const filters = s.filtered ? s : undefined;

@@ -512,7 +512,7 @@ export class MemorySink {
     return Promise.resolve();
   }
 
-  // Read-only access for followers that forward the kept bytes as they are (GET /events?batch=true).
+  // Read-only access for followers that copy the kept bytes out at once (GET /events).
 
   /** Records read per slice by {@link bytesAfter} when it must read every line. */
   private static readonly FOLLOW_SLICE_RECORDS = 256;
@@ -523,6 +523,9 @@ export class MemorySink {
    * read only where the range starts (skipped to where the previous read ended, when it ended
    * there) and where it is cut, not one by one, and none is counted. `lastSeq` is the seq of the
    * last line given (`after` when none); `more` is true when further records follow.
+   *
+   * The slices are valid only until the next record is written (copy them first): they are not
+   * lent, so a follower reading everything does not stop the ring from reusing its buffers.
    */
   bytesAfter(
     after: number,

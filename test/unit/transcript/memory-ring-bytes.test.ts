@@ -4,6 +4,7 @@
  * record limit, followers at different places and seqs out of order.
  */
 import { expect } from 'chai';
+import { JsonBytes } from '../../../src/transcript/json-bytes.js';
 import { MemorySink } from '../../../src/transcript/memory-ring.js';
 
 function line(seq: number): string {
@@ -86,5 +87,30 @@ describe('MemorySink.bytesAfter', () => {
     const r = sink.bytesAfter(2, 1 << 20);
     expect(seqsOf(r.chunks)).to.deep.equal(seqsOf(sink.linesAfter(2, 1000).chunks));
     expect(r.more).to.equal(false);
+  });
+
+  it('lends nothing: a follower copying every read does not stop the ring from reusing its buffers', () => {
+    const sink = new MemorySink({ maxBytes: 64 * 1024 }); // 8 KiB chunks
+    const w = new JsonBytes();
+    const seen = new Set<ArrayBufferLike>();
+    const followed: number[] = [];
+    let after = 0;
+    for (let seq = 1; seq <= 20_000; seq++) {
+      w.begin();
+      sink.target(w);
+      if (w.lineStart > 0 || w.buffer.length > 4096) seen.add(w.buffer.buffer);
+      w.json(line(seq));
+      sink.writeSlice(w.buffer, w.lineStart, w.lineEnd, seq);
+      if (seq % 10 !== 0) continue;
+      // What the event hub does: read, copy at once.
+      for (let more = true; more;) {
+        const r = sink.bytesAfter(after, 2048);
+        followed.push(...seqsOf([Buffer.concat(r.chunks)]));
+        after = r.lastSeq;
+        more = r.more;
+      }
+    }
+    expect(followed).to.deep.equal(Array.from({ length: 20_000 }, (_, i) => i + 1));
+    expect(seen.size).to.be.at.most(16);
   });
 });
