@@ -11,6 +11,10 @@
  * the newest `limit` records; the oldest chunks are evicted first, whole (batches of about
  * 1/8 of the budget or less), and the sink remembers what it evicted (`truncated`,
  * `evictedThroughSeq`) so that a view that lost records can say so.
+ *
+ * Over 500 lines on purpose: the writes, the reads (parsed, line by line, whole-line slices for
+ * followers) and the chunk bookkeeping they share are one ring; split, each part would reach
+ * into the others' private state.
  */
 import type { JsonBytes } from './json-bytes.js';
 import { Transcript, type RecordFilter } from './query.js';
