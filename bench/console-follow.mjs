@@ -3,8 +3,10 @@
 // processes each repetition; target: the follower costs at most 10 % of the throughput.
 //
 // Registered in bench/run.mjs (`--only console`). The follower is a separate process, as a
-// browser would be: `node bench/console-follow.mjs follow ADMIN_URL` reads the event stream and,
-// on SIGTERM, prints {"events","lastId","bytes"} and exits.
+// browser would be: `node bench/console-follow.mjs follow ADMIN_URL [QUERY]` reads the event
+// stream and, on SIGTERM, prints {"events","lastId","bytes","cpuMs"} (events = records received) and
+// exits. It asks for what the console asks for: `GET /events?batch=true` (one `records` event
+// per batch); BENCH_EVENTS_QUERY= (empty) measures the default one-event-per-record stream.
 import { spawn } from 'node:child_process';
 import http from 'node:http';
 import os from 'node:os';
@@ -13,7 +15,11 @@ import { fileURLToPath } from 'node:url';
 
 const SELF = fileURLToPath(import.meta.url);
 
-const RECORD = Buffer.from('\nevent: record\n');
+/** The query of the stream followed (what the console asks for). */
+const QUERY = process.env.BENCH_EVENTS_QUERY ?? 'batch=true';
+/** Bytes that start each record: its event (one per record), or its line in a batch's array. */
+const RECORD_EVENT = Buffer.from('\nevent: record\n');
+const RECORD_LINE = Buffer.from('{"seq":');
 const ID = Buffer.from('id: ');
 
 /** Occurrences of `pattern` in `buf`. */
@@ -28,14 +34,17 @@ function countOf(buf, pattern) {
  * bytes (no decoding, no string joins): on this 2-core machine its own CPU competes with the mock
  * and the load generator, and the cell is about what following costs the server.
  */
-function follow(adminUrl) {
+function follow(adminUrl, query) {
+  const RECORD = /(^|&)batch=true(&|$)/.test(query) ? RECORD_LINE : RECORD_EVENT;
   let events = 0;
   let bytes = 0;
   let lastId = 0;
   // The last bytes of the previous chunk: a pattern cut in two is found across the joint.
   let tail = Buffer.alloc(0);
   const keep = RECORD.length - 1;
-  const req = http.get(`${adminUrl}/events`, (res) => {
+  let cpu0;
+  const req = http.get(`${adminUrl}/events${query === '' ? '' : `?${query}`}`, (res) => {
+    cpu0 = process.cpuUsage();
     res.on('data', (chunk) => {
       bytes += chunk.length;
       events += countOf(Buffer.concat([tail, chunk.subarray(0, keep)]), RECORD);
@@ -56,7 +65,9 @@ function follow(adminUrl) {
     process.exit(1);
   });
   process.on('SIGTERM', () => {
-    process.stdout.write(`${JSON.stringify({ events, lastId, bytes })}\n`);
+    const cpu = process.cpuUsage(cpu0);
+    const cpuMs = (cpu.user + cpu.system) / 1000;
+    process.stdout.write(`${JSON.stringify({ events, lastId, bytes, cpuMs })}\n`);
     process.exit(0);
   });
   process.stdout.write('following\n');
@@ -64,7 +75,7 @@ function follow(adminUrl) {
 
 /** Starts a follower of `adminUrl`; resolves once it listens; `stop()` resolves with its counts. */
 async function startFollower(adminUrl) {
-  const child = spawn(process.execPath, [SELF, 'follow', adminUrl], {
+  const child = spawn(process.execPath, [SELF, 'follow', adminUrl, QUERY], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let out = '';
@@ -110,6 +121,8 @@ export async function consoleFollowing(ctx) {
   const followed = [];
   const ratios = [];
   const delivered = [];
+  const followerUs = [];
+  const followerBytes = [];
   for (let rep = 0; rep < reps; rep++) {
     const server = await start(
       'mock-console',
@@ -127,6 +140,9 @@ export async function consoleFollowing(ctx) {
       await new Promise((r) => setTimeout(r, 300));
       const got = await follower.stop();
       delivered.push(got.events / Math.max(1, after - before));
+      // What reading the stream cost the follower (from its first response byte on), per record.
+      followerUs.push((got.cpuMs * 1000) / Math.max(1, got.events));
+      followerBytes.push(got.bytes / Math.max(1, got.events));
       return m;
     };
     // Alternate which goes first, so neither always meets a warmer or a fuller process.
@@ -154,8 +170,11 @@ export async function consoleFollowing(ctx) {
     plainP99: median(plain.map((x) => x.p99)),
     ratio: median(ratios),
     delivered: median(delivered),
+    followerUsPerRecord: median(followerUs),
+    bytesPerRecord: median(followerBytes),
     errors: [...plain, ...followed].reduce((n, x) => n + x.errors, 0),
     load,
+    query: QUERY,
   };
 }
 
@@ -179,7 +198,7 @@ export function consoleReport(c) {
 ## 1 × 32 with a console following
 
 1 connection × window 32, transcript file ON, with and without a client following
-\`GET /events\` (a separate process, as the web console's browser would be), interleaved in each
+\`GET /events${c.query ? `?${c.query}` : ''}\` (a separate process, as the web console's browser would be), interleaved in each
 repetition on a fresh mock; the ratio is the median of per-repetition ratios. Load average when
 the cell started: ${c.load}.
 
@@ -188,7 +207,8 @@ the cell started: ${c.load}.
 | 1 × 32 with a console following | ≥ 0.90 × without (≤ 10 % loss) | ${c.ratio.toFixed(2)}×: ${f0(c.followed)}/s, ${f2(c.followedUs)} µs/submit vs ${f0(c.plain)}/s, ${f2(c.plainUs)} µs/submit | ${met ? 'met' : '**not met**'} |
 | records the follower received | all of them | ${(Math.min(1, c.delivered) * 100).toFixed(1)} % | ${c.delivered >= 0.999 ? 'met' : '**not met**'} |
 | p99 latency, followed / not | – | ${f2(c.followedP99)} ms / ${f2(c.plainP99)} ms | – |
+| stream bytes per record; follower CPU per record | – | ${f0(c.bytesPerRecord)} B; ${f2(c.followerUsPerRecord)} µs | – |
 `;
 }
 
-if (process.argv[2] === 'follow') follow(process.argv[3]);
+if (process.argv[2] === 'follow') follow(process.argv[3], process.argv[4] ?? '');

@@ -465,6 +465,15 @@ export class MockSmsc extends EventEmitter<MockSmscEvents> {
   }
 
   /**
+   * The JSONL of the kept records with seq > `since` (every epoch) as whole-line slices of the
+   * kept bytes, about `maxBytes` in all, lines not read one by one: what `GET /events` frames.
+   * Valid only until the next record is written: copy them at once.
+   */
+  transcriptBytes(since: number, maxBytes: number): ReturnType<MemorySink['bytesAfter']> {
+    return this.memory.bytesAfter(since, maxBytes);
+  }
+
+  /**
    * Records of the current epoch with seq > `since`, oldest first: only the kept chunks that can
    * hold them are parsed.
    */

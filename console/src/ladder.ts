@@ -1,10 +1,12 @@
 /**
  * The ladder of `cimd2-mock show` as rows for the Conversation view: one row per frame or event
  * of a session, decisions folded into their request (`[rule id]`, `[default]`, `[unmatched]`),
- * and each line of an unmatched request's near-miss explanation as its own row beneath it.
+ * and each line of an unmatched request's near-miss explanation as its own row beneath it. Events
+ * read as in `show` (the same `eventText`).
  */
 import type { DecisionRecord, FrameRecord, TranscriptRecord } from '../../src/transcript/record.js';
-import { keyFields, pn3, quote } from '../../src/transcript/summary.js';
+import { eventText } from '../../src/transcript/show.js';
+import { keyFields, pn3 } from '../../src/transcript/summary.js';
 
 export type LadderDir = 'in' | 'out' | 'bad' | 'event' | 'explain';
 
@@ -23,51 +25,6 @@ function isErrorAnswer(r: FrameRecord): boolean {
   return (
     r.op === 98 || r.op === 99 || (r.fields.errorCode !== undefined && r.fields.errorCode !== 0)
   );
-}
-
-function eventText(r: TranscriptRecord): string | undefined {
-  switch (r.kind) {
-    case 'session-open':
-      return `connected from ${r.remote}`;
-    case 'session-close':
-      return `closed: ${r.reason} (${r.code})`;
-    case 'scheduled':
-      return `scheduled ${r.action.kind} #${r.id} due +${Math.max(0, Date.parse(r.at) - Date.parse(r.ts))}ms`;
-    case 'fired':
-      return r.cancelled !== undefined
-        ? `cancelled ${r.action.kind} #${r.id}: ${r.cancelled}`
-        : `fired ${r.action.kind} #${r.id}`;
-    case 'assembled':
-      return `assembled ${r.parts} part(s) to=${r.destination}${
-        r.text !== undefined
-          ? ` ${quote(r.text)}`
-          : r.binary !== undefined
-            ? ` hex=${r.binary.slice(0, 32)}`
-            : ''
-      }`;
-    case 'multipart-expired':
-      return `multipart ref=${r.reference} to=${r.destination} expired with ${r.received.length}/${r.total} part(s)`;
-    case 'ack-timeout':
-      return `no answer to ${r.opName} ${pn3(r.pn)} after ${r.attempts} attempt(s)`;
-    case 'unexpected-response':
-      return `unexpected ${r.opName} ${pn3(r.pn)} (answers nothing outstanding)`;
-    case 'fault':
-      return `fault ${r.fault}${r.phase !== undefined ? ` ${r.phase}` : ''}${
-        r.opName !== undefined && r.pn !== undefined ? ` on ${r.opName} ${pn3(r.pn)}` : ''
-      }`;
-    case 'finding':
-      return `${r.severity} ${r.check}: ${r.message}`;
-    case 'server-start':
-    case 'server-stop':
-    case 'frame':
-    case 'frame-error':
-    case 'decision':
-    case 'unmatched':
-    case 'scenario-loaded':
-    case 'scenario-rejected':
-    case 'reset':
-      return undefined;
-  }
 }
 
 /** Ladder rows of one session's records (oldest first). */

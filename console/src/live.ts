@@ -1,11 +1,12 @@
 /**
- * Keeps the store current: a global `GET /events` stream of the rare records (resumed with
- * `Last-Event-ID` after any drop), and, while the page is visible, `GET /stats` and
+ * Keeps the store current: a global `GET /events` stream of the rare records (in batches, resumed
+ * with `Last-Event-ID` after any drop), and, while the page is visible, `GET /stats` and
  * `GET /sessions` about once a second. A hidden tab polls nothing.
  */
 import type { SessionList, StatsRates } from '../../src/control/inbox-types.js';
-import type { RecordKind, TranscriptRecord } from '../../src/transcript/record.js';
+import type { RecordKind } from '../../src/transcript/record.js';
 import { api, ApiError, errorMessage } from './api.js';
+import { recordsOf } from './records.js';
 import { followEvents } from './sse.js';
 import { store } from './store.js';
 
@@ -82,19 +83,6 @@ async function pollLoop(signal: AbortSignal): Promise<void> {
   }
 }
 
-/** Parses a `record` event into a transcript record (undefined for anything else). */
-export function recordOf(event: { event: string; data: string }): TranscriptRecord | undefined {
-  if (event.event !== 'record' && event.event !== 'message') return undefined;
-  try {
-    const r = JSON.parse(event.data) as Partial<TranscriptRecord>;
-    return typeof r.seq === 'number' && typeof r.kind === 'string'
-      ? (r as TranscriptRecord)
-      : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /** Starts following; abort the signal to stop. */
 export async function startLive(signal: AbortSignal): Promise<void> {
   store.setConnection('connecting');
@@ -107,15 +95,15 @@ export async function startLive(signal: AbortSignal): Promise<void> {
   }
   void pollLoop(signal);
   await followEvents(
-    `/events?kind=${GLOBAL_KINDS.join(',')}`,
+    `/events?batch=true&kind=${GLOBAL_KINDS.join(',')}`,
     {
       onEvent(e) {
-        const r = recordOf(e);
-        if (r === undefined) return;
-        store.apply(r);
-        if (r.kind === 'session-open' || r.kind === 'session-close') {
-          refreshSessions().catch(() => undefined);
+        let sessions = false;
+        for (const r of recordsOf(e)) {
+          store.apply(r);
+          if (r.kind === 'session-open' || r.kind === 'session-close') sessions = true;
         }
+        if (sessions) refreshSessions().catch(() => undefined);
       },
       onOpen() {
         store.setConnection('live');

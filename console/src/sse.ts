@@ -11,9 +11,16 @@ export interface SseEvent {
   readonly data: string;
 }
 
-/** Splits an SSE byte stream (as text) into events; keeps partial lines between chunks. */
+/**
+ * Splits an SSE byte stream (as text) into events; keeps partial lines between chunks. Each
+ * character is looked at once, however long the line (a batch of records is one long `data:`
+ * line that arrives in many chunks): the pieces of an unfinished line are joined only when it ends.
+ */
 export class SseParser {
-  private buffer = '';
+  /** The pieces of the line not ended yet. */
+  private pending: string[] = [];
+  /** The last chunk ended with CR: a LF starting the next one belongs to it (CRLF). */
+  private afterCr = false;
   private id: string | undefined;
   private event = 'message';
   private data: string[] = [];
@@ -21,35 +28,53 @@ export class SseParser {
   lastId: string | undefined;
 
   push(chunk: string): SseEvent[] {
-    this.buffer += chunk;
     const out: SseEvent[] = [];
-    let nl: number;
-    while ((nl = this.buffer.search(/\r\n|\r|\n/)) >= 0) {
-      // A CR ending the chunk may be the first half of a CRLF: wait for the next chunk.
-      if (nl === this.buffer.length - 1 && this.buffer.endsWith('\r')) break;
-      const line = this.buffer.slice(0, nl);
-      const width = this.buffer.startsWith('\r\n', nl) ? 2 : 1;
-      this.buffer = this.buffer.slice(nl + width);
-      if (line === '') {
-        if (this.data.length > 0) {
-          out.push({ id: this.id ?? this.lastId, event: this.event, data: this.data.join('\n') });
-        }
-        if (this.id !== undefined) this.lastId = this.id;
-        this.id = undefined;
-        this.event = 'message';
-        this.data = [];
-        continue;
+    let pos = 0;
+    if (this.afterCr && chunk.startsWith('\n')) pos = 1;
+    this.afterCr = false;
+    // The next CR at or after `pos`: -1 none left in this chunk, -2 not looked for yet.
+    let cr = -2;
+    for (;;) {
+      const lf = chunk.indexOf('\n', pos);
+      if (cr !== -1 && cr < pos) cr = chunk.indexOf('\r', pos);
+      const nl = cr < 0 ? lf : lf < 0 ? cr : Math.min(cr, lf);
+      if (nl < 0) break;
+      let line = chunk.slice(pos, nl);
+      if (this.pending.length > 0) {
+        this.pending.push(line);
+        line = this.pending.join('');
+        this.pending = [];
       }
-      if (line.startsWith(':')) continue;
-      const colon = line.indexOf(':');
-      const field = colon < 0 ? line : line.slice(0, colon);
-      let value = colon < 0 ? '' : line.slice(colon + 1);
-      if (value.startsWith(' ')) value = value.slice(1);
-      if (field === 'data') this.data.push(value);
-      else if (field === 'event') this.event = value;
-      else if (field === 'id' && !value.includes('\0')) this.id = value;
+      pos = nl + 1;
+      if (nl === cr) {
+        if (pos === chunk.length) this.afterCr = true;
+        else if (chunk.charCodeAt(pos) === 10) pos++;
+      }
+      this.line(line, out);
     }
+    if (pos < chunk.length) this.pending.push(chunk.slice(pos));
     return out;
+  }
+
+  private line(line: string, out: SseEvent[]): void {
+    if (line === '') {
+      if (this.data.length > 0) {
+        out.push({ id: this.id ?? this.lastId, event: this.event, data: this.data.join('\n') });
+      }
+      if (this.id !== undefined) this.lastId = this.id;
+      this.id = undefined;
+      this.event = 'message';
+      this.data = [];
+      return;
+    }
+    if (line.startsWith(':')) return;
+    const colon = line.indexOf(':');
+    const field = colon < 0 ? line : line.slice(0, colon);
+    let value = colon < 0 ? '' : line.slice(colon + 1);
+    if (value.startsWith(' ')) value = value.slice(1);
+    if (field === 'data') this.data.push(value);
+    else if (field === 'event') this.event = value;
+    else if (field === 'id' && !value.includes('\0')) this.id = value;
   }
 }
 

@@ -2,14 +2,22 @@
  * `GET /events`: every transcript record as a Server-Sent Event, live.
  *
  * No subscription, no parsing: while at least one stream is open, a timer every
- * {@link BATCH_MS} ms asks the in-memory ring for the JSONL lines after each stream's position
- * (`transcriptLines`, slices of the kept bytes) and writes them as events (`id:` = seq). A mock
- * with no stream open pays nothing.
+ * {@link BATCH_MS} ms asks the in-memory ring for the JSONL after each stream's position
+ * (`transcriptBytes`, whole-line slices of the kept bytes) and writes it as events: one per
+ * record (`id:` = seq, `event: record`), or with `?batch=true` one per batch (`event: records`,
+ * the lines as one JSON array, `id:` = the seq it ends at). A mock with no stream open pays
+ * nothing.
  *
- * Never buffered without bound: at most {@link BATCH_BYTES} are written per turn, and nothing
- * more while the socket has not drained; the ring itself is what a lagging stream catches up
- * from. A stream that does not drain for {@link STALL_MS} ms gets `event: reconnect` and is
- * closed: the client comes back with `Last-Event-ID` and loses nothing still kept.
+ * What one batch costs (events-frame.ts): the kept bytes are copied once into a pooled Buffer
+ * and framed there in place (per record, a few bytes written and the line moved with `copyWithin`; in a batch, each
+ * line's newline becomes a comma), filters read off the bytes of each line's head: no string,
+ * view or allocation per record. Then one write. The ring finds the slices without reading each
+ * line, and lends nothing (they are copied before the next record is written).
+ *
+ * Never buffered without bound: about {@link BATCH_BYTES} at most are written per turn, and
+ * nothing more while the socket has not drained; the ring itself is what a lagging stream
+ * catches up from. A stream that does not drain for {@link STALL_MS} ms gets `event: reconnect`
+ * and is closed: the client comes back with `Last-Event-ID` and loses nothing still kept.
  */
 import type http from 'node:http';
 import type { MockSmsc } from '../mock-smsc.js';
@@ -21,14 +29,24 @@ import {
   queryOne,
   type RouteRequest,
 } from './http-util.js';
+import {
+  BufferPool,
+  batchEvent,
+  linesIn,
+  recordEvents,
+  type Filters,
+  type LineHead,
+} from './events-frame.js';
 import type { EventsHello, EventsReconnect } from './inbox-types.js';
 
 /** Batch period of the event streams. */
 export const BATCH_MS = 50;
-/** Most bytes written to one stream per turn. */
-export const BATCH_BYTES = 256 * 1024;
-/** Records read per slice. */
-const SLICE_RECORDS = 2000;
+/**
+ * Bytes of records read for one stream per turn, at most (whole records; one bigger record goes
+ * alone), framed into one write: a stream that keeps up under load gets a few such writes per
+ * {@link BATCH_MS}.
+ */
+export const BATCH_BYTES = 512 * 1024;
 /** A stream that does not drain for this long is closed with `event: reconnect`. */
 export const STALL_MS = 10_000;
 /** Comment line sent on an idle stream this often. */
@@ -38,106 +56,14 @@ export const MAX_STREAMS = 32;
 /** `retry:` sent to EventSource clients (ms). */
 export const RETRY_MS = 1000;
 
-const HEAD = /^\{"seq":(\d+),"ts":"[^"]*","kind":"([a-z-]+)"(?:,"session":"([^"]*)")?/;
-/** `id: ` and `\nevent: record\ndata: `: around the seq, before each record line. */
-const ID_OPEN = Buffer.from('id: ', 'latin1');
-const EVENT_DATA = Buffer.from('\nevent: record\ndata: ', 'latin1');
-/** Bytes an event adds to its line besides the seq digits (prefix and the blank line). */
-const EVENT_OVERHEAD = ID_OPEN.length + EVENT_DATA.length + 2;
-/** Longest seq copied from the line as it is (safe integers; longer ones are formatted). */
-const MAX_SEQ_DIGITS = 15;
-/** `HEAD` looks at this many characters; the byte scan falls back to it past as many bytes. */
-const HEAD_SPAN = 200;
-
-const TS_KEY = Buffer.from(',"ts":"', 'latin1');
-const KIND_KEY = Buffer.from('","kind":"', 'latin1');
-const SESSION_KEY = Buffer.from(',"session":"', 'latin1');
-
-/** True when `line` holds `bytes` at `pos` (compared byte by byte: no native call). */
-function bytesAt(line: Buffer, pos: number, bytes: Buffer): boolean {
-  if (pos + bytes.length > line.length) return false;
-  for (let i = 0; i < bytes.length; i++) if (line[pos + i] !== bytes[i]) return false;
-  return true;
-}
-
-/**
- * Digits of the seq at the start of a record line (`{"seq":N,…`): the offset after the last
- * digit, or -1 when the line does not start so.
- */
-function seqEnd(line: Buffer, start: number, end: number): number {
-  if (
-    end - start <= 7 ||
-    line[start] !== 0x7b || // {
-    line[start + 1] !== 0x22 || // "
-    line[start + 2] !== 0x73 || // s
-    line[start + 3] !== 0x65 || // e
-    line[start + 4] !== 0x71 || // q
-    line[start + 5] !== 0x22 || // "
-    line[start + 6] !== 0x3a // :
-  ) {
-    return -1;
-  }
-  let i = start + 7;
-  while (i < end) {
-    const d = (line[i] ?? 0) - 0x30;
-    if (d < 0 || d > 9) break;
-    i++;
-  }
-  return i === start + 7 ? -1 : i;
-}
-
-function digitsValue(line: Buffer, from: number, to: number): number {
-  let n = 0;
-  for (let i = from; i < to; i++) n = n * 10 + ((line[i] ?? 0) - 0x30);
-  return n;
-}
-
-/** What the filters need of a record line, read from its head. */
-interface LineHead {
-  seq: number;
-  kind: string;
-  session: string | undefined;
-}
-
-/**
- * The head of a record line `{"seq":N,"ts":"…","kind":"…"(,"session":"…")?` read off the bytes
- * (the recorder writes these keys first, in this order): what {@link HEAD} would match, or
- * undefined when only it (or a parse) can tell.
- */
-function headOf(line: Buffer, afterSeq: number, seq: number, out: LineHead): boolean {
-  const limit = Math.min(line.length, HEAD_SPAN);
-  if (afterSeq - 7 > MAX_SEQ_DIGITS) return false;
-  if (!bytesAt(line, afterSeq, TS_KEY)) return false;
-  let i = line.indexOf(0x22, afterSeq + TS_KEY.length);
-  if (i < 0 || i >= limit || !bytesAt(line, i, KIND_KEY)) return false;
-  const kindStart = i + KIND_KEY.length;
-  i = kindStart;
-  while (i < limit) {
-    const c = line[i] ?? 0;
-    if (!((c >= 0x61 && c <= 0x7a) || c === 0x2d)) break;
-    i++;
-  }
-  if (i === kindStart || i >= limit || line[i] !== 0x22) return false;
-  out.seq = seq;
-  out.kind = line.toString('latin1', kindStart, i);
-  out.session = undefined;
-  i++;
-  if (bytesAt(line, i, SESSION_KEY)) {
-    const sessionStart = i + SESSION_KEY.length;
-    const close = line.indexOf(0x22, sessionStart);
-    // Past the span the regex could not have matched the session: let it decide.
-    if (close < 0 || close >= limit) return false;
-    out.session = line.toString('utf8', sessionStart, close);
-  }
-  return true;
-}
-
-interface Stream {
+interface Stream extends Filters {
   readonly res: http.ServerResponse;
   /** Seq of the last record sent (or skipped by the filters). */
   after: number;
-  readonly kinds: ReadonlySet<string> | undefined;
-  readonly sessions: ReadonlySet<string> | undefined;
+  /** One `records` event per batch (`?batch=true`) instead of one `record` event per record. */
+  readonly batch: boolean;
+  /** Set when a filter is. */
+  readonly filtered: boolean;
   /** Set while waiting for `drain`: when it started. */
   stalledSince: number | undefined;
   lastWrite: number;
@@ -166,7 +92,8 @@ export class EventHub {
   private readonly batchBytes: number;
   private readonly maxStreams: number;
   /** Scratch of the filters (one record head at a time). */
-  private readonly head: LineHead = { seq: 0, kind: '', session: undefined };
+  private readonly pool = new BufferPool();
+  private readonly head: LineHead = { kindStart: 0, kindEnd: 0, sessionStart: -1, sessionEnd: -1 };
 
   constructor(mock: MockSmsc, options: EventHubOptions = {}) {
     this.mock = mock;
@@ -183,7 +110,11 @@ export class EventHub {
 
   /** Opens a stream for `GET /events`. */
   open(r: RouteRequest<unknown>): void {
-    checkQueryKeys(r.query, ['kind', 'session', 'since']);
+    checkQueryKeys(r.query, ['kind', 'session', 'since', 'batch']);
+    const batch = queryOne(r.query, 'batch') ?? 'false';
+    if (batch !== 'true' && batch !== 'false') {
+      throw invalidQuery(`"batch" must be true or false (got ${JSON.stringify(batch)})`);
+    }
     const kinds = list(queryOne(r.query, 'kind'));
     for (const k of kinds ?? []) {
       if (!isRecordKind(k)) {
@@ -226,8 +157,12 @@ export class EventHub {
     const stream: Stream = {
       res,
       after: from,
+      batch: batch === 'true',
+      filtered: kinds !== undefined || sessions !== undefined,
       kinds: kinds === undefined ? undefined : new Set(kinds),
       sessions: sessions === undefined ? undefined : new Set(sessions),
+      kindBytes: kinds?.map((k) => Buffer.from(k, 'utf8')),
+      sessionBytes: sessions?.map((k) => Buffer.from(k, 'utf8')),
       stalledSince: undefined,
       lastWrite: Date.now(),
       checkTruncated: true,
@@ -255,6 +190,7 @@ export class EventHub {
   private stop(): void {
     if (this.timer !== undefined) clearInterval(this.timer);
     this.timer = undefined;
+    this.pool.clear();
   }
 
   private tick(): void {
@@ -271,124 +207,63 @@ export class EventHub {
   /** Writes what is new for `s` (one batch); true when something was written. */
   private pump(s: Stream): boolean {
     if (s.closed || s.stalledSince !== undefined) return false;
-    // Buffers all the way: the kept JSONL bytes are copied as they are into one Buffer per page,
-    // never decoded, the seq of `id:` copied from the line's own digits.
-    const out: Buffer[] = [];
-    let size = 0;
     s.behind = false;
+    let notice: Buffer | undefined;
     if (s.checkTruncated) {
       s.checkTruncated = false;
       if (this.mock.truncatedSince(s.after)) {
-        const first = this.mock.transcriptLines(s.after, { all: true, limit: 1 });
-        const seq = first.count > 0 ? first.lastSeq : this.mock.lastSeq + 1;
-        const text = `event: truncated\ndata: ${JSON.stringify({ from: seq })}\n\n`;
-        out.push(Buffer.from(text));
-        size += out[0]?.length ?? 0;
+        const first = this.mock.transcriptBytes(s.after, 1);
+        const seq = first.bytes > 0 ? first.lastSeq : this.mock.lastSeq + 1;
+        notice = Buffer.from(`event: truncated\ndata: ${JSON.stringify({ from: seq })}\n\n`);
       }
     }
-    while (this.mock.lastSeq > s.after) {
-      if (size >= this.batchBytes) {
-        s.behind = true;
-        break;
-      }
-      const page = this.mock.transcriptLines(s.after, { all: true, limit: SLICE_RECORDS });
-      if (page.count === 0) {
-        s.after = this.mock.lastSeq;
-        break;
-      }
-      const events = this.events(s, page.chunks, page.count);
-      if (events.length > 0) out.push(events);
-      size += events.length;
-      s.after = page.lastSeq;
-      if (!page.more) break;
+    // Whole-line slices of the kept JSONL, about a batch (nothing parsed, the lines not even
+    // read by the ring), valid until the next record is written: framed into one Buffer at once.
+    let chunks: readonly Buffer[] = [];
+    let bytes = 0;
+    let count = 0;
+    let last = s.after;
+    if (this.mock.lastSeq > last) {
+      const range = this.mock.transcriptBytes(last, this.batchBytes);
+      chunks = range.chunks;
+      bytes = range.bytes;
+      last = bytes > 0 ? range.lastSeq : this.mock.lastSeq;
+      s.behind = range.more;
+      // A batch needs no count; events per record size their Buffer by it.
+      if (s.batch) count = bytes > 0 ? 1 : 0;
+      else for (const c of chunks) count += linesIn(c);
     }
-    const first = out[0];
-    if (first === undefined) return false;
-    this.write(s, out.length === 1 ? first : Buffer.concat(out, size));
+    s.after = last;
+    const filters = s.filtered ? s : undefined;
+    let body: Buffer | undefined;
+    if (count > 0) {
+      body = s.batch
+        ? batchEvent(this.pool, filters, chunks, bytes, last, this.head)
+        : recordEvents(this.pool, filters, chunks, bytes, count, this.head);
+    }
+    if (notice !== undefined) {
+      const framed = body;
+      body = framed === undefined ? notice : Buffer.concat([notice, framed]);
+      if (framed !== undefined) this.pool.give(framed);
+    }
+    if (body === undefined) return false;
+    this.write(s, body, notice === undefined);
     return true;
   }
 
-  /** The events of the `count` record lines in `chunks` that pass the filters of `s`. */
-  private events(s: Stream, chunks: readonly Buffer[], count: number): Buffer {
-    let capacity = count * (EVENT_OVERHEAD + MAX_SEQ_DIGITS + 1);
-    for (const chunk of chunks) capacity += chunk.length;
-    let buf = Buffer.allocUnsafe(capacity);
-    let at = 0;
-    const filtered = s.kinds !== undefined || s.sessions !== undefined;
-    const head = this.head;
-    for (const chunk of chunks) {
-      let start = 0;
-      while (start < chunk.length) {
-        const nl = chunk.indexOf(0x0a, start);
-        const end = nl < 0 ? chunk.length : nl;
-        const lineStart = start;
-        start = end + 1;
-        if (end === lineStart) continue;
-        const digitsEnd = seqEnd(chunk, lineStart, end);
-        // Digits as JSON writes them (no leading zero, a safe integer) are the `id:` as is.
-        const digits = digitsEnd - lineStart - 7;
-        let copyDigits = digits > 0 && digits <= MAX_SEQ_DIGITS;
-        if (copyDigits && digits > 1 && chunk[lineStart + 7] === 0x30) copyDigits = false;
-        let seq = -1;
-        if (filtered || digitsEnd < 0) {
-          const line = chunk.subarray(lineStart, end);
-          if (
-            digitsEnd < 0 ||
-            !headOf(line, digitsEnd - lineStart, digitsValue(chunk, lineStart + 7, digitsEnd), head)
-          ) {
-            copyDigits = false;
-            const m = HEAD.exec(line.toString('utf8', 0, Math.min(line.length, HEAD_SPAN)));
-            if (m !== null) {
-              head.seq = Number(m[1]);
-              head.kind = m[2] ?? '';
-              head.session = m[3];
-            } else {
-              const rec = JSON.parse(line.toString('utf8')) as {
-                seq: number;
-                kind: string;
-                session?: string;
-              };
-              head.seq = rec.seq;
-              head.kind = rec.kind;
-              head.session = rec.session;
+  /** Writes to `s`; a framed batch (`pooled`) goes back to the pool once the socket has it. */
+  private write(s: Stream, text: string | Buffer, pooled = false): void {
+    s.lastWrite = Date.now();
+    const done =
+      pooled && typeof text !== 'string'
+        ? (error?: Error | null): void => {
+            // Nothing is kept once the last stream closed.
+            if ((error === undefined || error === null) && this.streams.size > 0) {
+              this.pool.give(text);
             }
           }
-          seq = head.seq;
-          if (s.kinds !== undefined && !s.kinds.has(head.kind)) continue;
-          if (
-            s.sessions !== undefined &&
-            head.session !== undefined &&
-            !s.sessions.has(head.session)
-          ) {
-            continue;
-          }
-        } else if (!copyDigits) {
-          seq = digitsValue(chunk, lineStart + 7, digitsEnd);
-        }
-        const id = copyDigits ? undefined : Buffer.from(String(seq), 'latin1');
-        const need = EVENT_OVERHEAD + (id?.length ?? digits) + (end - lineStart);
-        if (at + need > buf.length) {
-          const bigger = Buffer.allocUnsafe(Math.max(buf.length * 2, at + need));
-          buf.copy(bigger, 0, 0, at);
-          buf = bigger;
-        }
-        // The short pieces byte by byte (a Buffer copy costs a view per call), the line at once.
-        for (const b of ID_OPEN) buf[at++] = b;
-        if (id === undefined)
-          for (let i = lineStart + 7; i < digitsEnd; i++) buf[at++] = chunk[i] ?? 0;
-        else at += id.copy(buf, at);
-        for (const b of EVENT_DATA) buf[at++] = b;
-        at += chunk.copy(buf, at, lineStart, end);
-        buf[at++] = 0x0a;
-        buf[at++] = 0x0a;
-      }
-    }
-    return buf.subarray(0, at);
-  }
-
-  private write(s: Stream, text: string | Buffer): void {
-    s.lastWrite = Date.now();
-    if (s.res.write(text)) return;
+        : undefined;
+    if (s.res.write(text, done)) return;
     s.stalledSince = Date.now();
     s.res.once('drain', () => {
       s.stalledSince = undefined;

@@ -429,8 +429,10 @@ export interface ScenarioValidation {
  *   the last event received to catch up (EventSource does this by itself after `retry` ms);
  * - a comment line (`: keep-alive`) every 15 s when idle.
  * Filters: `kind` (comma-separated record kinds), `session` (comma-separated ids).
+ * `?batch=true`: each batch is one event instead, `id: <seq>` (the last seq it covers),
+ * `event: records`, `data: [<JSONL line>,…]` (a JSON array of its records, oldest first).
  */
-export type SseEventName = 'hello' | 'record' | 'truncated' | 'reconnect';
+export type SseEventName = 'hello' | 'record' | 'records' | 'truncated' | 'reconnect';
 
 export interface EventsHello {
   /** Newest record seq when the stream opened. */

@@ -11,6 +11,10 @@
  * the newest `limit` records; the oldest chunks are evicted first, whole (batches of about
  * 1/8 of the budget or less), and the sink remembers what it evicted (`truncated`,
  * `evictedThroughSeq`) so that a view that lost records can say so.
+ *
+ * Over 500 lines on purpose: the writes, the reads (parsed, line by line, whole-line slices for
+ * followers) and the chunk bookkeeping they share are one ring; split, each part would reach
+ * into the others' private state.
  */
 import type { JsonBytes } from './json-bytes.js';
 import { Transcript, type RecordFilter } from './query.js';
@@ -510,5 +514,110 @@ export class MemorySink {
   close(): Promise<void> {
     this.subscribers.clear();
     return Promise.resolve();
+  }
+
+  // Read-only access for followers that copy the kept bytes out at once (GET /events).
+
+  /** Records read per slice by {@link bytesAfter} when it must read every line. */
+  private static readonly FOLLOW_SLICE_RECORDS = 256;
+
+  /**
+   * The JSONL of the kept records with seq > `after`, oldest first, as whole-line slices of the
+   * kept bytes, about `maxBytes` in all (at least one line): unlike {@link linesAfter}, lines are
+   * read only where the range starts (skipped to where the previous read ended, when it ended
+   * there) and where it is cut, not one by one, and none is counted. `lastSeq` is the seq of the
+   * last line given (`after` when none); `more` is true when further records follow.
+   *
+   * The slices are valid only until the next record is written (copy them first): they are not
+   * lent, so a follower reading everything does not stop the ring from reusing its buffers.
+   */
+  bytesAfter(
+    after: number,
+    maxBytes: number,
+  ): { chunks: Buffer[]; bytes: number; lastSeq: number; more: boolean } {
+    const out = { chunks: [] as Buffer[], bytes: 0, lastSeq: after, more: false };
+    if (this.disordered) {
+      // Seqs out of order: only reading every line can tell which follow `after`.
+      while (out.bytes < maxBytes) {
+        const page = this.linesAfter(out.lastSeq, MemorySink.FOLLOW_SLICE_RECORDS);
+        for (const c of page.chunks) {
+          out.chunks.push(c);
+          out.bytes += c.length;
+        }
+        out.lastSeq = page.lastSeq;
+        out.more = page.more;
+        if (!page.more) break;
+      }
+      return out;
+    }
+    let hint = this.readPositions.get(after);
+    let endFirstSeq = 0;
+    let endOffset = 0;
+    const n = this.sealed.length;
+    for (let i = 0; i <= n; i++) {
+      let buf: Buffer;
+      let firstSeq: number;
+      let lastSeq: number;
+      const c = i < n ? this.sealed[i] : undefined;
+      if (c !== undefined) {
+        ({ buf, firstSeq, lastSeq } = c);
+      } else {
+        if (this.count === 0) break;
+        buf = this.cur.subarray(0, this.used);
+        firstSeq = this.openFirstSeq;
+        lastSeq = this.openLastSeq;
+      }
+      if (lastSeq <= after) continue;
+      if (out.bytes >= maxBytes) {
+        out.more = true;
+        break;
+      }
+      let start = 0;
+      if (firstSeq <= after) {
+        if (hint?.chunkFirstSeq === firstSeq && hint.offset <= buf.length) {
+          start = hint.offset;
+        } else {
+          while (start < buf.length && lineSeq(buf, start) <= after) {
+            const nl = buf.indexOf(0x0a, start);
+            start = nl < 0 ? buf.length : nl + 1;
+          }
+        }
+      }
+      hint = undefined;
+      let end = buf.length;
+      let endSeq = lastSeq;
+      const room = maxBytes - out.bytes;
+      if (end - start > room) {
+        // Cut after the last whole line within the room (after the first line at least).
+        let nl = buf.lastIndexOf(0x0a, start + room - 1);
+        if (nl < start) {
+          if (out.bytes > 0) {
+            out.more = true;
+            break;
+          }
+          nl = buf.indexOf(0x0a, start);
+        }
+        if (nl >= 0 && nl + 1 < buf.length) {
+          end = nl + 1;
+          const lastStart =
+            end - 2 < start ? start : Math.max(start, buf.lastIndexOf(0x0a, end - 2) + 1);
+          endSeq = lineSeq(buf, lastStart);
+          out.more = true;
+        }
+      }
+      if (end > start) {
+        out.chunks.push(buf.subarray(start, end));
+        out.bytes += end - start;
+        out.lastSeq = endSeq;
+        endFirstSeq = firstSeq;
+        endOffset = end;
+      }
+      if (out.more) break;
+    }
+    if (out.bytes > 0) {
+      if (this.readPositions.size >= READ_POSITIONS) this.readPositions.clear();
+      this.readPositions.set(out.lastSeq, { chunkFirstSeq: endFirstSeq, offset: endOffset });
+    }
+    return out;
   }
 }

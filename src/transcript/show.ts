@@ -57,7 +57,11 @@ function isErrorAnswer(r: FrameRecord): boolean {
   );
 }
 
-function eventText(r: TranscriptRecord): string | undefined {
+/**
+ * The one-line text of a record that is neither a frame nor a decision (undefined for those):
+ * shared with the web console's Conversation ladder.
+ */
+export function eventText(r: TranscriptRecord): string | undefined {
   switch (r.kind) {
     case 'server-start':
       return `server listening on ${r.host}:${r.port}${r.scenario === null ? '' : ` (scenario ${r.scenario})`}`;

@@ -1,7 +1,9 @@
 /**
  * GET /events byte for byte: the stream after `hello` is exactly `id: <seq>\nevent: record\ndata:
  * <the kept JSONL line>\n\n` for every kept record passing the filters (decided on the parsed
- * record here), live and when catching up, with and without kind/session filters.
+ * record here), live and when catching up, with and without kind/session filters; with
+ * `?batch=true`, `id: <seq>\nevent: records\ndata: [<line>,<line>,…]\n\n` events whose lines,
+ * in order, are exactly those.
  */
 import { expect } from 'chai';
 import http from 'node:http';
@@ -44,6 +46,21 @@ function keptLines(
     }));
 }
 
+/** The kept records after `after` that pass the filters. */
+function passing(
+  mock: MockSmsc,
+  after: number,
+  kinds: readonly string[] | undefined,
+  sessions: readonly string[] | undefined,
+): { line: string; seq: number }[] {
+  return keptLines(mock).filter(
+    (r) =>
+      r.seq > after &&
+      (kinds === undefined || kinds.includes(r.kind)) &&
+      (sessions === undefined || r.session === undefined || sessions.includes(r.session)),
+  );
+}
+
 function expected(
   mock: MockSmsc,
   after: number,
@@ -51,11 +68,7 @@ function expected(
   sessions: readonly string[] | undefined,
 ): string {
   let out = '';
-  for (const r of keptLines(mock)) {
-    if (r.seq <= after) continue;
-    if (kinds !== undefined && !kinds.includes(r.kind)) continue;
-    if (sessions !== undefined && r.session !== undefined && !sessions.includes(r.session))
-      continue;
+  for (const r of passing(mock, after, kinds, sessions)) {
     out += `id: ${r.seq}\nevent: record\ndata: ${r.line}\n\n`;
   }
   return out;
@@ -141,6 +154,42 @@ describe('GET /events bytes', () => {
         expect(want.length, q).to.be.greaterThan(200);
         await until(`stream ${q}`, () => afterHello(raw.bytes()).length >= want.length);
         expect(afterHello(raw.bytes()), q).to.equal(want);
+      }
+    }
+  });
+
+  it('?batch=true is every kept record, in order, as the lines of records events, live and catching up', async () => {
+    const url = (q: string, since: string): string =>
+      `${api.url}/events?batch=true${since}${q === '' ? '' : `&${q}`}`;
+    const live = await Promise.all(cases.map(([q]) => openRaw(url(q, ''))));
+    raws.push(...live);
+    await traffic('a', 40);
+    mock.reset();
+    await traffic('b', 40);
+    const resumed = await Promise.all(cases.map(([q]) => openRaw(url(q, '&since=0'))));
+    raws.push(...resumed);
+    for (const group of [live, resumed]) {
+      for (let i = 0; i < cases.length; i++) {
+        const [q, kinds, sessions] = cases[i]!;
+        const raw = group[i]!;
+        await until(`hello ${q}`, () => raw.bytes().includes('event: hello\ndata: {'));
+        const want = passing(mock, helloFrom(raw.bytes()), kinds, sessions);
+        expect(want.length, q).to.be.greaterThan(20);
+        const wantText = want.map((r) => r.line).join(',');
+        const lines = (): string[] =>
+          [
+            ...afterHello(raw.bytes()).matchAll(/id: (\d+)\nevent: records\ndata: \[(.*)\]\n\n/g),
+          ].map((m) => m[2]!);
+        await until(`stream ${q}`, () => lines().join(',').length >= wantText.length);
+        // Nothing but records events, each ending at or after its last record.
+        const text = afterHello(raw.bytes());
+        const events = [...text.matchAll(/id: (\d+)\nevent: records\ndata: \[(.*)\]\n\n/g)];
+        expect(events.map((m) => m[0]).join(''), q).to.equal(text);
+        expect(lines().join(','), q).to.equal(wantText);
+        for (const m of events) {
+          const batch = JSON.parse(`[${m[2]!}]`) as { seq: number }[];
+          expect(Number(m[1]), q).to.be.at.least(batch.at(-1)!.seq);
+        }
       }
     }
   });

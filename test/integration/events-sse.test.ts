@@ -6,9 +6,10 @@ import { expect } from 'chai';
 import http from 'node:http';
 import net from 'node:net';
 import { startControlApi, type ControlApi } from '../../src/control-api.js';
-import { EventHub, MAX_STREAMS } from '../../src/control/events-sse.js';
+import { BATCH_BYTES, EventHub, MAX_STREAMS } from '../../src/control/events-sse.js';
 import { createMockSmsc, type MockSmsc } from '../../src/mock-smsc.js';
 import { CimdClient } from '../../src/testing/cimd-client.js';
+import { MemorySink } from '../../src/transcript/memory-ring.js';
 
 interface SseEvent {
   readonly id?: string;
@@ -81,6 +82,13 @@ class SseReader {
     return this.events
       .filter((e) => e.event === 'record')
       .map((e) => JSON.parse(e.data) as { seq: number; kind: string; session?: string });
+  }
+
+  /** The records of the `records` events (`?batch=true`), in order. */
+  batched(): { seq: number; kind: string; session?: string }[] {
+    return this.events
+      .filter((e) => e.event === 'records')
+      .flatMap((e) => JSON.parse(e.data) as { seq: number; kind: string; session?: string }[]);
   }
 
   close(): void {
@@ -190,6 +198,7 @@ describe('GET /events (Server-Sent Events)', () => {
       ['?kind=nonsense', {}],
       ['?since=abc', {}],
       ['?other=1', {}],
+      ['?batch=yes', {}],
       ['', { 'Last-Event-ID': '-3' }],
     ] as const) {
       const res = await fetch(`${api.url}/events${q}`, { headers: h });
@@ -215,6 +224,77 @@ describe('GET /events (Server-Sent Events)', () => {
     expect(r.events.findIndex((e) => e.event === 'truncated')).to.be.lessThan(
       r.events.findIndex((e) => e.event === 'record'),
     );
+    // The same in batches.
+    const b = await open('?batch=true', { 'Last-Event-ID': '1' });
+    await until('catch up in batches', () => b.lastId === mock.lastSeq);
+    expect(b.events[1]?.event).to.equal('truncated');
+    expect(JSON.parse(b.events[1]!.data)).to.deep.equal({ from });
+    expect(b.batched()[0]!.seq).to.equal(from);
+  });
+
+  describe('?batch=true', () => {
+    it('sends every record, in order, as records events of JSON arrays with id = the last seq', async () => {
+      const start = mock.lastSeq;
+      const r = await open('?batch=true');
+      await until('hello', () => r.events.length > 0);
+      expect(r.events[0]?.event).to.equal('hello');
+      await traffic('a', 3);
+      await traffic('b', 2);
+      await until('the records', () => r.lastId === mock.lastSeq);
+      // The data is the records exactly as the transcript keeps them.
+      const kept = mock.recordsSince(start);
+      expect(r.batched()).to.deep.equal(kept);
+      expect(r.events.some((e) => e.event === 'record')).to.equal(false);
+      for (const e of r.events.filter((x) => x.event === 'records')) {
+        const batch = JSON.parse(e.data) as { seq: number }[];
+        expect(batch.length).to.be.greaterThan(0);
+        expect(Number(e.id)).to.equal(batch.at(-1)!.seq);
+      }
+    });
+
+    it('frames many records in bounded batches, none lost or repeated, with several streams at once', async () => {
+      const start = mock.lastSeq;
+      const a = await open('?batch=true');
+      const b = await open('?batch=true&kind=reset');
+      const c = await open();
+      // Resets: cheap records, many per batch (buffers are reused from batch to batch).
+      for (let round = 0; round < 10; round++) {
+        for (let i = 0; i < 2000; i++) mock.reset();
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      const end = mock.lastSeq;
+      await until('a', () => a.lastId === end, 8000);
+      await until('c', () => c.lastId === end, 8000);
+      const expected = Array.from({ length: end - start }, (_, i) => start + i + 1);
+      expect(a.batched().map((x) => x.seq)).to.deep.equal(expected);
+      expect(c.records().map((x) => x.seq)).to.deep.equal(expected);
+      await until('b', () => b.batched().length === 20_000, 8000);
+      expect(b.batched().every((x) => x.kind === 'reset')).to.equal(true);
+      const batches = a.events.filter((e) => e.event === 'records');
+      expect(batches.length, 'more than one batch').to.be.greaterThan(1);
+      // About the batch size at most: the slices read are sized to fill it.
+      for (const e of batches) expect(e.data.length).to.be.lessThan(BATCH_BYTES + 16 * 1024);
+    });
+
+    it('filters by kind and session, and resumes after the id of the last batch with nothing lost', async () => {
+      const r = await open('?batch=true&kind=frame,decision&session=c2');
+      await traffic('a', 1);
+      await traffic('b', 2);
+      await until('c2 traffic', () => r.batched().some((x) => x.kind === 'decision'));
+      const got = r.batched();
+      for (const x of got) {
+        expect(['frame', 'decision']).to.include(x.kind);
+        expect(x.session).to.equal('c2');
+      }
+      r.close();
+      const lastId = r.lastId;
+      await traffic('c', 1);
+      const again = await open('?batch=true', { 'Last-Event-ID': String(lastId) });
+      await until('catch up', () => again.lastId === mock.lastSeq);
+      expect(again.batched().map((x) => x.seq)).to.deep.equal(
+        Array.from({ length: mock.lastSeq - lastId }, (_, i) => lastId + i + 1),
+      );
+    });
   });
 
   it(`allows at most ${MAX_STREAMS} streams at once (503 ERR_CONTROL_BUSY beyond)`, async () => {
@@ -290,6 +370,88 @@ describe('GET /events (Server-Sent Events)', () => {
         hub.close();
         server.closeAllConnections();
         await new Promise((r) => server.close(r));
+      }
+    });
+  });
+
+  describe('lines the byte-level reading cannot take as they are', () => {
+    /** An EventHub over a ring holding exactly `lines`, writing into memory; the bytes sent. */
+    function framed(lines: readonly string[], query: string): string {
+      const sink = new MemorySink();
+      let last = 0;
+      for (const line of lines) {
+        last = (JSON.parse(line) as { seq: number }).seq;
+        sink.writeBytes(Buffer.from(line, 'utf8'), last);
+      }
+      const fake = {
+        lastSeq: last,
+        epoch: 0,
+        transcriptLines: (since: number, o: { limit: number }) => sink.linesAfter(since, o.limit),
+        transcriptBytes: (since: number, max: number) => sink.bytesAfter(since, max),
+        truncatedSince: () => false,
+      } as unknown as MockSmsc;
+      const out: Buffer[] = [];
+      const res = {
+        writeHead: () => res,
+        socket: null,
+        on: () => res,
+        once: () => res,
+        end: () => res,
+        write(chunk: Buffer | string, done?: () => void): boolean {
+          out.push(Buffer.from(chunk));
+          done?.();
+          return true;
+        },
+      };
+      const hub = new EventHub(fake);
+      hub.open({
+        ctx: {},
+        req: { headers: { 'last-event-id': '0' } } as unknown as http.IncomingMessage,
+        res: res as unknown as http.ServerResponse,
+        query: new URLSearchParams(query),
+        path: '/events',
+      });
+      hub.close();
+      return Buffer.concat(out).toString('utf8');
+    }
+
+    const lines = [
+      // Keys in another order: the id comes from a parse.
+      '{"kind":"reset","seq":1,"ts":"2026-01-01T00:00:00.000Z","epoch":1}',
+      // An escaped session: only a parse gives its value.
+      '{"seq":2,"ts":"2026-01-01T00:00:00.000Z","kind":"frame","session":"c\\"9","text":"é €"}',
+      // A head longer than the span read from the bytes.
+      `{"seq":3,"ts":"2026-01-01T00:00:00.000Z","kind":"frame","session":"${'s'.repeat(300)}"}`,
+      '{"seq":4,"ts":"2026-01-01T00:00:00.000Z","kind":"decision","session":"c1","text":"ünï"}',
+      '{"seq":10,"ts":"2026-01-01T00:00:00.000Z","kind":"frame","session":"c1"}',
+    ];
+
+    it('frames every line exactly, with its seq as the id, one event per record', () => {
+      const text = framed(lines, '');
+      const events = [...text.matchAll(/id: (\d+)\nevent: record\ndata: (.*)\n\n/g)];
+      expect(events.map((m) => Number(m[1]))).to.deep.equal([1, 2, 3, 4, 10]);
+      expect(events.map((m) => m[2])).to.deep.equal(lines);
+    });
+
+    it('frames them as one JSON array per batch, and filters them all by kind and session', () => {
+      const all = [
+        ...framed(lines, 'batch=true').matchAll(/id: (\d+)\nevent: records\ndata: (.*)\n\n/g),
+      ];
+      expect(all.flatMap((m) => JSON.parse(m[2]!) as unknown[])).to.deep.equal(
+        lines.map((l) => JSON.parse(l) as unknown),
+      );
+      expect(Number(all.at(-1)![1])).to.equal(10);
+      const seqs = (query: string, batch: boolean): number[] =>
+        batch
+          ? [...framed(lines, `batch=true&${query}`).matchAll(/data: (\[.*)\n\n/g)].flatMap((m) =>
+              (JSON.parse(m[1]!) as { seq: number }[]).map((r) => r.seq),
+            )
+          : [...framed(lines, query).matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1]));
+      for (const batch of [false, true]) {
+        expect(seqs('session=c"9', batch), `escaped session, batch ${batch}`).to.deep.equal([1, 2]);
+        expect(seqs(`session=${'s'.repeat(300)}`, batch)).to.deep.equal([1, 3]);
+        expect(seqs('kind=frame&session=c1', batch)).to.deep.equal([10]);
+        expect(seqs('kind=reset,decision', batch)).to.deep.equal([1, 4]);
       }
     });
   });

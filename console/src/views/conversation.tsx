@@ -7,7 +7,7 @@ import type { ComponentChildren } from 'preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import type { TranscriptRecord } from '../../../src/transcript/record.js';
 import { clock, useStore } from '../hooks.js';
-import { recordOf } from '../live.js';
+import { recordsOf } from '../records.js';
 import { followEvents } from '../sse.js';
 import { ladderRows, type LadderRow } from '../ladder.js';
 import { navigate } from '../route.js';
@@ -18,7 +18,7 @@ const ROW = 24;
 /** Records of the session kept for the ladder (older ones scroll out). */
 export const LINES_KEPT = 5000;
 
-/** Follows one session's records (`GET /events?session=…`, from the oldest kept). */
+/** Follows one session's records (`GET /events?session=…&batch=true`, from the oldest kept). */
 function useSessionFeed(id: string | undefined): { lines: TranscriptRecord[]; version: number } {
   const [feed] = useState(() => ({
     lines: [] as TranscriptRecord[],
@@ -34,13 +34,17 @@ function useSessionFeed(id: string | undefined): { lines: TranscriptRecord[]; ve
     let frame = 0;
     let last = 0;
     void followEvents(
-      `/events?session=${encodeURIComponent(id)}&since=0`,
+      `/events?session=${encodeURIComponent(id)}&since=0&batch=true`,
       {
         onEvent(e) {
-          const r = recordOf(e);
-          if (r === undefined || !('session' in r) || r.session !== id || r.seq <= last) return;
-          last = r.seq;
-          feed.lines.push(r);
+          let added = false;
+          for (const r of recordsOf(e)) {
+            if (!('session' in r) || r.session !== id || r.seq <= last) continue;
+            last = r.seq;
+            feed.lines.push(r);
+            added = true;
+          }
+          if (!added) return;
           if (feed.lines.length > LINES_KEPT) feed.lines.splice(0, feed.lines.length - LINES_KEPT);
           if (frame === 0) {
             frame = requestAnimationFrame(() => {

@@ -3,6 +3,7 @@
  * chunks and line endings, comments and multi-line data, as the SSE format defines them.
  */
 import { expect } from 'chai';
+import { recordsOf } from '../../../console/src/records.js';
 import { SseParser } from '../../../console/src/sse.js';
 
 describe('console SseParser', () => {
@@ -52,5 +53,43 @@ describe('console SseParser', () => {
     const p = new SseParser();
     expect(p.push('id: 40\n\n')).to.deep.equal([]);
     expect(p.lastId).to.equal('40');
+  });
+  it('reads a batch of many records arriving in small chunks once, not again per chunk', () => {
+    const record = JSON.stringify({ seq: 1, kind: 'frame', text: 'y'.repeat(300) });
+    const data = `[${Array.from({ length: 12_000 }, () => record).join(',')}]`;
+    const text = `id: 9\r\nevent: records\r\ndata: ${data}\r\n\r\n`;
+    const p = new SseParser();
+    const events = [];
+    const t0 = performance.now();
+    for (let at = 0; at < text.length; at += 8192)
+      events.push(...p.push(text.slice(at, at + 8192)));
+    const ms = performance.now() - t0;
+    expect(events).to.deep.equal([{ id: '9', event: 'records', data }]);
+    // 4 MB in 500 chunks: looked at once it takes milliseconds; re-read per chunk, seconds.
+    expect(ms).to.be.lessThan(1000);
+  });
+});
+
+describe('console recordsOf', () => {
+  const a = { seq: 7, ts: '2026-01-01T00:00:00.000Z', kind: 'reset', epoch: 1 };
+  const b = { seq: 9, ts: '2026-01-01T00:00:00.000Z', kind: 'session-open', session: 'c1' };
+
+  it('reads the record of a record event and the records of a batch (records event)', () => {
+    expect(recordsOf({ event: 'record', data: JSON.stringify(a) })).to.deep.equal([a]);
+    const p = new SseParser();
+    const [e] = p.push(`id: 9\nevent: records\ndata: ${JSON.stringify([a, b])}\n\n`);
+    expect(recordsOf(e!)).to.deep.equal([a, b]);
+    expect(p.lastId).to.equal('9');
+  });
+
+  it('gives nothing for other events, bad JSON or what is not a record', () => {
+    expect(recordsOf({ event: 'hello', data: '{"lastSeq":1,"epoch":0,"from":1}' })).to.deep.equal(
+      [],
+    );
+    expect(recordsOf({ event: 'records', data: '[{"seq":1' })).to.deep.equal([]);
+    expect(
+      recordsOf({ event: 'records', data: `[${JSON.stringify(a)},{"seq":"x"},3]` }),
+    ).to.deep.equal([a]);
+    expect(recordsOf({ event: 'record', data: '[1]' })).to.deep.equal([]);
   });
 });
