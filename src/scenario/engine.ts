@@ -156,11 +156,10 @@ const rateKey = (scope: 'session' | 'user', ctx: RequestContext): string | undef
   return user === undefined ? undefined : `u\0${user}\0${ctx.opName}`;
 };
 
-interface Selection {
-  readonly rule: CompiledRule | undefined;
-  /** Matching counted rules that were skipped because they are used up. */
-  readonly usedUp: readonly CompiledRule[];
-}
+/** No rule used up (shared: nothing allocated per request). */
+const NONE: readonly CompiledRule[] = Object.freeze([]);
+/** A decision without afterwards (shared, frozen). */
+const NO_AFTERWARDS: readonly Afterward[] = Object.freeze([]);
 
 /**
  * Decides every answer from a compiled scenario (see the selection rules above). `decide()` is
@@ -173,6 +172,8 @@ export class RuleEngine implements Responder {
   private current: CompiledScenario;
   private tiers: CompiledRule[][] = [];
   private uses: number[] = [];
+  /** The matching counted rules the last `select` skipped because they were used up. */
+  private usedUp: readonly CompiledRule[] = NONE;
   /** The last explanation of each rule (by index) and what it was built from. */
   private explained: ({ before: string; reasons: string[]; text: string } | undefined)[] = [];
   /** Answers by rule id over the run, in first-use order; survives `use()` and `reset()`. */
@@ -261,10 +262,8 @@ export class RuleEngine implements Responder {
 
   /** Decides the answer to one request. */
   decide(ctx: RequestContext): Decision {
-    const selection = this.select(ctx);
-    const decision = selection.rule
-      ? this.fromRule(selection.rule, ctx)
-      : this.fallback(ctx, selection.usedUp);
+    const rule = this.select(ctx);
+    const decision = rule ? this.fromRule(rule, ctx) : this.fallback(ctx, this.usedUp);
     if (this.rates.enabled) {
       this.rates.record(rateKey('session', ctx) ?? '', ctx.now);
       const userKey = rateKey('user', ctx);
@@ -303,34 +302,42 @@ export class RuleEngine implements Responder {
   }
 
   /** Priority (higher first), then file order: the first matching rule that can still answer. */
-  private select(ctx: RequestContext): Selection {
-    const usedUp: CompiledRule[] = [];
+  /**
+   * The rule that answers, or undefined; the matching counted rules skipped because they are
+   * used up are left in `usedUp` (nothing is allocated for the usual request).
+   */
+  private select(ctx: RequestContext): CompiledRule | undefined {
+    let usedUp: CompiledRule[] | undefined;
     for (const tier of this.tiers) {
       for (const rule of tier) {
         if (!this.matches(rule, ctx)) continue;
         if (rule.times === undefined || (this.uses[rule.index] ?? 0) < rule.times) {
-          return { rule, usedUp };
+          this.usedUp = usedUp ?? NONE;
+          return rule;
         }
-        usedUp.push(rule);
+        (usedUp ??= []).push(rule);
       }
     }
-    return { rule: undefined, usedUp };
+    this.usedUp = usedUp ?? NONE;
+    return undefined;
   }
 
   private fromRule(rule: CompiledRule, ctx: RequestContext): Decision {
     const uses = (this.uses[rule.index] ?? 0) + 1;
     this.uses[rule.index] = uses;
     this.usage.set(rule.id, (this.usage.get(rule.id) ?? 0) + 1);
-    const afterwards: Afterward[] = rule.afterwards.map((a) => resolveAfterward(a, this.random));
+    let afterwards: readonly Afterward[] =
+      rule.afterwards.length === 0
+        ? NO_AFTERWARDS
+        : rule.afterwards.map((a) => resolveAfterward(a, this.random));
     const terminal = rule.steps.at(-1);
     if (ctx.opName === 'submit' && terminal?.kind === 'respond' && !rule.hasStatusReport) {
       const report = this.defaultReport(ctx);
-      if (report) afterwards.push(report);
+      if (report) afterwards = [...afterwards, report];
     }
-    const reasons = [
-      ...(rule.whenState ? [`state is ${showValue(this.stateName)}`] : []),
-      ...rule.matchers.map((m) => m.why(ctx, this.env)),
-    ];
+    const reasons: string[] = [];
+    if (rule.whenState) reasons.push(`state is ${showValue(this.stateName)}`);
+    for (const m of rule.matchers) reasons.push(m.why(ctx, this.env));
     const before = this.stateName;
     if (rule.setState !== undefined) this.stateName = rule.setState;
     const explanation = this.explain(rule, uses, reasons, before);
