@@ -36,6 +36,9 @@ export interface FlowHooks {
   answerGiven(): void;
 }
 
+/** The terminal step of a decision without one. */
+const DROP: TerminalStep = { kind: 'drop' };
+
 export class RequestFlow<
   S extends Session & RegisteredSession & { readonly outbound: OutboundWindow },
 > {
@@ -196,19 +199,25 @@ export class RequestFlow<
         break;
       }
     }
-    const step: TerminalStep = terminal ?? { kind: 'drop' };
-    const run = (): void => {
-      if (!this.session.isOpen) return;
-      const answer = this.answerOf(ctx, step);
-      // A status report with beforeAnswer goes out before the answer is written.
-      if (decision.afterwards.length > 0)
-        this.parts.scheduler.beforeAnswer(this.session, ctx, decision, answer.timestamp);
-      const timestamp = this.give(ctx, slot, answer);
-      if (decision.afterwards.length > 0)
-        this.parts.scheduler.afterwards(this.session, ctx, decision, timestamp);
-    };
-    if (delayMs > 0) this.hooks.timers.after(delayMs, run);
-    else run();
+    const step: TerminalStep = terminal ?? DROP;
+    // (No closure for the usual, undelayed answer.)
+    if (delayMs > 0)
+      this.hooks.timers.after(delayMs, () => {
+        this.run(ctx, slot, decision, step);
+      });
+    else this.run(ctx, slot, decision, step);
+  }
+
+  /** The terminal step, then the afterwards timed from it. */
+  private run(ctx: RequestContext, slot: AnswerSlot, decision: Decision, step: TerminalStep): void {
+    if (!this.session.isOpen) return;
+    const answer = this.answerOf(ctx, step);
+    // A status report with beforeAnswer goes out before the answer is written.
+    if (decision.afterwards.length > 0)
+      this.parts.scheduler.beforeAnswer(this.session, ctx, decision, answer.timestamp);
+    const timestamp = this.give(ctx, slot, answer);
+    if (decision.afterwards.length > 0)
+      this.parts.scheduler.afterwards(this.session, ctx, decision, timestamp);
   }
 
   private answerOf(ctx: RequestContext, step: TerminalStep): Answer {
@@ -221,26 +230,31 @@ export class RequestFlow<
     return answerFor(ctx, step, this.parts.store);
   }
 
+  /** Puts the answer in its slot (it leaves in order). */
+  private fill(slot: AnswerSlot, answer: Answer): void {
+    if (answer.fault !== undefined) slot.fault = answer.fault;
+    this.hooks.answers.fill(
+      slot,
+      answer.frames,
+      answer.closeAfter === true
+        ? () => {
+            this.session.close({ code: 0, text: 'logout' });
+          }
+        : undefined,
+    );
+    slot.ticket?.answered(answer.timestamp);
+    this.hooks.answerGiven();
+  }
+
   /** Carries out an answer; returns the 060 of a positive submit answer. */
   private give(ctx: RequestContext, slot: AnswerSlot, answer: Answer): string | undefined {
     if (answer.login !== undefined) this.hooks.loggedIn(answer.login);
-    const done = (): void => {
-      if (answer.fault !== undefined) slot.fault = answer.fault;
-      this.hooks.answers.fill(
-        slot,
-        answer.frames,
-        answer.closeAfter === true
-          ? () => {
-              this.session.close({ code: 0, text: 'logout' });
-            }
-          : undefined,
-      );
-      slot.ticket?.answered(answer.timestamp);
-      this.hooks.answerGiven();
-    };
     const wait = answer.throttled === true ? this.parts.throttle.reserve() : 0;
-    if (wait > 0) this.hooks.timers.after(wait, done);
-    else done();
+    if (wait > 0)
+      this.hooks.timers.after(wait, () => {
+        this.fill(slot, answer);
+      });
+    else this.fill(slot, answer);
     if (answer.disconnect === true)
       this.session.close({ code: 0, text: 'disconnected by the scenario' });
     return answer.timestamp;
