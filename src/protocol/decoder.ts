@@ -125,8 +125,12 @@ function failure(error: FrameError, raw: Buffer, header: Header): Failure {
   return { ok: false, error, raw, op: header.op, pn: header.pn };
 }
 
-/** Parses one complete packet `raw` (STX first, ETX last). */
-function parsePacket(raw: Buffer): DecodeResult {
+/**
+ * Parses one complete packet `raw` (STX first, ETX last), as {@link FrameDecoder.push} does each
+ * packet it finds: the same bytes always give the same result (the memory transcript keeps a
+ * frame's bytes and decodes them again when it is read).
+ */
+export function parsePacket(raw: Buffer): DecodeResult {
   const etx = raw.length - 1;
   const header = readHeader(raw, etx);
   if (header.problem !== undefined)

@@ -51,3 +51,10 @@ export function frame(
 export function paramKey(code: number): string {
   return code.toString().padStart(3, '0');
 }
+
+/**
+ * Frames sent as bytes their caller gave (cimd2SendRAW's hex payload) rather than encoded from
+ * them: their bytes may say something else than the frame (a server adds such frames; the
+ * transcript then records frame and bytes as they are).
+ */
+export const unencodedFrames = new WeakSet<Frame>();

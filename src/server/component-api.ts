@@ -5,7 +5,7 @@
  * once. Framing and checksums are the protocol encoder's.
  */
 import { encodeRawFrame, looseParameters } from '../protocol/encoder.js';
-import type { Frame, Parameter } from '../protocol/frame.js';
+import { unencodedFrames, type Frame, type Parameter } from '../protocol/frame.js';
 import { Op } from '../protocol/operations.js';
 import { Param } from '../protocol/parameters.js';
 import { hexToBytes } from '../protocol/values.js';
@@ -37,10 +37,9 @@ export function sendRaw(
     return;
   }
   const body = hexToBytes(payload);
-  session.writeRaw(
-    { op, pn, params: looseParameters(body) },
-    encodeRawFrame(op, pn, body, { checksum }),
-  );
+  const frame: Frame = { op, pn, params: looseParameters(body) };
+  unencodedFrames.add(frame);
+  session.writeRaw(frame, encodeRawFrame(op, pn, body, { checksum }));
 }
 
 /** The 51 of cimd2SendLoginResponse: with 900/901 when errorCode ≠ 0. */

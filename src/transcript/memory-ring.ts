@@ -1,13 +1,18 @@
 /**
  * The in-memory transcript: a bounded ring of serialised JSONL chunks, parsed only when queried.
  *
+ * While nobody subscribes, frame records arrive packed (their bytes plus seq, time, session,
+ * direction: packed-records.ts) and a chunk holding them keeps entries instead of lines; its
+ * JSONL is written when it is read (the same bytes as written at once), so the per-frame path
+ * pays a copy of the frame, not its JSON. Reads of packed chunks get fresh buffers (never lent).
+ *
  * Records arrive as the UTF-8 bytes of their JSONL lines (the recorder's per-kind writers, or
  * `JSON.stringify` of a record) and are copied into the open chunk, a Buffer off the JavaScript
  * heap (a million records cost the garbage collector nothing); a full chunk is sealed as is. Queries (`records`,
  * `recordsAfter`, `transcript`, `waitFor`) parse the chunks they need; subscribers get each
  * record parsed as it is written, and only while someone subscribes.
  *
- * Bounds: at most `maxBytes` bytes of JSONL (default 64 MiB) and, when `limit` is set, at least
+ * Bounds: at most `maxBytes` bytes kept (JSONL, packed frames) (default 64 MiB) and, when `limit` is set, at least
  * the newest `limit` records; the oldest chunks are evicted first, whole (batches of about
  * 1/8 of the budget or less), and the sink remembers what it evicted (`truncated`,
  * `evictedThroughSeq`) so that a view that lost records can say so.
@@ -17,6 +22,14 @@
  * into the others' private state.
  */
 import type { JsonBytes } from './json-bytes.js';
+import {
+  ENTRY_HEAD,
+  TAG_LINE,
+  frameEntryBytes,
+  renderEntries,
+  writeEntryHead,
+  writeFrameEntry,
+} from './packed-records.js';
 import { Transcript, type RecordFilter } from './query.js';
 import type { TranscriptRecord } from './record.js';
 
@@ -41,7 +54,7 @@ export interface WaitForOptions {
 
 /** Options of {@link MemorySink}. */
 export interface MemorySinkOptions {
-  /** Byte budget of the kept JSONL (UTF-8, newlines included). Default 64 MiB. */
+  /** Byte budget of what is kept (JSONL lines with their newlines, packed frames). Default 64 MiB. */
   readonly maxBytes?: number;
   /**
    * Keep at least the newest `limit` records; older ones are dropped in batches (so between
@@ -51,8 +64,10 @@ export interface MemorySinkOptions {
 }
 
 interface Chunk {
-  /** The lines, each followed by "\n". */
+  /** The lines, each followed by "\n"; or, when `packed`, entries (packed-records.ts). */
   readonly buf: Buffer;
+  /** `buf` holds packed entries: its JSONL is written when read. */
+  readonly packed: boolean;
   /** Views of `buf` were handed out (`linesAfter`): its memory is never written again. */
   lent: boolean;
   readonly count: number;
@@ -141,6 +156,19 @@ export class MemorySink {
   private targeted = false;
   /** Views of the open chunk were handed out (it must not be written over once sealed). */
   private curLent = false;
+  /** The open chunk holds packed entries (frame records kept as bytes until read). */
+  private curPacked = false;
+  /** Frame entries in the open chunk (after a chunk without any, the next one is plain JSONL). */
+  private curFrames = 0;
+  /** Bumped whenever the open chunk is sealed (a rendering of the open chunk belongs to one). */
+  private generation = 0;
+  /** The JSONL of the packed open chunk's first `end` bytes (extended as it is read again). */
+  private openRender: { generation: number; end: number; out: Buffer; outEnd: number } | undefined;
+  /** The JSONL of the packed sealed chunk read last. */
+  private rendered: { chunk: Chunk; buf: Buffer } | undefined;
+  /** The session id packed last, and its UTF-8 bytes. */
+  private packSession = '';
+  private packSessionBytes = Buffer.alloc(0);
   /**
    * Buffers of evicted chunks nobody holds a view of, for the next chunks: a busy mock then
    * allocates no new memory for its transcript (fresh buffers made V8 collect the old
@@ -179,7 +207,7 @@ export class MemorySink {
     return this.sealedCount + this.count;
   }
 
-  /** Bytes of JSONL kept now. */
+  /** Bytes kept now: JSONL, and packed frames in their compact form (about 1/3 of their JSONL). */
   get bytes(): number {
     return this.sealedBytes + this.used;
   }
@@ -228,16 +256,18 @@ export class MemorySink {
       let lastSeq: number;
       const c = i < n ? this.sealed[i] : undefined;
       if (c !== undefined) {
-        ({ buf, firstSeq, lastSeq } = c);
-        c.lent = true;
+        ({ firstSeq, lastSeq } = c);
+        if (lastSeq <= after) continue;
+        buf = this.jsonl(c);
+        if (!c.packed) c.lent = true;
       } else {
-        this.curLent = true;
+        if (!this.curPacked) this.curLent = true;
         if (this.count === 0) break;
-        buf = this.cur.subarray(0, this.used);
         firstSeq = this.openFirstSeq;
         lastSeq = this.openLastSeq;
+        if (lastSeq <= after) continue;
+        buf = this.openJsonl();
       }
-      if (lastSeq <= after) continue;
       let start = 0;
       let pos = 0;
       if (hint !== undefined) {
@@ -291,15 +321,21 @@ export class MemorySink {
    * {@link writeSlice} is kept where it is (no copy).
    */
   target(w: JsonBytes): void {
+    const at = this.used + (this.curPacked ? ENTRY_HEAD : 0);
+    // No room even for a packed entry's head: the line is written elsewhere and copied.
+    if (at > this.cur.length) return;
     this.targeted = true;
-    w.target(this.cur, this.used);
+    w.target(this.cur, at);
   }
 
   /** Keeps one record given as `buf[start, end)` (no newline; copied unless in place) with its `seq`. */
   writeSlice(buf: Buffer, start: number, end: number, seq: number): void {
     const length = end - start;
-    const need = length + 1;
-    const inPlace = buf === this.cur && start === this.used && end < this.cur.length;
+    // A packed chunk keeps the line as an entry (head first, no newline).
+    const inPlace =
+      buf === this.cur &&
+      start === this.used + (this.curPacked ? ENTRY_HEAD : 0) &&
+      end + (this.curPacked ? 0 : 1) <= this.cur.length;
     if (!inPlace && this.targeted) {
       // Another line came first (written from inside a callback) or the targeted one moved:
       // the open chunk's free end may hold a line still being written, so seal the chunk and
@@ -307,22 +343,111 @@ export class MemorySink {
       this.seal(false);
     }
     this.targeted = false;
-    if (!inPlace && this.cur.length - this.used < need) {
-      this.seal();
-      if (this.cur.length < need) this.cur = Buffer.allocUnsafe(need);
+    if (!inPlace) {
+      const need = length + (this.curPacked ? ENTRY_HEAD : 1);
+      if (this.cur.length - this.used < need) {
+        this.seal();
+        const again = length + (this.curPacked ? ENTRY_HEAD : 1);
+        if (this.cur.length < again) this.cur = Buffer.allocUnsafe(again);
+      }
     }
     if (this.count === 0) this.openFirstSeq = seq;
-    if (!inPlace) buf.copy(this.cur, this.used, start, end);
-    this.used += length;
-    this.cur[this.used++] = 0x0a;
-    this.count++;
-    if (seq <= this.openLastSeq) this.disordered = true;
-    this.openLastSeq = seq;
-    if (this.count >= this.slack) this.seal();
+    if (this.curPacked) {
+      const body = writeEntryHead(this.cur, this.used, TAG_LINE, length, seq);
+      if (!inPlace) buf.copy(this.cur, body, start, end);
+      this.used = body + length;
+    } else {
+      if (!inPlace) buf.copy(this.cur, this.used, start, end);
+      this.used += length;
+      this.cur[this.used++] = 0x0a;
+    }
+    this.wrote(seq);
     if (this.subscribers.size > 0) {
       const record = JSON.parse(buf.toString('utf8', start, end)) as TranscriptRecord;
       for (const s of this.subscribers) s(record);
     }
+  }
+
+  /**
+   * Keeps a frame record in its packed form (packed-records.ts: seq, time, session, direction,
+   * checksum code and the frame's bytes, copied now); its line is written when the transcript
+   * is read. False when it must be written as a line now instead (someone subscribes, or the
+   * session id is too long): the caller then writes the line.
+   */
+  packFrame(
+    seq: number,
+    tsMs: number,
+    session: string,
+    dir: number,
+    checksum: number,
+    raw: Buffer,
+  ): boolean {
+    if (this.subscribers.size > 0) return false;
+    if (session !== this.packSession) {
+      this.packSession = session;
+      this.packSessionBytes = Buffer.from(session, 'utf8');
+    }
+    const sessionBytes = this.packSessionBytes;
+    const need = frameEntryBytes(sessionBytes.length, raw.length);
+    if (need < 0) return false;
+    if (this.targeted) {
+      this.seal(false);
+      this.targeted = false;
+    }
+    if (!this.curPacked && this.count > 0) this.seal();
+    if (this.cur.length - this.used < need) {
+      this.seal();
+      if (this.cur.length < need) this.cur = Buffer.allocUnsafe(need);
+    }
+    if (this.count === 0) {
+      this.curPacked = true;
+      this.openFirstSeq = seq;
+    }
+    this.used = writeFrameEntry(this.cur, this.used, seq, tsMs, sessionBytes, dir, checksum, raw);
+    this.curFrames++;
+    this.wrote(seq);
+    return true;
+  }
+
+  /** Counts the record just written into the open chunk. */
+  private wrote(seq: number): void {
+    this.count++;
+    if (seq <= this.openLastSeq) this.disordered = true;
+    this.openLastSeq = seq;
+    if (this.count >= this.slack) this.seal();
+  }
+
+  /** The JSONL of sealed chunk `c` (written now when it is packed; the last one is kept). */
+  private jsonl(c: Chunk): Buffer {
+    if (!c.packed) return c.buf;
+    if (this.rendered?.chunk !== c)
+      this.rendered = { chunk: c, buf: renderEntries(c.buf, 0, c.buf.length) };
+    return this.rendered.buf;
+  }
+
+  /**
+   * The JSONL of the open chunk. A packed one is written as far as it was not yet, into a
+   * buffer that only grows: views of it handed out earlier never change.
+   */
+  private openJsonl(): Buffer {
+    if (!this.curPacked) return this.cur.subarray(0, this.used);
+    let o = this.openRender;
+    if (o?.generation !== this.generation) {
+      o = { generation: this.generation, end: 0, out: Buffer.alloc(0), outEnd: 0 };
+      this.openRender = o;
+    }
+    if (o.end < this.used) {
+      const more = renderEntries(this.cur, o.end, this.used);
+      if (o.outEnd + more.length > o.out.length) {
+        const next = Buffer.allocUnsafe(Math.max(2 * o.out.length, o.outEnd + more.length, 4096));
+        o.out.copy(next, 0, 0, o.outEnd);
+        o.out = next;
+      }
+      more.copy(o.out, o.outEnd);
+      o.outEnd += more.length;
+      o.end = this.used;
+    }
+    return o.out.subarray(0, o.outEnd);
   }
 
   /**
@@ -334,18 +459,28 @@ export class MemorySink {
     // unless views of it were handed out.
     const early = reuse && !this.curLent && this.used < this.cur.length / 2;
     if (this.count > 0) {
-      this.sealed.push({
+      const chunk: Chunk = {
         buf: early ? Buffer.from(this.cur.subarray(0, this.used)) : this.cur.subarray(0, this.used),
+        packed: this.curPacked,
         // (A chunk sealed with `reuse` false may be reused once evicted: by then the line
         // that was being written into it has long been copied out.)
         lent: !early && this.curLent,
         count: this.count,
         firstSeq: this.openFirstSeq,
         lastSeq: this.openLastSeq,
-      });
+      };
+      this.sealed.push(chunk);
       this.sealedBytes += this.used;
       this.sealedCount += this.count;
+      // The open chunk's rendering, when it is whole, is the sealed chunk's.
+      const o = this.openRender;
+      if (this.curPacked && o?.generation === this.generation && o.end === this.used)
+        this.rendered = { chunk, buf: o.out.subarray(0, o.outEnd) };
+      this.curPacked = this.curFrames > 0;
     }
+    this.generation++;
+    this.openRender = undefined;
+    this.curFrames = 0;
     if (!early || this.cur.length > this.chunkBytes)
       this.cur = this.spare.pop() ?? Buffer.allocUnsafe(this.chunkBytes);
     this.curLent = false;
@@ -374,6 +509,7 @@ export class MemorySink {
       this.sealedCount -= c.count;
       this.evictedCount += c.count;
       this.evictedThrough = Math.max(this.evictedThrough, c.lastSeq);
+      if (this.rendered?.chunk === c) this.rendered = undefined;
       const whole = c.buf.byteOffset === 0 && c.buf.buffer.byteLength === this.chunkBytes;
       if (!c.lent && whole && this.spare.length < SPARE_CHUNKS)
         this.spare.push(Buffer.from(c.buf.buffer, 0, this.chunkBytes));
@@ -422,11 +558,11 @@ export class MemorySink {
         index += c.count;
         continue;
       }
-      const records = parseChunk(c.buf.toString('utf8'));
+      const records = parseChunk(this.jsonl(c).toString('utf8'));
       for (const r of records.slice(Math.max(0, from - index))) out.push(r);
       index += c.count;
     }
-    const open = parseChunk(this.cur.toString('utf8', 0, this.used));
+    const open = parseChunk(this.openJsonl().toString('utf8'));
     for (const r of open.slice(Math.max(0, from - index))) out.push(r);
     return out;
   }
@@ -436,10 +572,9 @@ export class MemorySink {
     const out: TranscriptRecord[] = [];
     for (const c of this.sealed) {
       if (c.lastSeq <= after && c.firstSeq <= after) continue;
-      for (const r of parseChunk(c.buf.toString('utf8'))) if (r.seq > after) out.push(r);
+      for (const r of parseChunk(this.jsonl(c).toString('utf8'))) if (r.seq > after) out.push(r);
     }
-    for (const r of parseChunk(this.cur.toString('utf8', 0, this.used)))
-      if (r.seq > after) out.push(r);
+    for (const r of parseChunk(this.openJsonl().toString('utf8'))) if (r.seq > after) out.push(r);
     return out;
   }
 
@@ -555,15 +690,13 @@ export class MemorySink {
     let endOffset = 0;
     const n = this.sealed.length;
     for (let i = 0; i <= n; i++) {
-      let buf: Buffer;
       let firstSeq: number;
       let lastSeq: number;
       const c = i < n ? this.sealed[i] : undefined;
       if (c !== undefined) {
-        ({ buf, firstSeq, lastSeq } = c);
+        ({ firstSeq, lastSeq } = c);
       } else {
         if (this.count === 0) break;
-        buf = this.cur.subarray(0, this.used);
         firstSeq = this.openFirstSeq;
         lastSeq = this.openLastSeq;
       }
@@ -572,6 +705,7 @@ export class MemorySink {
         out.more = true;
         break;
       }
+      const buf = c !== undefined ? this.jsonl(c) : this.openJsonl();
       let start = 0;
       if (firstSeq <= after) {
         if (hint?.chunkFirstSeq === firstSeq && hint.offset <= buf.length) {

@@ -13,7 +13,7 @@ import type { EventEmitter } from 'node:events';
 import { checksumTrailer } from '../protocol/checksum.js';
 import type { DecodeResult } from '../protocol/decoder.js';
 import { FrameDecode } from '../protocol/fields.js';
-import type { Frame } from '../protocol/frame.js';
+import { unencodedFrames, type Frame } from '../protocol/frame.js';
 import { opName } from '../protocol/operations.js';
 import { Param } from '../protocol/parameters.js';
 import { systemClock, type Clock } from '../util/clock.js';
@@ -31,6 +31,7 @@ import type { Decision, RequestContext, SessionInfo } from '../server/ports.js';
 import { redactRaw } from './frame-fields.js';
 import { redactExplanation } from './redact-explanation.js';
 import { JsonBytes } from './json-bytes.js';
+import { CHECKSUM_FROM_BYTES, checksumCode } from './packed-records.js';
 import {
   afterwardJson,
   frameRecord,
@@ -152,6 +153,7 @@ export class TranscriptRecorder {
   private readonly detachers = new Set<() => void>();
   private readonly out: (buf: Buffer, start: number, end: number, seq: number) => void;
   private readonly target: ((w: JsonBytes) => void) | undefined;
+  private readonly pack: TranscriptSink['packFrame'];
   /** Where each line is written (in the sink's buffer when it offers one, else copied by it). */
   private readonly lineBuffer = new JsonBytes();
   /** True while a sink takes a line (a subscriber recording from inside gets its own buffer). */
@@ -175,6 +177,7 @@ export class TranscriptRecorder {
       sink.writeSlice !== undefined && sink.target !== undefined
         ? sink.target.bind(sink)
         : undefined;
+    this.pack = sink.packFrame !== undefined ? sink.packFrame.bind(sink) : undefined;
     this.seqBase = options.seqBase ?? 0;
     this.seq = this.seqBase;
   }
@@ -320,6 +323,25 @@ export class TranscriptRecorder {
     this.emitLine(w, h.seq);
   }
 
+  /**
+   * Hands a frame record to a sink that keeps it packed (its line written when read: the
+   * in-memory transcript); false when the line must be written now.
+   */
+  private packed(
+    session: string,
+    dir: number,
+    frame: Frame,
+    checksum: number,
+    raw: Buffer,
+  ): boolean {
+    if (this.pack === undefined || this.busy || this.redacts(frame)) return false;
+    const seq = this.seq + 1;
+    if (!this.pack(seq, this.clock.now(), session, dir, checksum, raw)) return false;
+    this.seq = seq;
+    this.countFrame(dir === 0 ? 'in' : 'out', frame.op);
+    return true;
+  }
+
   private redacts(frame: Frame): boolean {
     if (!this.redact) return false;
     for (const p of frame.params) if (p.code === Param.Password) return true;
@@ -338,6 +360,7 @@ export class TranscriptRecorder {
    */
   recordDecodeResult(session: string, result: DecodeResult, detail?: FrameInDetail): void {
     if (result.ok) {
+      if (this.packed(session, 0, result.frame, checksumCode(result.checksum), result.raw)) return;
       const fields =
         detail instanceof FrameDecode ? detail.fields : new FrameDecode(result.frame).fields;
       this.frame(session, 'in', result.frame, fields, result.raw, result.checksum);
@@ -455,6 +478,12 @@ export class TranscriptRecorder {
         this.recordDecodeResult(s.id, result, detail);
       },
       'frame-out': (s, frame, raw, fault) => {
+        if (
+          fault === undefined &&
+          !unencodedFrames.has(frame) &&
+          this.packed(s.id, 1, frame, CHECKSUM_FROM_BYTES, raw)
+        )
+          return;
         this.frame(s.id, 'out', frame, new FrameDecode(frame).fields, raw, checksumOf(raw), fault);
       },
       fault: (e) => {

@@ -38,6 +38,19 @@ export interface TranscriptSink {
    * other lines arriving before it (a record written from inside a sink's callback).
    */
   target?(w: JsonBytes): void;
+  /**
+   * Optional: keeps a frame record in a packed form instead of its line (the in-memory
+   * transcript, which writes the line when read: packed-records.ts). False when the sink wants
+   * the line now; the recorder then writes it.
+   */
+  packFrame?(
+    seq: number,
+    tsMs: number,
+    session: string,
+    dir: number,
+    checksum: number,
+    raw: Buffer,
+  ): boolean;
   flush(): Promise<void>;
   flushSync(): void;
   close(): Promise<void>;

@@ -79,14 +79,18 @@ describe('golden conversation (recorded transcript bytes)', function () {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('records the fixed conversation exactly as the golden file', async () => {
+  /**
+   * Runs the conversation; returns the normalised JSONL of the transcript file, or (`file`
+   * false) of the in-memory transcript alone, which keeps frames packed until read.
+   */
+  async function converse(withFile: boolean): Promise<string> {
     const clock = new ManualClock(Date.UTC(2026, 2, 4, 5, 6, 7));
     const file = join(dir, 'conversation.jsonl');
     const m = await createMockSmsc({
       scenario: loadScenarioText(SCENARIO, 'golden.yaml'),
       clock,
       seed: 7,
-      transcript: file,
+      ...(withFile ? { transcript: file } : {}),
     });
     mock = m;
     let last = 0;
@@ -184,13 +188,28 @@ describe('golden conversation (recorded transcript bytes)', function () {
     await client.close();
     await m.stop('golden done');
     mock = undefined;
+    const jsonl = withFile
+      ? readFileSync(file, 'utf8')
+      : Buffer.concat(m.transcriptBytes(0, 1 << 30).chunks).toString('utf8');
+    return normalise(jsonl, m.port, clientPorts);
+  }
 
-    const actual = normalise(readFileSync(file, 'utf8'), m.port, clientPorts);
-    if (process.env['GOLDEN_UPDATE'] === '1') writeFileSync(GOLDEN, actual);
+  /** Compares line by line with the golden file. */
+  function expectGolden(actual: string): void {
     const expected = readFileSync(GOLDEN, 'utf8');
     const a = actual.split('\n');
     const e = expected.split('\n');
     for (let i = 0; i < Math.max(a.length, e.length); i++)
       expect(a[i], `transcript line ${i + 1}`).to.equal(e[i]);
+  }
+
+  it('records the fixed conversation exactly as the golden file', async () => {
+    const actual = await converse(true);
+    if (process.env['GOLDEN_UPDATE'] === '1') writeFileSync(GOLDEN, actual);
+    expectGolden(actual);
+  });
+
+  it('keeps the same bytes in memory alone (frames packed until read)', async () => {
+    expectGolden(await converse(false));
   });
 });
