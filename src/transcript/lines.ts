@@ -294,6 +294,21 @@ function explanationBytes(explanation: string): Uint8Array {
   return lastExplanationBytes;
 }
 
+/**
+ * The bytes after `"pn":N` of the last decision without afterwards: the next one of the same
+ * operation, rule, explanation and steps (the rule's own array, unchanged) repeats them, as
+ * every submit of a load answered by one rule does.
+ */
+let lastTail:
+  | {
+      readonly op: number;
+      readonly rule: string | null;
+      readonly explanation: string;
+      readonly steps: readonly Step[];
+      readonly bytes: Uint8Array;
+    }
+  | undefined;
+
 /** Writes the line of a `decision` record (`explanation`: the decision's, or its redacted form). */
 export function writeDecision(
   w: JsonBytes,
@@ -305,6 +320,36 @@ export function writeDecision(
   head(w, h, 'decision');
   w.lit(DECISION_PN);
   w.num(frame.pn);
+  const repeat = decision.afterwards.length === 0;
+  const t = lastTail;
+  if (
+    repeat &&
+    t?.steps === decision.steps &&
+    t.op === frame.op &&
+    t.rule === decision.ruleId &&
+    t.explanation === explanation
+  ) {
+    w.lit(t.bytes);
+    return;
+  }
+  const from = w.lineEnd - w.lineStart; // (the line may move to a bigger buffer meanwhile)
+  writeDecisionTail(w, frame, decision, explanation);
+  if (repeat)
+    lastTail = {
+      op: frame.op,
+      rule: decision.ruleId,
+      explanation,
+      steps: decision.steps,
+      bytes: new Uint8Array(w.buffer.subarray(w.lineStart + from, w.lineEnd)),
+    };
+}
+
+function writeDecisionTail(
+  w: JsonBytes,
+  frame: Frame,
+  decision: Decision,
+  explanation: string,
+): void {
   w.lit(decisionOp(frame.op));
   if (decision.ruleId === null) w.lit(NULL);
   else w.str(decision.ruleId);

@@ -22,12 +22,15 @@
  * into the others' private state.
  */
 import type { JsonBytes } from './json-bytes.js';
+import type { SubmitCompletedEvent } from '../server/events.js';
 import {
   ENTRY_HEAD,
   TAG_LINE,
+  assembledEntryBytes,
   frameEntryBytes,
   renderEntries,
   writeEntryHead,
+  writeAssembledEntry,
   writeFrameEntry,
 } from './packed-records.js';
 import { Transcript, type RecordFilter } from './query.js';
@@ -390,6 +393,25 @@ export class MemorySink {
     const sessionBytes = this.packSessionBytes;
     const need = frameEntryBytes(sessionBytes.length, raw.length);
     if (need < 0) return false;
+    this.reserve(need, seq);
+    this.used = writeFrameEntry(this.cur, this.used, seq, tsMs, sessionBytes, dir, checksum, raw);
+    this.curFrames++;
+    this.wrote(seq);
+    return true;
+  }
+
+  /** Keeps an `assembled` record packed (its members; the line is written when read). */
+  packAssembled(seq: number, tsMs: number, e: SubmitCompletedEvent): boolean {
+    if (this.subscribers.size > 0) return false;
+    this.reserve(assembledEntryBytes(e), seq);
+    this.used = writeAssembledEntry(this.cur, this.used, seq, tsMs, e);
+    this.curFrames++;
+    this.wrote(seq);
+    return true;
+  }
+
+  /** Makes the open chunk a packed one with room for `need` bytes. */
+  private reserve(need: number, seq: number): void {
     if (this.targeted) {
       this.seal(false);
       this.targeted = false;
@@ -403,10 +425,6 @@ export class MemorySink {
       this.curPacked = true;
       this.openFirstSeq = seq;
     }
-    this.used = writeFrameEntry(this.cur, this.used, seq, tsMs, sessionBytes, dir, checksum, raw);
-    this.curFrames++;
-    this.wrote(seq);
-    return true;
   }
 
   /** Counts the record just written into the open chunk. */

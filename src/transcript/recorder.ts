@@ -154,6 +154,7 @@ export class TranscriptRecorder {
   private readonly out: (buf: Buffer, start: number, end: number, seq: number) => void;
   private readonly target: ((w: JsonBytes) => void) | undefined;
   private readonly pack: TranscriptSink['packFrame'];
+  private readonly packAssembled: TranscriptSink['packAssembled'];
   /** Where each line is written (in the sink's buffer when it offers one, else copied by it). */
   private readonly lineBuffer = new JsonBytes();
   /** True while a sink takes a line (a subscriber recording from inside gets its own buffer). */
@@ -178,6 +179,8 @@ export class TranscriptRecorder {
         ? sink.target.bind(sink)
         : undefined;
     this.pack = sink.packFrame !== undefined ? sink.packFrame.bind(sink) : undefined;
+    this.packAssembled =
+      sink.packAssembled !== undefined ? sink.packAssembled.bind(sink) : undefined;
     this.seqBase = options.seqBase ?? 0;
     this.seq = this.seqBase;
   }
@@ -433,6 +436,12 @@ export class TranscriptRecorder {
   }
 
   private assembled(e: SubmitCompletedEvent): void {
+    if (this.packAssembled !== undefined && !this.busy) {
+      if (this.packAssembled(this.seq + 1, this.clock.now(), e)) {
+        this.seq++;
+        return;
+      }
+    }
     const seq = ++this.seq;
     const w = this.begin();
     writeAssembled(w, seq, this.timestamp(), e);

@@ -10,6 +10,7 @@
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import { TranscriptError } from './errors.js';
+import type { SubmitCompletedEvent } from '../server/events.js';
 import type { JsonBytes } from './json-bytes.js';
 import type { TranscriptRecord } from './record.js';
 
@@ -51,6 +52,8 @@ export interface TranscriptSink {
     checksum: number,
     raw: Buffer,
   ): boolean;
+  /** Optional: keeps an `assembled` record packed, as {@link packFrame} does a frame. */
+  packAssembled?(seq: number, tsMs: number, e: SubmitCompletedEvent): boolean;
   flush(): Promise<void>;
   flushSync(): void;
   close(): Promise<void>;

@@ -280,6 +280,37 @@ describe('JSONL writers', () => {
     );
   });
 
+  it('decision: reused bytes never outlive a change of op, rule or explanation (same steps array)', () => {
+    fc.assert(
+      fc.property(
+        headArb,
+        fc.array(frameArb, { minLength: 2, maxLength: 3 }),
+        decisionArb,
+        fc.array(fc.string(), { minLength: 1, maxLength: 3 }),
+        fc.array(fc.nat(17), { minLength: 2, maxLength: 12 }),
+        (h, frames, base, explanations, order) => {
+          // Decisions sharing one steps array (a rule's own) but not its other members.
+          const variants = [
+            base,
+            { ...base, ruleId: base.ruleId === null ? 'r' : null },
+            ...explanations.map((explanation) => ({ ...base, explanation })),
+          ];
+          for (const i of order) {
+            const decision = variants[i % variants.length] ?? base;
+            const frame = frames[i % frames.length] ?? frames[0];
+            if (frame === undefined) continue;
+            expect(
+              written((w) => {
+                writeDecision(w, h, frame, decision);
+              }),
+            ).to.equal(JSON.stringify(decisionRecord(h, frame, decision)));
+          }
+        },
+      ),
+      { seed: SEED, numRuns: 300 },
+    );
+  });
+
   it('assembled: the line is JSON.stringify of the assembled record', () => {
     fc.assert(
       fc.property(fc.nat(), assembledArb, (seq, e) => {

@@ -94,6 +94,17 @@ describe('frames packed in the in-memory transcript', () => {
       server.emit('frame-in', session, decoded(req));
       const answer: Frame = { op: 53, pn, params: [{ code: 21, value: '+358401' }] };
       server.emit('frame-out', session, answer, encodeFrame(answer));
+      server.emit('submit-completed', {
+        clientId: 'c1',
+        user: 'shop',
+        destination: '+358401',
+        originator: undefined,
+        text: 'Hello',
+        encoding: 'gsm7',
+        parts: 1,
+        packetNumbers: [pn],
+        timestamps: ['260101120000'],
+      });
     }
     expect(lines(packed)).to.equal(lines(eager));
     expect(packed.bytes).to.be.lessThan(eager.bytes / 2);
@@ -137,6 +148,25 @@ describe('frames packed in the in-memory transcript', () => {
             s,
             decoded(Buffer.from('\u000203:021\t021:1\t00\u0003', 'latin1')),
           );
+        } else if (roll < 0.83) {
+          // A completed message: text with odd characters (a lone surrogate too) or bytes.
+          const parts = 1 + Math.floor(next() * 3);
+          const binary = next() < 0.2;
+          const pns = Array.from({ length: parts }, (_, k) => (i + k) % 256);
+          server.emit('submit-completed', {
+            clientId: s.id,
+            user: next() < 0.8 ? 'shop' : undefined,
+            destination: `+3584${i}`,
+            originator: next() < 0.5 ? '12345' : undefined,
+            ...(binary
+              ? { bytes: Buffer.from([0, 1, 0xff, i % 256]) }
+              : { text: `héllo ${i} \ud800 "€" \n` }),
+            encoding: binary ? 'binary' : 'ucs2',
+            parts,
+            ...(parts > 1 ? { reference: i % 65536 } : {}),
+            packetNumbers: pns,
+            timestamps: pns.map((_, k) => (k === 1 ? undefined : `2601011200${k}0`)),
+          });
         } else if (roll < 0.85) {
           // Another kind, written as its line now, between packed frames.
           a.record('session-open', { remote: 'x' }, s.id);
