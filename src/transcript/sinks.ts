@@ -95,7 +95,7 @@ export interface FileSinkEvents {
 export const FILE_SINK_BATCH_MS = 10;
 
 /** Bytes waiting at which a batch goes to the file without waiting for the timer. */
-const BATCH_BYTES = 256 * 1024;
+const BATCH_BYTES = 64 * 1024;
 /** Lines are encoded into chunks of this size as they are written (a longer line gets its own). */
 const CHUNK_BYTES = 64 * 1024;
 /** Written chunk buffers kept for reuse. */
@@ -137,7 +137,7 @@ interface Opened {
  *
  * Guarantees: lines are never interleaved or reordered; lines are batched, never one write per
  * record: a batch is written {@link FILE_SINK_BATCH_MS} ms after its first line, or at once when
- * 256 KiB are waiting or on `flush()`; `flush()`, `flushSync()` and `close()` put every line
+ * 64 KiB are waiting or on `flush()`; `flush()`, `flushSync()` and `close()` put every line
  * written so far into the file. A batch is one synchronous append (the page cache: micro-
  * seconds), so nothing is ever in flight when a signal handler flushes.
  *

@@ -32,7 +32,7 @@ describe('FileSink chunk reuse', () => {
         const line = `{"seq":${seq},"pad":"${String.fromCharCode(97 + (seq % 26)).repeat(seq % 300)}"}`;
         expected.push(line);
         sink.writeBytes(Buffer.from(line));
-        if (seq % 997 === 0) sink.flushSync(); // batches of every size, not only 256 KiB ones
+        if (seq % 997 === 0) sink.flushSync(); // batches of every size, not only full ones
       }
     } finally {
       Buffer.allocUnsafe = real;

@@ -157,24 +157,24 @@ describe('FileSink', () => {
     expect(readFileSync(path, 'utf8')).to.equal(expected);
   });
 
-  it('starts writing at once when 256 KiB are waiting', async () => {
+  it('starts writing at once when 64 KiB are waiting', async () => {
     const path = join(dir, 't.jsonl');
     const sink = await FileSink.open(path);
     const spy = spyOnFsWrite();
-    const reason = 'x'.repeat(1000);
+    const reason = 'x'.repeat(1000); // lines of ~1.1 KB: the 61st crosses 64 KiB
     try {
-      for (let i = 1; i <= 200; i++) sink.write(closeRecord(i, reason));
+      for (let i = 1; i <= 55; i++) sink.write(closeRecord(i, reason));
       expect(spy.calls).to.have.length(0);
-      for (let i = 201; i <= 300; i++) sink.write(closeRecord(i, reason));
+      for (let i = 56; i <= 80; i++) sink.write(closeRecord(i, reason));
       expect(spy.calls).to.have.length(1);
       await sink.close();
     } finally {
       spy.restore();
     }
     const lines = readFileSync(path, 'utf8').split('\n');
-    expect(lines).to.have.length(301);
-    expect(lines.slice(0, 300).map((l) => (JSON.parse(l) as TranscriptRecord).seq)).to.deep.equal(
-      Array.from({ length: 300 }, (_, i) => i + 1),
+    expect(lines).to.have.length(81);
+    expect(lines.slice(0, 80).map((l) => (JSON.parse(l) as TranscriptRecord).seq)).to.deep.equal(
+      Array.from({ length: 80 }, (_, i) => i + 1),
     );
   });
 
