@@ -225,6 +225,11 @@ export interface MockSmscStats {
   readonly unmatched: number;
   readonly frameErrors: number;
   readonly rules: readonly RuleStat[];
+  /**
+   * Bytes the in-memory transcript holds now (at most `memoryTranscriptBytes`): JSONL lines,
+   * and frames and completed messages in their packed form until read.
+   */
+  readonly transcriptMemoryBytes: number;
 }
 
 export class MockSmsc extends EventEmitter<MockSmscEvents> {
@@ -798,6 +803,7 @@ export class MockSmsc extends EventEmitter<MockSmscEvents> {
       delivers: this.framesOut['deliver'] ?? 0,
       unmatched: c.unmatched,
       frameErrors: c.frameErrors,
+      transcriptMemoryBytes: this.memory.bytes,
       rules: this.engine.ruleStats(),
     };
   }
