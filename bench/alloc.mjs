@@ -6,9 +6,9 @@
 //   node bench/alloc.mjs [--submits 50000] [--top 25] [--root DIR]
 import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
-import { Duplex } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { inProcessMock } from './lib.mjs';
 
 const { values: argv } = parseArgs({
   options: {
@@ -21,53 +21,7 @@ const dist =
   argv.root === undefined
     ? new URL('../dist/', import.meta.url)
     : pathToFileURL(join(argv.root, 'dist/'));
-const { createMockSmsc } = await import(new URL('index.js', dist).href);
-const { encodeFrame } = await import(new URL('protocol/index.js', dist).href);
-
-const mock = await createMockSmsc({ port: 0, watch: false });
-let answers = 0;
-const stream = new Duplex({
-  read() {
-    // Chunks are pushed by run().
-  },
-  write(_chunk, _encoding, cb) {
-    answers++;
-    cb();
-  },
-  writev(chunks, cb) {
-    answers += chunks.length;
-    cb();
-  },
-});
-mock.server.handle(stream, { id: 'c1', host: '127.0.0.1', port: 1 });
-const login = [
-  { code: 10, value: 'bench' },
-  { code: 11, value: 'bench' },
-];
-stream.push(encodeFrame({ op: 1, pn: 1, params: login }));
-await new Promise((r) => setImmediate(r));
-let pn = 3;
-const chunks = Array.from({ length: 64 }, () => {
-  const frames = [];
-  for (let k = 0; k < 32; k++) {
-    const params = [
-      { code: 21, value: '+358401234567' },
-      { code: 33, value: 'Hello from cimd2-mock bench' },
-    ];
-    frames.push(encodeFrame({ op: 3, pn, params }));
-    pn = pn >= 253 ? 1 : pn + 2;
-  }
-  return Buffer.concat(frames);
-});
-async function run(n) {
-  const target = answers + n;
-  let k = 0;
-  while (answers < target) {
-    stream.push(chunks[k++ & 63]);
-    if ((k & 7) === 0) await new Promise((r) => setImmediate(r));
-  }
-  await new Promise((r) => setImmediate(r));
-}
+const { mock, run } = await inProcessMock(dist, { window: 32 });
 
 const n = Number(argv.submits);
 await run(Math.max(n, 30_000)); // warm-up

@@ -1,7 +1,8 @@
-// Helpers shared by bench/run.mjs and bench/profile.mjs: spawning servers and waiting for their
-// readiness line, per-process CPU time from /proc, medians.
+// Helpers shared by the bench scripts: spawning servers and waiting for their readiness line,
+// per-process CPU time from /proc, medians; a built mock fed submits in this process.
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -152,4 +153,62 @@ export function memoryOf(server, timeoutMs = 2000) {
       }
     });
   });
+}
+
+/**
+ * The built mock of `dist` (a URL of a `dist/` directory) in this process, without sockets: the
+ * default scenario (and the memory transcript; `options` go to `createMockSmsc` too) gets a
+ * stream in place of a socket (`server.handle`), logged in. `run(n)` feeds it chunks of `window`
+ * submit frames, as a pipelining client's reads bring them, until `n` more answers were written.
+ */
+export async function inProcessMock(dist, { window = 32, options = {} } = {}) {
+  const { createMockSmsc } = await import(new URL('index.js', dist).href);
+  const { encodeFrame } = await import(new URL('protocol/index.js', dist).href);
+  const mock = await createMockSmsc({ port: 0, watch: false, ...options });
+  let answers = 0;
+  const stream = new Duplex({
+    read() {
+      // Chunks are pushed by run().
+    },
+    write(_chunk, _encoding, cb) {
+      answers++;
+      cb();
+    },
+    writev(chunks, cb) {
+      answers += chunks.length;
+      cb();
+    },
+  });
+  mock.server.handle(stream, { id: 'c1', host: '127.0.0.1', port: 1 });
+  const login = [
+    { code: 10, value: 'bench' },
+    { code: 11, value: 'bench' },
+  ];
+  stream.push(encodeFrame({ op: 1, pn: 1, params: login }));
+  await new Promise((r) => setImmediate(r));
+  // One chunk per window: `window` submits with consecutive odd packet numbers.
+  let pn = 3;
+  const chunks = Array.from({ length: 64 }, () => {
+    const frames = [];
+    for (let k = 0; k < window; k++) {
+      const params = [
+        { code: 21, value: '+358401234567' },
+        { code: 33, value: 'Hello from cimd2-mock bench' },
+      ];
+      frames.push(encodeFrame({ op: 3, pn, params }));
+      pn = pn >= 253 ? 1 : pn + 2;
+    }
+    return Buffer.concat(frames);
+  });
+  async function run(n) {
+    const target = answers + n;
+    let k = 0;
+    while (answers < target) {
+      stream.push(chunks[k++ & 63]);
+      // Let the stream deliver the chunks and run the write callbacks, as the event loop would.
+      if ((k & 7) === 0) await new Promise((r) => setImmediate(r));
+    }
+    await new Promise((r) => setImmediate(r));
+  }
+  return { mock, run };
 }

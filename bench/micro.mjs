@@ -10,11 +10,11 @@
 //   node [--cpu-prof] bench/micro.mjs [--segment 20000] [--rounds 8] [--window 32] [--file]
 //                                     [--root DIR]... [--only-roots]
 import { mkdtempSync, rmSync } from 'node:fs';
-import { Duplex } from 'node:stream';
 import os from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { inProcessMock } from './lib.mjs';
 
 const { values: argv } = parseArgs({
   options: {
@@ -36,58 +36,10 @@ const dists = [
 ];
 
 async function setUp(d, i) {
-  const { createMockSmsc } = await import(new URL('index.js', d.url).href);
-  const { encodeFrame } = await import(new URL('protocol/index.js', d.url).href);
-  const mock = await createMockSmsc({
-    port: 0,
-    watch: false,
-    ...(argv.file ? { transcript: join(tmp, `t${i}.jsonl`), transcriptMode: 'replace' } : {}),
+  const { mock, run } = await inProcessMock(d.url, {
+    window,
+    options: argv.file ? { transcript: join(tmp, `t${i}.jsonl`), transcriptMode: 'replace' } : {},
   });
-  const state = { answers: 0 };
-  const stream = new Duplex({
-    read() {
-      // Chunks are pushed by run().
-    },
-    write(_chunk, _enc, cb) {
-      state.answers++;
-      cb();
-    },
-    writev(chunks, cb) {
-      state.answers += chunks.length;
-      cb();
-    },
-  });
-  mock.server.handle(stream, { id: 'c1', host: '127.0.0.1', port: 1 });
-  const login = [
-    { code: 10, value: 'bench' },
-    { code: 11, value: 'bench' },
-  ];
-  stream.push(encodeFrame({ op: 1, pn: 1, params: login }));
-  await new Promise((r) => setImmediate(r));
-  // One chunk per window: `window` submits with consecutive odd packet numbers.
-  let pn = 3;
-  const chunks = Array.from({ length: 64 }, () => {
-    const frames = [];
-    for (let k = 0; k < window; k++) {
-      const params = [
-        { code: 21, value: '+358401234567' },
-        { code: 33, value: 'Hello from cimd2-mock bench' },
-      ];
-      frames.push(encodeFrame({ op: 3, pn, params }));
-      pn = pn >= 253 ? 1 : pn + 2;
-    }
-    return Buffer.concat(frames);
-  });
-  async function run(n) {
-    const target = state.answers + n;
-    let k = 0;
-    while (state.answers < target) {
-      stream.push(chunks[k++ & 63]);
-      // Let the stream deliver the chunks and run the write callbacks, as the event loop would.
-      if ((k & 7) === 0) await new Promise((r) => setImmediate(r));
-    }
-    await new Promise((r) => setImmediate(r));
-  }
   return { ...d, mock, run, figures: [] };
 }
 

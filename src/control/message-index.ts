@@ -3,8 +3,9 @@
  * per logical message, derived from the transcript kept in memory.
  *
  * Nothing happens while nobody asks: the index is built on the first query, from the raw JSONL
- * lines of the in-memory ring (`transcriptLines`, a page at a time, yielding to the event loop
- * once a turn's time budget is spent), and each later query only reads the records added since.
+ * lines of the in-memory ring (a {@link PagedTranscriptReader}: a page at a time, yielding to the
+ * event loop once a turn's time budget is spent), and each later query only reads the records
+ * added since.
  * It never subscribes to records, so the mock pays nothing per frame for it; and a catch-up never
  * holds the event loop much longer than its budget (a console polling `/stats` under load must not
  * show up in the answer latency of the sessions).
@@ -34,6 +35,7 @@
 import { paramInfo } from '../protocol/parameters.js';
 import { statusName } from '../protocol/status-codes.js';
 import type { MockSmsc } from '../mock-smsc.js';
+import { PagedTranscriptReader } from './paged-transcript-reader.js';
 import type { TranscriptRecord, FrameRecord } from '../transcript/index.js';
 import type {
   Message,
@@ -51,10 +53,8 @@ import type {
 /** Default bounds of the index. */
 export const INBOX_MAX_MESSAGES = 100_000;
 export const INBOX_MAX_BYTES = 32 * 1024 * 1024;
-/** Records read per page while catching up (~10 µs each). */
-const PAGE_RECORDS = 100;
-/** Time spent catching up before the event loop runs again (default of `turnBudgetMs`). */
-const TURN_BUDGET_MS = 1;
+/** Bytes of JSONL read per page while catching up (~100 records of ~10 µs each). */
+export const INDEX_PAGE_BYTES = 32 * 1024;
 /** Open multipart sets and scheduled items remembered at most (each map). */
 const MAX_OPEN = 10_000;
 
@@ -64,7 +64,7 @@ const FIELD_PARAMS = new Set(['021', '023', '027', '030', '032', '033', '034', '
 /** What the index needs of the mock (MockSmsc has it; tests may give less). */
 export type IndexSource = Pick<
   MockSmsc,
-  'transcriptLines' | 'truncatedSince' | 'lastSeq' | 'epoch'
+  'transcriptBytes' | 'truncatedSince' | 'lastSeq' | 'epoch'
 >;
 
 /** Options of {@link MessageIndex}. */
@@ -255,29 +255,36 @@ export class MessageIndex {
   >();
   /** Seq and epoch of each reset seen, in order. */
   private readonly resets: { seq: number; epoch: number }[] = [];
-  private cursor = 0;
+  private readonly reader: PagedTranscriptReader;
   private lostRecords = false;
   private errorAnswers = 0;
   private ackTimeouts = 0;
   /** Submit frames per second (keyed by whole seconds of record time), the last few minutes. */
   private readonly perSecond = new Map<number, number>();
-  private catching: Promise<void> | undefined;
-  /** Seq a pass reads up to (the newest when a caller asked). */
-  private target = 0;
-  private readonly turnBudgetMs: number;
-  private readonly now: () => number;
 
   constructor(source: IndexSource, options: MessageIndexOptions = {}) {
     this.source = source;
     this.maxMessages = options.maxMessages ?? INBOX_MAX_MESSAGES;
     this.maxBytes = options.maxBytes ?? INBOX_MAX_BYTES;
-    this.turnBudgetMs = options.turnBudgetMs ?? TURN_BUDGET_MS;
-    this.now = options.now ?? (() => performance.now());
+    this.reader = new PagedTranscriptReader(
+      source,
+      (line) => {
+        this.add(JSON.parse(line) as TranscriptRecord);
+      },
+      {
+        pageBytes: INDEX_PAGE_BYTES,
+        turnBudgetMs: options.turnBudgetMs,
+        now: options.now,
+        onTruncated: () => {
+          this.lostRecords = true;
+        },
+      },
+    );
   }
 
   /** Seq of the last record indexed. */
   get lastSeq(): number {
-    return this.cursor;
+    return this.reader.cursor;
   }
 
   /** True when records left memory before they were indexed (older messages may be missing). */
@@ -296,62 +303,18 @@ export class MessageIndex {
    * one pass.
    */
   catchUp(): Promise<void> {
-    // The records there when asked: a pass ends even while traffic keeps adding records.
-    this.target = Math.max(this.target, this.source.lastSeq);
-    this.catching ??= this.run().finally(() => {
-      this.catching = undefined;
-    });
-    return this.catching;
+    return this.reader.catchUp();
   }
 
   /** Indexes what is already there without yielding (tests, small transcripts). */
   catchUpSync(): void {
-    this.target = Math.max(this.target, this.source.lastSeq);
-    while (this.slice()) {
-      /* next page */
-    }
-  }
-
-  private async run(): Promise<void> {
-    for (;;) {
-      const until = this.now() + this.turnBudgetMs;
-      let more: boolean;
-      do more = this.slice();
-      while (more && this.now() < until);
-      if (!more) return;
-      await new Promise<void>((resolve) => setImmediate(resolve));
-    }
-  }
-
-  /** Indexes one page; true when more records follow. */
-  private slice(): boolean {
-    if (this.cursor >= this.target || this.source.lastSeq <= this.cursor) return false;
-    if (this.source.truncatedSince(this.cursor)) this.lostRecords = true;
-    const page = this.source.transcriptLines(this.cursor, { all: true, limit: PAGE_RECORDS });
-    for (const chunk of page.chunks) {
-      const text = chunk.toString('utf8');
-      let start = 0;
-      for (;;) {
-        const nl = text.indexOf('\n', start);
-        const end = nl < 0 ? text.length : nl;
-        if (end > start) this.add(JSON.parse(text.slice(start, end)) as TranscriptRecord);
-        if (nl < 0) break;
-        start = nl + 1;
-      }
-    }
-    if (page.count === 0) {
-      // Nothing kept after the cursor (all left memory): skip to the newest.
-      this.cursor = this.source.lastSeq;
-      return false;
-    }
-    this.cursor = page.lastSeq;
-    return page.more && this.cursor < this.target;
+    this.reader.catchUpSync();
   }
 
   /** Indexes one record (records must come in seq order). */
   add(r: TranscriptRecord): void {
-    if (r.seq <= this.cursor && this.cursor !== 0) return;
-    this.cursor = r.seq;
+    if (r.seq <= this.reader.cursor && this.reader.cursor !== 0) return;
+    this.reader.cursor = r.seq;
     switch (r.kind) {
       case 'session-open':
         this.sessions.set(r.session, {

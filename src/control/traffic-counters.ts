@@ -2,20 +2,19 @@
  * The figures of `GET /stats` that come from the transcript: submit frames per second, error
  * answers sent, ack timeouts. The inbox index computes the same ones while it correlates every
  * record into messages; `/stats` polled under load (a console header, a monitoring script, the
- * scale benchmark) must not pay for that: this reads the same raw JSONL lines (its own cursor, a
- * page at a time within a turn budget, like the index) but only looks at each record's head
- * (`kind`, `dir`, `op`, `ts`) and parses a line only when it is an answer that may carry an
- * error code. The recorder writes every record as `{"seq":N,"ts":"…","kind":"…",…}`, a frame's
- * head continuing `"session":"…","dir":"…","op":N`; JSON escapes every `"` inside a string, so
- * `"dir":"` and the like only match as keys.
+ * scale benchmark) must not pay for that: this reads the same raw JSONL lines (its own
+ * {@link PagedTranscriptReader}, like the index: its own cursor, a page at a time within a turn
+ * budget) but only looks at each record's head (`kind`, `dir`, `op`, `ts`) and parses a line only
+ * when it is an answer that may carry an error code. The recorder writes every record as
+ * `{"seq":N,"ts":"…","kind":"…",…}`, a frame's head continuing `"session":"…","dir":"…","op":N`;
+ * JSON escapes every `"` inside a string, so `"dir":"` and the like only match as keys.
  */
 import type { FrameRecord } from '../transcript/index.js';
 import type { IndexSource } from './message-index.js';
+import { PagedTranscriptReader } from './paged-transcript-reader.js';
 
-/** Records read per page (a head costs well under a microsecond). */
-const PAGE_RECORDS = 500;
-/** Time spent before the event loop runs again. */
-const TURN_BUDGET_MS = 1;
+/** Bytes of JSONL read per page (~400 records; a head costs well under a microsecond). */
+const PAGE_BYTES = 128 * 1024;
 /** Seconds of submit counts kept. */
 const MAX_SECONDS = 300;
 
@@ -33,12 +32,7 @@ export interface TrafficFigures {
 }
 
 export class TrafficCounters {
-  private readonly source: IndexSource;
-  private readonly turnBudgetMs: number;
-  private readonly now: () => number;
-  private cursor = 0;
-  private target = 0;
-  private catching: Promise<void> | undefined;
+  private readonly reader: PagedTranscriptReader;
   private errorAnswers = 0;
   private ackTimeouts = 0;
   private readonly perSecond = new Map<number, number>();
@@ -47,23 +41,27 @@ export class TrafficCounters {
   private lastSecond = 0;
 
   constructor(source: IndexSource, options: TrafficCountersOptions = {}) {
-    this.source = source;
-    this.turnBudgetMs = options.turnBudgetMs ?? TURN_BUDGET_MS;
-    this.now = options.now ?? (() => performance.now());
+    this.reader = new PagedTranscriptReader(
+      source,
+      (line) => {
+        this.line(line);
+      },
+      {
+        pageBytes: PAGE_BYTES,
+        turnBudgetMs: options.turnBudgetMs,
+        now: options.now,
+      },
+    );
   }
 
   /** Seq of the last record counted. */
   get lastSeq(): number {
-    return this.cursor;
+    return this.reader.cursor;
   }
 
   /** Counts the records added since the last call (all kept ones the first time). */
   catchUp(): Promise<void> {
-    this.target = Math.max(this.target, this.source.lastSeq);
-    this.catching ??= this.run().finally(() => {
-      this.catching = undefined;
-    });
-    return this.catching;
+    return this.reader.catchUp();
   }
 
   /** The figures at `now` (ms since the epoch) over what was counted. */
@@ -72,40 +70,6 @@ export class TrafficCounters {
     const submitsPerSecond: number[] = [];
     for (let t = last - 59; t <= last; t++) submitsPerSecond.push(this.perSecond.get(t) ?? 0);
     return { submitsPerSecond, errorAnswers: this.errorAnswers, ackTimeouts: this.ackTimeouts };
-  }
-
-  private async run(): Promise<void> {
-    for (;;) {
-      const until = this.now() + this.turnBudgetMs;
-      let more: boolean;
-      do more = this.page();
-      while (more && this.now() < until);
-      if (!more) return;
-      await new Promise<void>((resolve) => setImmediate(resolve));
-    }
-  }
-
-  /** Counts one page; true when more records follow. */
-  private page(): boolean {
-    if (this.cursor >= this.target || this.source.lastSeq <= this.cursor) return false;
-    const page = this.source.transcriptLines(this.cursor, { all: true, limit: PAGE_RECORDS });
-    for (const chunk of page.chunks) {
-      const text = chunk.toString('utf8');
-      let start = 0;
-      for (;;) {
-        const nl = text.indexOf('\n', start);
-        const end = nl < 0 ? text.length : nl;
-        if (end > start) this.line(text.slice(start, end));
-        if (nl < 0) break;
-        start = nl + 1;
-      }
-    }
-    if (page.count === 0) {
-      this.cursor = this.source.lastSeq;
-      return false;
-    }
-    this.cursor = page.lastSeq;
-    return page.more && this.cursor < this.target;
   }
 
   private line(line: string): void {

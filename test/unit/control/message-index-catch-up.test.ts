@@ -4,38 +4,50 @@
  * must not stall the sessions). In memory, with a fake source and a fake clock.
  */
 import { expect } from 'chai';
-import { MessageIndex, type IndexSource } from '../../../src/control/message-index.js';
-import type { TranscriptLines } from '../../../src/transcript/index.js';
+import {
+  INDEX_PAGE_BYTES,
+  MessageIndex,
+  type IndexSource,
+} from '../../../src/control/message-index.js';
 
 /**
  * `count` session-open records, of which `visible.n` are written so far (all by default); each
- * page read costs `pageMs` of the fake clock.
+ * page read costs `pageMs` of the fake clock. Each line is padded (JSON allows the blanks) to a
+ * hundredth of the index's page, so that a page holds 100 records.
  */
 function fakeSource(
   count: number,
   clock: { now: number },
   pageMs: number,
-  onPage: (limit: number) => void,
+  onPage: (maxBytes: number) => void,
   visible = { n: count },
 ): IndexSource {
-  const lines = Array.from({ length: count }, (_, i) =>
+  const size = Math.floor(INDEX_PAGE_BYTES / 100);
+  const line = (i: number): Buffer =>
     Buffer.from(
-      `${JSON.stringify({ seq: i + 1, ts: '2026-01-01T00:00:00.000Z', kind: 'session-open', session: `c${i + 1}`, remote: '127.0.0.1:1' })}\n`,
-    ),
-  );
+      `${JSON.stringify({ seq: i + 1, ts: '2026-01-01T00:00:00.000Z', kind: 'session-open', session: `c${i + 1}`, remote: '127.0.0.1:1' }).padEnd(size - 1)}\n`,
+    );
   return {
     get lastSeq(): number {
       return visible.n;
     },
     epoch: 0,
     truncatedSince: () => false,
-    transcriptLines(since: number, options: { all?: boolean; limit: number }): TranscriptLines {
-      onPage(options.limit);
+    // Whole lines after `since`, at most `maxBytes` of them (one at least), like the ring.
+    transcriptBytes(since: number, maxBytes: number) {
+      onPage(maxBytes);
       clock.now += pageMs;
-      const end = Math.min(visible.n, since + options.limit);
+      let end = since;
+      let bytes = 0;
+      while (end < visible.n && (end === since || bytes + size <= maxBytes)) {
+        bytes += size;
+        end++;
+      }
+      const lines: Buffer[] = [];
+      for (let i = since; i < end; i++) lines.push(line(i));
       return {
-        chunks: [Buffer.concat(lines.slice(since, end))],
-        count: end - since,
+        chunks: [Buffer.concat(lines)],
+        bytes,
         lastSeq: end,
         more: end < visible.n,
       };
@@ -54,14 +66,16 @@ describe('MessageIndex catch-up', () => {
       if (ticking) setImmediate(tick);
     };
     setImmediate(tick);
-    const pages: { limit: number; turn: number }[] = [];
-    const source = fakeSource(1000, clock, 0.4, (limit) => pages.push({ limit, turn: turns }));
+    const pages: { maxBytes: number; turn: number }[] = [];
+    const source = fakeSource(1000, clock, 0.4, (maxBytes) =>
+      pages.push({ maxBytes, turn: turns }),
+    );
     const index = new MessageIndex(source, { turnBudgetMs: 1, now: () => clock.now });
     await index.catchUp();
     ticking = false;
     expect(index.lastSeq).to.equal(1000);
     expect(index.sessionCounters('c1000')?.since).to.equal('2026-01-01T00:00:00.000Z');
-    for (const p of pages) expect(p.limit).to.be.at.most(100);
+    for (const p of pages) expect(p.maxBytes).to.be.at.most(32 * 1024);
     // 1,000 records in pages of 100 at 0.4 ms each: three pages cross the 1 ms budget, then the
     // event loop runs before the next turn.
     const perTurn = new Map<number, number>();
