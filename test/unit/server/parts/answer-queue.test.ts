@@ -30,6 +30,34 @@ describe('AnswerQueue', () => {
     expect(queue.pending).to.equal(0);
   });
 
+  it('lets written slots go once nothing waits (an idle session keeps no message alive)', () => {
+    const { queue, written } = harness(10);
+    for (let pn = 0; pn < 10; pn++) queue.fill(queue.open(pn, 3), [frame(pn)]);
+    expect(written).to.have.length(10);
+    expect(queue.slotsKept).to.equal(0);
+    // A slot still waiting keeps the written ones behind it only until it is written.
+    const a = queue.open(20, 3);
+    const b = queue.open(21, 3);
+    queue.fill(b, [frame(21)]);
+    expect(queue.slotsKept).to.equal(2);
+    queue.fill(a, [frame(20)]);
+    expect(queue.slotsKept).to.equal(0);
+  });
+
+  it('keeps the slots of a queue that never empties bounded', () => {
+    const { queue, written } = harness(1000);
+    let oldest = queue.open(0, 3);
+    let kept = 0;
+    for (let pn = 1; pn < 2000; pn++) {
+      const next = queue.open(pn % 256, 3);
+      queue.fill(oldest, [frame(pn % 256)]);
+      oldest = next;
+      kept = Math.max(kept, queue.slotsKept);
+    }
+    expect(written).to.have.length(1999);
+    expect(kept).to.be.at.most(2 * 64 + 2);
+  });
+
   it('a dropped request (no frames) releases the answers behind it', () => {
     const { queue, written } = harness(10);
     const a = queue.open(1, 3);
