@@ -18,7 +18,7 @@ rules:
   - id: slow-submit
     priority: 1
     when: { op: submit, destination: "999" }
-    then: [ { delay: 150ms }, { respond: {} } ]
+    then: [ { delay: 400ms }, { respond: {} } ]
   - id: any
     when: {}
     then: [ { respond: {} } ]
@@ -95,10 +95,11 @@ const inFrame =
 /** Exactly one finding, of `check`, about the record `frameSeq`. */
 function expectOne(mock: MockSmsc, check: string, frameSeq: number): FindingRecord {
   const all = findings(mock);
+  // The findings in the message itself (chai abbreviates arrays in a failure).
   expect(
-    all.map((f) => `${f.check}: ${f.message}`),
-    'findings',
-  ).to.have.length(1);
+    all.length,
+    `findings: ${all.map((f) => `${f.check}: ${f.message}`).join(' | ')}`,
+  ).to.equal(1);
   const f = all[0]!;
   expect(f.check).to.equal(check);
   expect(f.frameSeq).to.equal(frameSeq);
