@@ -2,9 +2,9 @@
  * The in-memory transcript: a bounded ring of serialised JSONL chunks, parsed only when queried.
  *
  * While nobody subscribes, frame records arrive packed (their bytes plus seq, time, session,
- * direction: packed-records.ts) and a chunk holding them keeps entries instead of lines; its
- * JSONL is written when it is read (the same bytes as written at once), so the per-frame path
- * pays a copy of the frame, not its JSON. Reads of packed chunks get fresh buffers (never lent).
+ * direction: packed-records.ts), `assembled` records too (their members), and a chunk holding
+ * them keeps entries instead of lines; its JSONL is written when it is read (the same bytes as
+ * written at once), so the per-frame path pays a copy of the frame, not its JSON. Reads of packed chunks get fresh buffers (never lent).
  *
  * Records arrive as the UTF-8 bytes of their JSONL lines (the recorder's per-kind writers, or
  * `JSON.stringify` of a record) and are copied into the open chunk, a Buffer off the JavaScript
@@ -159,10 +159,10 @@ export class MemorySink {
   private targeted = false;
   /** Views of the open chunk were handed out (it must not be written over once sealed). */
   private curLent = false;
-  /** The open chunk holds packed entries (frame records kept as bytes until read). */
+  /** The open chunk holds packed entries (records kept packed until read, lines as entries). */
   private curPacked = false;
-  /** Frame entries in the open chunk (after a chunk without any, the next one is plain JSONL). */
-  private curFrames = 0;
+  /** Packed records in the open chunk (after a chunk without any, the next one is plain JSONL). */
+  private curPacks = 0;
   /** Bumped whenever the open chunk is sealed (a rendering of the open chunk belongs to one). */
   private generation = 0;
   /** The JSONL of the packed open chunk's first `end` bytes (extended as it is read again). */
@@ -395,7 +395,7 @@ export class MemorySink {
     if (need < 0) return false;
     this.reserve(need, seq);
     this.used = writeFrameEntry(this.cur, this.used, seq, tsMs, sessionBytes, dir, checksum, raw);
-    this.curFrames++;
+    this.curPacks++;
     this.wrote(seq);
     return true;
   }
@@ -405,7 +405,7 @@ export class MemorySink {
     if (this.subscribers.size > 0) return false;
     this.reserve(assembledEntryBytes(e), seq);
     this.used = writeAssembledEntry(this.cur, this.used, seq, tsMs, e);
-    this.curFrames++;
+    this.curPacks++;
     this.wrote(seq);
     return true;
   }
@@ -494,11 +494,11 @@ export class MemorySink {
       const o = this.openRender;
       if (this.curPacked && o?.generation === this.generation && o.end === this.used)
         this.rendered = { chunk, buf: o.out.subarray(0, o.outEnd) };
-      this.curPacked = this.curFrames > 0;
+      this.curPacked = this.curPacks > 0;
     }
     this.generation++;
     this.openRender = undefined;
-    this.curFrames = 0;
+    this.curPacks = 0;
     if (!early || this.cur.length > this.chunkBytes)
       this.cur = this.spare.pop() ?? Buffer.allocUnsafe(this.chunkBytes);
     this.curLent = false;

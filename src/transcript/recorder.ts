@@ -153,7 +153,7 @@ export class TranscriptRecorder {
   private readonly detachers = new Set<() => void>();
   private readonly out: (buf: Buffer, start: number, end: number, seq: number) => void;
   private readonly target: ((w: JsonBytes) => void) | undefined;
-  private readonly pack: TranscriptSink['packFrame'];
+  private readonly packFrame: TranscriptSink['packFrame'];
   private readonly packAssembled: TranscriptSink['packAssembled'];
   /** Where each line is written (in the sink's buffer when it offers one, else copied by it). */
   private readonly lineBuffer = new JsonBytes();
@@ -178,7 +178,7 @@ export class TranscriptRecorder {
       sink.writeSlice !== undefined && sink.target !== undefined
         ? sink.target.bind(sink)
         : undefined;
-    this.pack = sink.packFrame !== undefined ? sink.packFrame.bind(sink) : undefined;
+    this.packFrame = sink.packFrame !== undefined ? sink.packFrame.bind(sink) : undefined;
     this.packAssembled =
       sink.packAssembled !== undefined ? sink.packAssembled.bind(sink) : undefined;
     this.seqBase = options.seqBase ?? 0;
@@ -328,7 +328,8 @@ export class TranscriptRecorder {
 
   /**
    * Hands a frame record to a sink that keeps it packed (its line written when read: the
-   * in-memory transcript); false when the line must be written now.
+   * in-memory transcript); false when the line must be written now (no such sink, a password
+   * to redact, or outbound bytes the caller gave that were not encoded from the frame).
    */
   private packed(
     session: string,
@@ -337,9 +338,10 @@ export class TranscriptRecorder {
     checksum: number,
     raw: Buffer,
   ): boolean {
-    if (this.pack === undefined || this.busy || this.redacts(frame)) return false;
+    if (this.packFrame === undefined || this.busy || this.redacts(frame)) return false;
+    if (dir === 1 && unencodedFrames.has(frame)) return false;
     const seq = this.seq + 1;
-    if (!this.pack(seq, this.clock.now(), session, dir, checksum, raw)) return false;
+    if (!this.packFrame(seq, this.clock.now(), session, dir, checksum, raw)) return false;
     this.seq = seq;
     this.countFrame(dir === 0 ? 'in' : 'out', frame.op);
     return true;
@@ -436,11 +438,9 @@ export class TranscriptRecorder {
   }
 
   private assembled(e: SubmitCompletedEvent): void {
-    if (this.packAssembled !== undefined && !this.busy) {
-      if (this.packAssembled(this.seq + 1, this.clock.now(), e)) {
-        this.seq++;
-        return;
-      }
+    if (!this.busy && this.packAssembled?.(this.seq + 1, this.clock.now(), e) === true) {
+      this.seq++;
+      return;
     }
     const seq = ++this.seq;
     const w = this.begin();
@@ -487,12 +487,7 @@ export class TranscriptRecorder {
         this.recordDecodeResult(s.id, result, detail);
       },
       'frame-out': (s, frame, raw, fault) => {
-        if (
-          fault === undefined &&
-          !unencodedFrames.has(frame) &&
-          this.packed(s.id, 1, frame, CHECKSUM_FROM_BYTES, raw)
-        )
-          return;
+        if (fault === undefined && this.packed(s.id, 1, frame, CHECKSUM_FROM_BYTES, raw)) return;
         this.frame(s.id, 'out', frame, new FrameDecode(frame).fields, raw, checksumOf(raw), fault);
       },
       fault: (e) => {

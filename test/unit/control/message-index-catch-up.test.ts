@@ -4,6 +4,7 @@
  * must not stall the sessions). In memory, with a fake source and a fake clock.
  */
 import { expect } from 'chai';
+import { countTurns } from '../../helpers/event-loop-turns.js';
 import {
   INDEX_PAGE_BYTES,
   MessageIndex,
@@ -58,21 +59,15 @@ function fakeSource(
 describe('MessageIndex catch-up', () => {
   it('reads small pages and yields to the event loop once a turn spent its budget', async () => {
     const clock = { now: 0 };
-    // Event-loop turns seen so far: a setImmediate loop running beside the catch-up.
-    let turns = 0;
-    let ticking = true;
-    const tick = (): void => {
-      turns++;
-      if (ticking) setImmediate(tick);
-    };
-    setImmediate(tick);
+    // Event-loop turns seen so far, counted beside the catch-up.
+    const loop = countTurns();
     const pages: { maxBytes: number; turn: number }[] = [];
     const source = fakeSource(1000, clock, 0.4, (maxBytes) =>
-      pages.push({ maxBytes, turn: turns }),
+      pages.push({ maxBytes, turn: loop.turns }),
     );
     const index = new MessageIndex(source, { turnBudgetMs: 1, now: () => clock.now });
     await index.catchUp();
-    ticking = false;
+    loop.stop();
     expect(index.lastSeq).to.equal(1000);
     expect(index.sessionCounters('c1000')?.since).to.equal('2026-01-01T00:00:00.000Z');
     for (const p of pages) expect(p.maxBytes).to.be.at.most(32 * 1024);

@@ -6,6 +6,7 @@
  * real memory ring for the last case).
  */
 import { expect } from 'chai';
+import { countTurns } from '../../helpers/event-loop-turns.js';
 import {
   PagedTranscriptReader,
   type PagedSource,
@@ -137,20 +138,14 @@ describe('PagedTranscriptReader', () => {
 
   it('yields to the event loop once a turn spent its budget (injected clock)', async () => {
     const clock = { now: 0 };
-    // Event-loop turns seen so far: a setImmediate loop running beside the catch-up.
-    let turns = 0;
-    let ticking = true;
-    const tick = (): void => {
-      turns++;
-      if (ticking) setImmediate(tick);
-    };
-    setImmediate(tick);
+    // Event-loop turns seen so far, counted beside the catch-up.
+    const loop = countTurns();
     const source = new FakeSource(1000);
     // Each page read costs 0.4 ms of the fake clock.
     const turnOfRead: number[] = [];
     source.onRead = () => {
       clock.now += 0.4;
-      turnOfRead.push(turns);
+      turnOfRead.push(loop.turns);
     };
     const { reader, got } = collect(source, {
       pageBytes: 1024,
@@ -158,7 +153,7 @@ describe('PagedTranscriptReader', () => {
       now: () => clock.now,
     });
     await reader.catchUp();
-    ticking = false;
+    loop.stop();
     expect(got).to.deep.equal(seqs(1, 1000));
     // Three pages cross the 1 ms budget (0.4, 0.8, 1.2), then the event loop runs.
     const perTurn = new Map<number, number>();
