@@ -18,7 +18,7 @@ rules:
   - id: slow-submit
     priority: 1
     when: { op: submit, destination: "999" }
-    then: [ { delay: 400ms }, { respond: {} } ]
+    then: [ { delay: 150ms }, { respond: {} } ]
   - id: any
     when: {}
     then: [ { respond: {} } ]
@@ -36,9 +36,10 @@ class Raw {
   private constructor(client: CimdClient) {
     this.client = client;
     client.on('frame', (f) => {
-      this.received.push(f);
+      // A frame a waiter takes is consumed: a later `next` must not get it again.
       const i = this.waiters.findIndex((w) => w.match(f));
       if (i >= 0) this.waiters.splice(i, 1)[0]?.resolve(f);
+      else this.received.push(f);
     });
   }
 
