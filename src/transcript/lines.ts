@@ -35,32 +35,28 @@ const COMMA = literal(',');
 const CLOSE = literal('}');
 const NULL = literal('null');
 
-/** The head's pieces that repeat from record to record, encoded once (the last one of each). */
-let tsText = '';
-let tsBytes = utf8(',"ts":""');
-/** `,"kind":K,"session":S` per kind and session (at most 256 sessions each, then afresh). */
-const kindSession = new Map<string, Map<string, Uint8Array>>();
+/** `,"ts":"` and `,"kind":K,"session":` per kind (a handful of kinds: encoded once each). */
+const TS_OPEN = literal(',"ts":"');
+const kindOpen = new Map<string, Uint8Array>();
 
+/**
+ * Writes `{"seq":N,"ts":T,"kind":K,"session":S`. Nothing per record is allocated: the time (ISO,
+ * nothing to escape) and the session id are written as they are, so that thousands of sessions
+ * leave no cached bytes behind (a per-session cache churned at scale, and the bytes it kept
+ * for a while were what young-generation collections had to copy).
+ */
 function head(w: JsonBytes, h: LineHead, kind: string): void {
   w.lit(SEQ);
   w.num(h.seq);
-  if (h.ts !== tsText) {
-    tsText = h.ts;
-    tsBytes = utf8(`,"ts":${JSON.stringify(h.ts)}`);
-  }
-  w.lit(tsBytes);
-  let bySession = kindSession.get(kind);
-  if (bySession === undefined) {
-    bySession = new Map();
-    kindSession.set(kind, bySession);
-  }
-  let k = bySession.get(h.session);
+  w.lit(TS_OPEN);
+  w.ascii(h.ts);
+  let k = kindOpen.get(kind);
   if (k === undefined) {
-    if (bySession.size >= 256) bySession.clear();
-    k = utf8(`,"kind":${JSON.stringify(kind)},"session":${JSON.stringify(h.session)}`);
-    bySession.set(h.session, k);
+    k = utf8(`","kind":${JSON.stringify(kind)},"session":`);
+    kindOpen.set(kind, k);
   }
   w.lit(k);
+  w.str(h.session);
 }
 
 /** `["PPP",` of each parameter code 0–999 (built on first use). */
