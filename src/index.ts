@@ -20,6 +20,7 @@ export {
   type ResetResult,
   type WaitForOptions,
 } from './mock-smsc.js';
+export type { TrafficFigures } from './transcript/traffic-tally.js';
 export {
   startControlApi,
   isLoopbackHost,

@@ -51,6 +51,7 @@ import { TranscriptError } from './transcript/errors.js';
 import { Transcript, type RecordSelector } from './transcript/query.js';
 import type { FindingRecord, ScenarioOrigin, TranscriptRecord } from './transcript/record.js';
 import { TranscriptRecorder } from './transcript/recorder.js';
+import type { TrafficFigures } from './transcript/traffic-tally.js';
 import {
   FileSink,
   MemorySink,
@@ -795,7 +796,7 @@ export class MockSmsc extends EventEmitter<MockSmscEvents> {
   stats(): MockSmscStats {
     const c = this.recorder.counts();
     return {
-      sessionsOpen: this.server.sessions().length,
+      sessionsOpen: this.server.sessionCount,
       sessionsTotal: this.sessionsTotal,
       framesIn: { ...this.framesIn },
       framesOut: { ...this.framesOut },
@@ -806,6 +807,14 @@ export class MockSmsc extends EventEmitter<MockSmscEvents> {
       transcriptMemoryBytes: this.memory.bytes,
       rules: this.engine.ruleStats(),
     };
+  }
+
+  /**
+   * Submit frames received in each of the last 60 seconds up to the clock's now (oldest first),
+   * error answers sent and ack timeouts, since the start: the traffic figures of `GET /stats`.
+   */
+  trafficFigures(): TrafficFigures {
+    return this.recorder.traffic.figures(this.clock.now());
   }
 
   /** The transcript file's sink (undefined without `transcript`): `reopen()`, `'reopened'`. */

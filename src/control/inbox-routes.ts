@@ -44,7 +44,6 @@ import {
   type MoEntryView,
   type MtEntryView,
 } from './message-index.js';
-import { TrafficCounters } from './traffic-counters.js';
 
 /** Longest `wait`, and the most requests waiting at once. */
 export const MAX_WAIT_MS = 60_000;
@@ -246,7 +245,6 @@ interface Waiter {
 export class Inbox {
   readonly mock: MockSmsc;
   private indexValue: MessageIndex | undefined;
-  private trafficValue: TrafficCounters | undefined;
   private readonly indexOptions: MessageIndexOptions;
   private readonly waiters = new Set<Waiter>();
   private poll: NodeJS.Timeout | undefined;
@@ -261,12 +259,6 @@ export class Inbox {
   get index(): MessageIndex {
     this.indexValue ??= new MessageIndex(this.mock, this.indexOptions);
     return this.indexValue;
-  }
-
-  /** The figures of `GET /stats` (read without the index), created on first use. */
-  get traffic(): TrafficCounters {
-    this.trafficValue ??= new TrafficCounters(this.mock);
-    return this.trafficValue;
   }
 
   /** True once something asked for the index. */

@@ -241,6 +241,11 @@ export class SmscServer extends EventEmitter<ServerEvents> {
     return [...this.registry.all()].map((s) => s.info);
   }
 
+  /** How many sessions are open (`sessions().length` without building the list). */
+  get sessionCount(): number {
+    return this.registry.size;
+  }
+
   /** The session with that ClientID, or undefined. */
   session(clientId: string): Session | undefined {
     return this.registry.get(clientId);

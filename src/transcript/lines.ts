@@ -35,28 +35,61 @@ const COMMA = literal(',');
 const CLOSE = literal('}');
 const NULL = literal('null');
 
-/** `,"ts":"` and `,"kind":K,"session":` per kind (a handful of kinds: encoded once each). */
-const TS_OPEN = literal(',"ts":"');
-const kindOpen = new Map<string, Uint8Array>();
+/**
+ * A member whose value repeats from record to record: its key's bytes, then the last value
+ * written as JSON, in a buffer kept and rewritten in place when the value changes.
+ */
+class RepeatedMember {
+  private value: string | undefined;
+  private buffer: Buffer;
+  private readonly keyLength: number;
+  /** The member's bytes (a view of `buffer`). */
+  bytes: Uint8Array;
+
+  constructor(key: string) {
+    this.buffer = Buffer.alloc(128);
+    this.keyLength = this.buffer.write(key, 0, 'utf8');
+    this.bytes = this.buffer.subarray(0, 0);
+  }
+
+  /** The member's bytes with `value` (encoded only when it differs from the last one). */
+  of(value: string): Uint8Array {
+    if (value === this.value) return this.bytes;
+    this.value = value;
+    const json = JSON.stringify(value);
+    const end = this.keyLength + Buffer.byteLength(json, 'utf8');
+    if (end > this.buffer.length) {
+      const bigger = Buffer.alloc(2 * end);
+      this.buffer.copy(bigger, 0, 0, this.keyLength);
+      this.buffer = bigger;
+    }
+    this.buffer.write(json, this.keyLength, 'utf8');
+    this.bytes = this.buffer.subarray(0, end);
+    return this.bytes;
+  }
+}
+
+const tsMember = new RepeatedMember(',"ts":');
+/** `,"kind":K,"session":` + the last session written, per kind (a handful of kinds). */
+const kindSession = new Map<string, RepeatedMember>();
 
 /**
- * Writes `{"seq":N,"ts":T,"kind":K,"session":S`. Nothing per record is allocated: the time (ISO,
- * nothing to escape) and the session id are written as they are, so that thousands of sessions
- * leave no cached bytes behind (a per-session cache churned at scale, and the bytes it kept
- * for a while were what young-generation collections had to copy).
+ * Writes `{"seq":N,"ts":T,"kind":K,"session":S`. The time and the session are encoded only when
+ * they differ from the last record's (one session at full speed: once per millisecond), into
+ * buffers kept per kind, so that thousands of sessions leave nothing behind (a cache per session
+ * churned at scale, and the bytes it held for a while were what young-generation collections had
+ * to copy).
  */
 function head(w: JsonBytes, h: LineHead, kind: string): void {
   w.lit(SEQ);
   w.num(h.seq);
-  w.lit(TS_OPEN);
-  w.ascii(h.ts);
-  let k = kindOpen.get(kind);
+  w.lit(tsMember.of(h.ts));
+  let k = kindSession.get(kind);
   if (k === undefined) {
-    k = utf8(`","kind":${JSON.stringify(kind)},"session":`);
-    kindOpen.set(kind, k);
+    k = new RepeatedMember(`,"kind":${JSON.stringify(kind)},"session":`);
+    kindSession.set(kind, k);
   }
-  w.lit(k);
-  w.str(h.session);
+  w.lit(k.of(h.session));
 }
 
 /** `["PPP",` of each parameter code 0–999 (built on first use). */

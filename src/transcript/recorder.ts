@@ -17,6 +17,7 @@ import { unencodedFrames, type Frame } from '../protocol/frame.js';
 import { opName } from '../protocol/operations.js';
 import { Param } from '../protocol/parameters.js';
 import { systemClock, type Clock } from '../util/clock.js';
+import { TrafficTally } from './traffic-tally.js';
 import type {
   BadFrameAnswer,
   CloseReason,
@@ -150,6 +151,8 @@ export class TranscriptRecorder {
   private tsMs = NaN;
   private tsText = '';
   private unmatched = 0;
+  /** The `/stats` traffic figures (submits per second, error answers, ack timeouts), counted here. */
+  readonly traffic = new TrafficTally();
   private readonly detachers = new Set<() => void>();
   private readonly out: (buf: Buffer, start: number, end: number, seq: number) => void;
   private readonly target: ((w: JsonBytes) => void) | undefined;
@@ -254,10 +257,12 @@ export class TranscriptRecorder {
     return { seq: ++this.seq, ts: this.timestamp(), session };
   }
 
-  private countFrame(dir: 'in' | 'out', op: number): void {
+  /** Counts a frame record; `ms` is its time. */
+  private countFrame(dir: 'in' | 'out', frame: Frame, ms: number): void {
     const by = dir === 'in' ? this.framesIn : this.framesOut;
-    const name = opName(op);
+    const name = opName(frame.op);
     by[name] = (by[name] ?? 0) + 1;
+    this.traffic.frame(dir, frame, ms);
   }
 
   private count(r: TranscriptRecord): void {
@@ -268,6 +273,7 @@ export class TranscriptRecorder {
     else if (r.kind === 'frame-error') this.frameErrors++;
     else if (r.kind === 'decision') this.decisions++;
     else if (r.kind === 'unmatched') this.unmatched++;
+    else if (r.kind === 'ack-timeout') this.traffic.ackTimeout();
   }
 
   /** Totals so far, as written in `server-stop`. */
@@ -302,7 +308,7 @@ export class TranscriptRecorder {
       this.rawText(raw, redact),
       redact,
     );
-    this.countFrame(dir, frame.op);
+    this.countFrame(dir, frame, this.tsMs);
     this.writeText(JSON.stringify(record), h.seq);
     return record;
   }
@@ -318,7 +324,7 @@ export class TranscriptRecorder {
     fault?: string,
   ): void {
     const h = this.head(session);
-    this.countFrame(dir, frame.op);
+    this.countFrame(dir, frame, this.tsMs);
     const w = this.begin();
     if (this.redacts(frame))
       writeFrame(w, h, dir, frame, fields, checksumState, raw, this.rawText(raw, true), fault);
@@ -341,9 +347,10 @@ export class TranscriptRecorder {
     if (this.packFrame === undefined || this.busy || this.redacts(frame)) return false;
     if (dir === 1 && unencodedFrames.has(frame)) return false;
     const seq = this.seq + 1;
-    if (!this.packFrame(seq, this.clock.now(), session, dir, checksum, raw)) return false;
+    const ms = this.clock.now();
+    if (!this.packFrame(seq, ms, session, dir, checksum, raw)) return false;
     this.seq = seq;
-    this.countFrame(dir === 0 ? 'in' : 'out', frame.op);
+    this.countFrame(dir === 0 ? 'in' : 'out', frame, ms);
     return true;
   }
 

@@ -189,9 +189,11 @@ describe('CimdClient ↔ SmscServer over TCP', () => {
       const login = c.login('late', 'x');
       await new Promise((r) => setTimeout(r, 50));
       expect(server.sessions()).to.deep.equal([]);
+      expect(server.sessionCount).to.equal(0, 'a deferred connection is no session yet');
       server.acceptConnection(pending);
       await login;
       expect(server.sessions().map((s) => s.user)).to.deep.equal(['late']);
+      expect(server.sessionCount).to.equal(1);
     });
   });
 });

@@ -50,10 +50,19 @@ function written(fn: (w: JsonBytes) => void): string {
   return w.text();
 }
 
+// Times of any year ISO can write (±271821), and session ids long enough (up to 6 bytes per
+// unit escaped) to outgrow the head's reused buffers.
 const headArb: fc.Arbitrary<LineHead> = fc.record({
   seq: fc.nat(),
-  ts: fc.constant('2026-01-01T12:00:00.000Z'),
-  session: utf16,
+  ts: fc.oneof(
+    fc.constant('2026-01-01T12:00:00.000Z'),
+    fc.integer({ min: -8.64e15, max: 8.64e15 }).map((ms) => new Date(ms).toISOString()),
+  ),
+  session: fc.oneof(
+    utf16,
+    fc.string({ minLength: 100, maxLength: 300 }),
+    utf16.map((s) => s.repeat(8)),
+  ),
 });
 const paramArb = fc.record({
   code: fc.constantFrom(10, 11, 21, 23, 30, 33, 34, 60, 61, 900, 901, 5, 1234),
