@@ -5,7 +5,7 @@
 // attached and judging, only silent), interleaved, fresh processes per repetition, medians.
 // The judge's cost is 1 − on / off; the target is ≤ 5 %.
 //
-//   node bench/judge-cell.mjs [--reps N] [--seconds S]      (needs `npm run build`)
+//   node bench/judge-cell.mjs [--reps N] [--seconds S] [--warm S]   (needs `npm run build`)
 //
 // bench/run.mjs runs it as the section `judge` (`--only judge`).
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -38,13 +38,20 @@ async function measure(server, seconds) {
 }
 
 /** Runs the cell; `log` gets progress lines. Returns the medians and the cost. */
-export async function judgeCell({ reps = 5, seconds = 1.5, log = () => undefined } = {}) {
+export async function judgeCell({
+  reps = 5,
+  seconds = 1.5,
+  warmSeconds = 3,
+  log = () => undefined,
+} = {}) {
   const tmp = mkdtempSync(join(os.tmpdir(), 'cimd2-bench-judge-'));
   const base = readFileSync(join(ROOT, 'scenarios/default.yaml'), 'utf8');
   const scenario = join(tmp, 'judge.yaml');
   writeFileSync(scenario, base);
   const samples = { on: [], off: [] };
-  log(`[judge] 1 × 32, transcript ON, judge on vs off: ${reps} repetitions × ${seconds} s`);
+  log(
+    `[judge] 1 × 32, transcript ON, judge on vs off: ${reps} repetitions × ${seconds} s after ${warmSeconds} s of warm-up`,
+  );
   try {
     for (let rep = 0; rep < reps; rep++) {
       const order = rep % 2 === 0 ? ['on', 'off'] : ['off', 'on'];
@@ -64,7 +71,9 @@ export async function judgeCell({ reps = 5, seconds = 1.5, log = () => undefined
           transcript,
         ]);
         try {
-          await measure(server, Math.min(0.5, seconds));
+          // As the throughput cells: a fresh process speeds up for seconds (V8 optimising the
+          // per-frame path; the judge's code too), so each gets load first.
+          await measure(server, warmSeconds);
           samples[key].push(await measure(server, seconds));
         } finally {
           await server.stop();
@@ -108,11 +117,12 @@ export function judgeReport(r) {
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const { values } = parseArgs({
-    options: { reps: { type: 'string' }, seconds: { type: 'string' } },
+    options: { reps: { type: 'string' }, seconds: { type: 'string' }, warm: { type: 'string' } },
   });
   const r = await judgeCell({
     reps: Number(values.reps ?? 5),
     seconds: Number(values.seconds ?? 1.5),
+    warmSeconds: Number(values.warm ?? 3),
     log: (line) => process.stderr.write(`${line}\n`),
   });
   process.stdout.write(`${judgeReport(r)}\n`);

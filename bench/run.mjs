@@ -772,7 +772,9 @@ try {
   const u = runs('startup') ? await section('start-up', startup) : SKIPPED;
   const l = runs('load') ? await section('load', () => loadCell({ log })) : SKIPPED;
   const j = runs('judge')
-    ? await section('judge', () => judgeCell({ reps: REPS, seconds: SECONDS, log }))
+    ? await section('judge', () =>
+        judgeCell({ reps: REPS, seconds: SECONDS, warmSeconds: WARM_SECONDS, log }),
+      )
     : SKIPPED;
   const c = runs('console') ? await section('console', () => consoleFollowing({ start, mockArgs, measure, log, median, reps: REPS, seconds: SECONDS, tmp })) : SKIPPED; // prettier-ignore
   const md =
