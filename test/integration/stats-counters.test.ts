@@ -6,6 +6,7 @@
 import { expect } from 'chai';
 import net from 'node:net';
 import { MessageIndex } from '../../src/control/message-index.js';
+import { startControlApi } from '../../src/control-api.js';
 import { createMockSmsc } from '../../src/mock-smsc.js';
 import { CimdClient } from '../../src/testing/cimd-client.js';
 
@@ -62,6 +63,46 @@ describe('GET /stats traffic figures, counted as records are written', () => {
       expect(figures.errorAnswers).to.be.at.least(4);
       expect(figures.ackTimeouts).to.equal(1);
     } finally {
+      await mock.stop();
+    }
+  });
+
+  it('a poll of GET /stats reads no transcript back, and still gives the figures', async () => {
+    const mock = await createMockSmsc({ port: 0, stopGraceMs: 0, scenario: { yaml: SCENARIO } });
+    const api = await startControlApi(mock);
+    // Every way the control API can read the in-memory transcript, counted.
+    const reads: string[] = [];
+    for (const name of ['transcriptBytes', 'transcriptLines', 'recordsSince'] as const) {
+      const original = mock[name].bind(mock) as (...args: unknown[]) => unknown;
+      Object.defineProperty(mock, name, {
+        value: (...args: unknown[]) => {
+          reads.push(name);
+          return original(...args);
+        },
+      });
+    }
+    try {
+      const c = await CimdClient.connect({ port: mock.port, responseTimeoutMs: 3000 });
+      await c.login('shop', 'pw');
+      for (let i = 0; i < 4; i++) await c.submit({ destination: '123', text: `ok ${i}` });
+      await c.submit({ destination: '300', text: 'no' });
+      interface Stats {
+        sessionsOpen: number;
+        submitsPerSecond: number[];
+        errors: { answers: number };
+      }
+      const first = (await (await fetch(`${api.url}/stats`)).json()) as Stats;
+      await c.submit({ destination: '300', text: 'no again' });
+      const second = (await (await fetch(`${api.url}/stats`)).json()) as Stats;
+      await c.close();
+      expect(reads).to.deep.equal([]);
+      expect(first.sessionsOpen).to.equal(1);
+      expect(first.submitsPerSecond.reduce((a, b) => a + b, 0)).to.equal(5);
+      expect(first.errors.answers).to.equal(1);
+      expect(second.submitsPerSecond.reduce((a, b) => a + b, 0)).to.equal(6);
+      expect(second.errors.answers).to.equal(2);
+    } finally {
+      await api.close();
       await mock.stop();
     }
   });
