@@ -1,6 +1,6 @@
 /**
  * Reads the JSONL lines of the in-memory transcript from a cursor on, a page at a time, for the
- * views that derive figures from it (the inbox index, the `/stats` traffic counters): each line is
+ * views that derive figures from it (the inbox index): each line is
  * handed to a callback, and a catch-up lets the event loop run again once a turn spent its time
  * budget (a console polling under load must not show up in the answer latency of the sessions).
  *
