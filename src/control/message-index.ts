@@ -7,8 +7,8 @@
  * event loop once a turn's time budget is spent), and each later query only reads the records
  * added since.
  * It never subscribes to records, so the mock pays nothing per frame for it; and a catch-up never
- * holds the event loop much longer than its budget (a console polling the inbox under load must not
- * show up in the answer latency of the sessions).
+ * holds the event loop much longer than its budget (a console polling the inbox under load must
+ * not show up in the answer latency of the sessions).
  *
  * Correlation, record by record (the transcript is in seq order):
  * - a submit frame (in, op 3) opens a part; parts with a concatenation header join the open

@@ -1,8 +1,8 @@
 /**
  * Reads the JSONL lines of the in-memory transcript from a cursor on, a page at a time, for the
- * views that derive figures from it (the inbox index): each line is
- * handed to a callback, and a catch-up lets the event loop run again once a turn spent its time
- * budget (a console polling under load must not show up in the answer latency of the sessions).
+ * views that derive figures from it (the inbox index): each line is handed to a callback, and a
+ * catch-up lets the event loop run again once a turn spent its time budget (a console polling
+ * under load must not show up in the answer latency of the sessions).
  *
  * Pages come from `transcriptBytes` (whole-line slices of the kept bytes, about `pageBytes` each):
  * the slices are not lent, so the ring keeps reusing its buffers, but they are valid only until
