@@ -269,6 +269,7 @@ export class TranscriptRecorder {
     if (r.kind === 'frame') {
       const by = r.dir === 'in' ? this.framesIn : this.framesOut;
       by[r.opName] = (by[r.opName] ?? 0) + 1;
+      this.traffic.frameRecord(r);
     } else if (r.kind === 'session-open') this.sessions++;
     else if (r.kind === 'frame-error') this.frameErrors++;
     else if (r.kind === 'decision') this.decisions++;

@@ -13,6 +13,7 @@
  */
 import type { Frame } from '../protocol/frame.js';
 import { Param } from '../protocol/parameters.js';
+import type { FrameRecord } from './record.js';
 
 /** Seconds of submit counts kept. */
 const MAX_SECONDS = 300;
@@ -46,6 +47,16 @@ export class TrafficTally {
     else if (op > 50 && errorCodeOf(frame) !== 0) this.errorAnswers++;
   }
 
+  /** A frame record given whole (`TranscriptRecorder.record('frame', …)`: recorded from code). */
+  frameRecord(r: FrameRecord): void {
+    if (r.dir === 'in') {
+      if (r.op === 3) this.submit(Date.parse(r.ts));
+      return;
+    }
+    if (r.op === 98 || r.op === 99 || (r.op > 50 && (r.fields.errorCode ?? 0) !== 0))
+      this.errorAnswers++;
+  }
+
   /** An `ack-timeout` record. */
   ackTimeout(): void {
     this.ackTimeouts++;
@@ -61,6 +72,7 @@ export class TrafficTally {
   }
 
   private submit(ms: number): void {
+    if (!Number.isFinite(ms)) return;
     const second = Math.floor(ms / 1000);
     if (second === this.second) {
       this.count++;

@@ -3,7 +3,11 @@
  * error answers as the records' `errorCode` field reads them, ack timeouts.
  */
 import { expect } from 'chai';
+import { encodeFrame } from '../../../src/protocol/encoder.js';
 import type { Frame } from '../../../src/protocol/frame.js';
+import { ManualClock } from '../../../src/testing/manual-clock.js';
+import { TranscriptRecorder } from '../../../src/transcript/recorder.js';
+import { MemorySink } from '../../../src/transcript/sinks.js';
 import { TrafficTally } from '../../../src/transcript/traffic-tally.js';
 
 const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
@@ -79,5 +83,52 @@ describe('TrafficTally', () => {
     t.ackTimeout();
     t.ackTimeout();
     expect(t.figures(T0)).to.deep.include({ ackTimeouts: 2, errorAnswers: 0 });
+  });
+});
+
+describe('TrafficTally in the recorder', () => {
+  it('counts the frame records the recorder writes, whichever way they come', async () => {
+    const clock = new ManualClock(T0 + 500);
+    const recorder = new TranscriptRecorder(new MemorySink(), { clock });
+    const raw = (f: Frame): Buffer => encodeFrame(f);
+    recorder.recordFrame('c1', 'in', submit, raw(submit));
+    await clock.advance(1000);
+    recorder.recordFrame('c1', 'in', submit, raw(submit));
+    const refused = answer(53, '300');
+    recorder.recordFrame('c1', 'out', refused, raw(refused));
+    // A frame record given whole (recorded from code), with the fields of its decode.
+    recorder.record(
+      'frame',
+      {
+        dir: 'in',
+        op: 3,
+        opName: 'submit',
+        pn: 3,
+        checksum: 'valid',
+        params: [],
+        fields: {},
+        raw: '',
+      },
+      'c1',
+    );
+    recorder.record(
+      'frame',
+      {
+        dir: 'out',
+        op: 51,
+        opName: 'login-response',
+        pn: 1,
+        checksum: 'valid',
+        params: [],
+        fields: { errorCode: 100 },
+        raw: '',
+      },
+      'c1',
+    );
+    recorder.record('ack-timeout', { op: 20, opName: 'deliver', pn: 2, attempts: 1 }, 'c1');
+    const f = recorder.traffic.figures(clock.now());
+    expect(f.submitsPerSecond.slice(-2)).to.deep.equal([1, 2]);
+    expect(f.errorAnswers).to.equal(2);
+    expect(f.ackTimeouts).to.equal(1);
   });
 });
