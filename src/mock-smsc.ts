@@ -687,7 +687,7 @@ export class MockSmsc extends EventEmitter<MockSmscEvents> {
     const cancelled = this.server.cancelScheduled('reset');
     let sessionsClosed = 0;
     if (sessions === 'close') {
-      sessionsClosed = this.server.sessions().length;
+      sessionsClosed = this.server.sessionCount;
       // Each session closes (and is recorded) synchronously; the sockets finish on their own.
       this.server.closeAllConnections('closed by reset').catch((e: unknown) => {
         if (this.listenerCount('error') > 0)

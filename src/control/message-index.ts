@@ -257,10 +257,6 @@ export class MessageIndex {
   private readonly resets: { seq: number; epoch: number }[] = [];
   private readonly reader: PagedTranscriptReader;
   private lostRecords = false;
-  private errorAnswers = 0;
-  private ackTimeouts = 0;
-  /** Submit frames per second (keyed by whole seconds of record time), the last few minutes. */
-  private readonly perSecond = new Map<number, number>();
 
   constructor(source: IndexSource, options: MessageIndexOptions = {}) {
     this.source = source;
@@ -385,7 +381,6 @@ export class MessageIndex {
         return;
       }
       case 'ack-timeout': {
-        this.ackTimeouts++;
         const s = this.sessions.get(r.session);
         if (s === undefined) return;
         if (r.op === 23) {
@@ -468,9 +463,6 @@ export class MessageIndex {
           return;
       }
     }
-    if (r.op === 98 || r.op === 99 || (r.op > 50 && (r.fields.errorCode ?? 0) !== 0)) {
-      this.errorAnswers++;
-    }
     switch (r.op) {
       case 51:
         if (s !== undefined && r.fields.errorCode === undefined && s.loginUser !== undefined) {
@@ -499,9 +491,6 @@ export class MessageIndex {
   }
 
   private submit(r: FrameRecord, s: SessionState | undefined): void {
-    const second = Math.floor(Date.parse(r.ts) / 1000);
-    this.perSecond.set(second, (this.perSecond.get(second) ?? 0) + 1);
-    if (this.perSecond.size > 300) this.perSecond.delete(firstKey(this.perSecond));
     const f = r.fields;
     const partsExpected = f.parts ?? 1;
     const partNo = f.part ?? 1;
@@ -897,17 +886,6 @@ export class MessageIndex {
     return s === undefined
       ? undefined
       : { since: s.since, framesIn: s.framesIn, framesOut: s.framesOut };
-  }
-
-  /**
-   * Submit frames in each of the 60 seconds up to `now` (oldest first; the last is the second
-   * in progress), error answers sent and ack timeouts, over what was indexed.
-   */
-  counters(now: number): { submitsPerSecond: number[]; errorAnswers: number; ackTimeouts: number } {
-    const last = Math.floor(now / 1000);
-    const submitsPerSecond: number[] = [];
-    for (let t = last - 59; t <= last; t++) submitsPerSecond.push(this.perSecond.get(t) ?? 0);
-    return { submitsPerSecond, errorAnswers: this.errorAnswers, ackTimeouts: this.ackTimeouts };
   }
 
   /** Messages (MT and MO) held, and their estimated bytes. */
