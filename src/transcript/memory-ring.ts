@@ -4,7 +4,8 @@
  * While nobody subscribes, frame records arrive packed (their bytes plus seq, time, session,
  * direction: packed-records.ts), `assembled` records too (their members), and a chunk holding
  * them keeps entries instead of lines; its JSONL is written when it is read (the same bytes as
- * written at once), so the per-frame path pays a copy of the frame, not its JSON. Reads of packed chunks get fresh buffers (never lent).
+ * written at once), so the per-frame path pays a copy of the frame, not its JSON. Reads of
+ * packed chunks get fresh buffers (never lent).
  *
  * Records arrive as the UTF-8 bytes of their JSONL lines (the recorder's per-kind writers, or
  * `JSON.stringify` of a record) and are copied into the open chunk, a Buffer off the JavaScript
